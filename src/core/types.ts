@@ -1,0 +1,61 @@
+// Public types of the SDEdit engine. src/core imports nothing from outside itself.
+
+/** Tensor shape in NCHW order. */
+export type Shape4 = [n: number, c: number, h: number, w: number];
+
+/**
+ * A denoising network seen from the engine. Implemented by src/model (ONNX sessions, after the
+ * output adapter) and by analytic models in tests.
+ * - `kind: 'eps'`   → predict returns ε̂(x, t) (VP schedules).
+ * - `kind: 'score'` → predict returns s(x, t) ≈ ∇ log p_t(x) (VE schedules).
+ * `t` holds one continuous time in [0, 1] per batch item.
+ */
+export interface Denoiser {
+  readonly kind: 'eps' | 'score';
+  predict(x: Float32Array, shape: Shape4, t: Float32Array): Promise<Float32Array>;
+}
+
+export type SamplerName = 'ddpm' | 'ddim' | 've';
+
+/** Progress reported after every reverse step. */
+export interface StepInfo {
+  /** 1-based index of the step just done, over all repeats. */
+  step: number;
+  /** total number of steps over all repeats. */
+  total: number;
+  /** 0-based repeat index (K repeats). */
+  repeat: number;
+  /** current continuous time after the step. */
+  t: number;
+  /** current sample, NCHW, do not mutate. */
+  x: Float32Array;
+  /** the model's current estimate of the clean image x̂0, NCHW (clipped to [-1, 1]). */
+  x0: Float32Array;
+}
+
+export interface SDEditOptions {
+  sampler: SamplerName;
+  /** SDE time to noise the guide to, in (0, 1]. */
+  t0: number;
+  /** Number of reverse steps from t0 to 0. For 'ddpm' 0 or undefined means every step of the
+   *  discrete schedule below t0 (the paper's setting). */
+  steps?: number;
+  /** DDIM η (0 = deterministic). */
+  eta?: number;
+  /** K in the paper: how many times the noise–denoise cycle is repeated. Default 1. */
+  repeats?: number;
+  /** Per-pixel mask [H*W], 1 = edit, 0 = keep. Omitted or null = edit everything. */
+  mask?: Float32Array | null;
+  /** Seed for the counter-based Gaussian generator. */
+  seed: number;
+  /** Number of variations generated as one batch. Default 1. */
+  batch?: number;
+  /** Langevin corrector steps per VE step (0 = none). */
+  correctorSteps?: number;
+  /** Langevin signal-to-noise ratio for the corrector. */
+  snr?: number;
+  /** Called after each step; may be async (the UI yields here). */
+  onStep?: (info: StepInfo) => void | Promise<void>;
+  /** Abort between steps; the promise then rejects with an Error named 'AbortError'. */
+  signal?: AbortSignal;
+}

@@ -1,0 +1,163 @@
+// The only contract between the Figma sandbox (src/plugin) and the plugin UI iframe (src/ui).
+// Messages are plain objects; images travel as PNG bytes in Uint8Array (Figma's postMessage
+// carries Uint8Array, not ArrayBuffer or ImageData). This file imports nothing.
+
+/** How the selection is turned into a job. Derived from the selection, never asked for. */
+export type JobMode =
+  /** A frame (group, component, instance) with no mask: the whole frame is re-synthesised. */
+  | 'synthesis'
+  /** A frame containing layers named "Mask": only their opaque pixels are edited. */
+  | 'mask-edit'
+  /** Layers selected inside a frame: their silhouettes (dilated, feathered) are blended in. */
+  | 'composite';
+
+export type SamplerChoice = 'ddpm' | 'ddim';
+export type SeedMode = 'random' | 'fixed' | 'increment';
+export type Placement = 'new-node' | 'replace';
+
+/** Everything the user tunes in the panel; persisted in figma.clientStorage by the sandbox. */
+export interface Settings {
+  t0: number;
+  steps: number;
+  sampler: SamplerChoice;
+  repeats: number;
+  seedMode: SeedMode;
+  seed: number;
+  /** Working size: the longest side of the guide in pixels, rounded to the model's multiple. */
+  size: number;
+  /** Composite mode: dilation of the selected layers' silhouettes, in working-size pixels. */
+  dilation: number;
+  /** Composite mode: feather width of the mask edge, in working-size pixels. */
+  feather: number;
+  variations: number;
+  /** Model pack name (e.g. "default"). */
+  model: string;
+  /** Live preview on t0 / selection changes. */
+  livePreview: boolean;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  t0: 0.5,
+  steps: 20,
+  sampler: 'ddim',
+  repeats: 1,
+  seedMode: 'increment',
+  seed: 1,
+  size: 256,
+  dilation: 4,
+  feather: 6,
+  variations: 1,
+  model: 'default',
+  livePreview: true,
+};
+
+/** The parameters a result was made with; stored as plugin data on the result node. */
+export interface RunParams {
+  t0: number;
+  steps: number;
+  sampler: SamplerChoice;
+  repeats: number;
+  seed: number;
+  size: number;
+  model: string;
+  mode: JobMode;
+}
+
+/** One guide (and optional mask) to edit, exported by the sandbox. */
+export interface JobInput {
+  jobId: string;
+  mode: JobMode;
+  sourceNodeId: string;
+  sourceName: string;
+  /** Guide render, PNG bytes, width × height pixels. */
+  guidePng: Uint8Array;
+  /** Edit mask, PNG bytes (white = edit, black = keep, grey = blend), or null for synthesis. */
+  maskPng: Uint8Array | null;
+  width: number;
+  height: number;
+  /** Size of the source node on the canvas, in Figma units. */
+  nodeWidth: number;
+  nodeHeight: number;
+}
+
+/** A user-facing problem: `code` is stable for tests, `message` says what happened and what to do. */
+export interface Problem {
+  code:
+    | 'nothing-selected'
+    | 'unsupported-node'
+    | 'zero-size'
+    | 'too-large'
+    | 'empty-mask'
+    | 'source-missing'
+    | 'invalid-png'
+    | 'export-failed'
+    | 'apply-failed'
+    | 'no-parent-frame';
+  message: string;
+}
+
+// ---- sandbox → UI ----------------------------------------------------------------------------
+
+export type PluginToUi =
+  | { type: 'settings'; settings: Settings }
+  | {
+      type: 'selection';
+      /** One job per selected frame; empty when the selection cannot be used. */
+      jobs: JobInput[];
+      /** Why the selection gives no (or fewer) jobs. */
+      problems: Problem[];
+      /** When the selection is a result made by this plugin: how it was made. */
+      rerun: { params: RunParams; sourceNodeId: string } | null;
+    }
+  | { type: 'applied'; jobId: string; nodeId: string; nodeName: string; placement: Placement }
+  | { type: 'problem'; problem: Problem };
+
+// ---- UI → sandbox ----------------------------------------------------------------------------
+
+export type UiToPlugin =
+  | { type: 'ready' }
+  /** Export the selection again (e.g. after the working size or dilation changed). */
+  | { type: 'refresh-selection'; size: number; dilation: number; feather: number }
+  | { type: 'save-settings'; settings: Settings }
+  | {
+      type: 'apply';
+      jobId: string;
+      sourceNodeId: string;
+      png: Uint8Array;
+      width: number;
+      height: number;
+      params: RunParams;
+      placement: Placement;
+    }
+  | { type: 'notify'; message: string; error: boolean }
+  | { type: 'resize'; width: number; height: number };
+
+const PLUGIN_TO_UI_TYPES = ['settings', 'selection', 'applied', 'problem'] as const;
+const UI_TO_PLUGIN_TYPES = ['ready', 'refresh-selection', 'save-settings', 'apply', 'notify', 'resize'] as const;
+
+function hasType(value: unknown, types: readonly string[]): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { type?: unknown }).type === 'string' &&
+    types.includes((value as { type: string }).type)
+  );
+}
+
+/** Guards for messages crossing the boundary: anything else is ignored, never trusted. */
+export function isPluginToUi(value: unknown): value is PluginToUi {
+  return hasType(value, PLUGIN_TO_UI_TYPES);
+}
+
+export function isUiToPlugin(value: unknown): value is UiToPlugin {
+  return hasType(value, UI_TO_PLUGIN_TYPES);
+}
+
+/** Name for a result layer: says how it was made, so the layers panel is self-explanatory. */
+export function resultNodeName(sourceName: string, p: RunParams): string {
+  return `${sourceName} · SDEdit t0=${p.t0.toFixed(2)} seed=${p.seed} ${p.model}`;
+}
+
+/** Key under which RunParams (JSON) and the source node id are stored as plugin data. */
+export const PLUGIN_DATA_PARAMS = 'sdedit-params';
+export const PLUGIN_DATA_SOURCE = 'sdedit-source';
