@@ -1,0 +1,175 @@
+// Build: dist/code.js (Figma sandbox) and ONE self-contained dist/ui.html (panel, runtime,
+// onnxruntime-web, its wasm binary and the default model pack). Also dist/cli.cjs when the CLI
+// helper provides src/cli/build-cli.mjs.
+//
+//   node build.mjs                      # default pack from models/default
+//   SDEDIT_BUILD_MODEL=test/fixtures/tiny-model node build.mjs
+//
+// Binary assets are gzip+base64 inside non-executed <script type="application/octet-stream">
+// tags and decoded at run time with DecompressionStream (see src/ui/runtime/assets.ts). ORT gets
+// its wasm through env.wasm.wasmBinary, never wasmPaths: the page makes no fetches at all.
+import * as esbuild from 'esbuild';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const dist = join(root, 'dist');
+mkdirSync(dist, { recursive: true });
+
+const production = process.env.NODE_ENV !== 'development';
+const MB = (n) => `${(n / 1048576).toFixed(2)} MB`;
+
+/** Defines for bundling onnxruntime-web's ESM build into a classic IIFE (no import.meta). */
+const ortDefine = { 'import.meta.url': '"https://sdedit.invalid/embedded/"' };
+
+function fail(message) {
+  console.error(`build: ${message}`);
+  process.exit(1);
+}
+
+// ---- the model pack --------------------------------------------------------------------------
+
+function readPack() {
+  const dir = resolve(root, process.env.SDEDIT_BUILD_MODEL || 'models/default');
+  const manifestPath = join(dir, 'model.json');
+  if (!existsSync(manifestPath)) {
+    fail(
+      `no model pack at ${dir} (model.json missing).\n` +
+        '  The default pack is models/default/{model.json, model.onnx}; until it is trained, build with\n' +
+        '  SDEDIT_BUILD_MODEL=test/fixtures/tiny-model npm run build',
+    );
+  }
+  const manifestText = readFileSync(manifestPath, 'utf8');
+  let manifest;
+  try {
+    manifest = JSON.parse(manifestText);
+  } catch (e) {
+    fail(`${manifestPath} is not valid JSON: ${e.message}`);
+  }
+  // Every file the manifest names (any string value ending in .onnx/.json/.bin/.txt that exists
+  // beside it), so the build does not depend on the pack schema's exact field names.
+  const names = new Set();
+  const visit = (v) => {
+    if (typeof v === 'string') {
+      if (/\.(onnx|bin|txt|data)$/i.test(v) && !v.includes('/') && existsSync(join(dir, v))) names.add(v);
+    } else if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') Object.values(v).forEach(visit);
+  };
+  visit(manifest);
+  if (![...names].some((n) => n.endsWith('.onnx'))) fail(`${manifestPath} names no .onnx file present in ${dir}`);
+  const files = [...names].sort().map((name) => ({ name, bytes: readFileSync(join(dir, name)) }));
+  return { dir, name: manifest.name || basename(dir), manifestText, files };
+}
+
+// ---- bundles ---------------------------------------------------------------------------------
+
+async function bundle(entry, extra = {}) {
+  const result = await esbuild.build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    minify: production,
+    legalComments: 'none',
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    outdir: join(dist, 'tmp'),
+    define: { ...ortDefine, 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
+    logLevel: 'warning',
+    ...extra,
+  });
+  const js = result.outputFiles.filter((f) => f.path.endsWith('.js')).map((f) => f.text).join('\n');
+  const css = result.outputFiles.filter((f) => f.path.endsWith('.css')).map((f) => f.text).join('\n');
+  return { js, css };
+}
+
+const gz64 = (bytes) => gzipSync(bytes, { level: 9 }).toString('base64');
+const escapeScript = (js) => js.replace(/<\/script/gi, '<\\/script').replace(/<!--/g, '<\\!--');
+
+function octetTag(id, bytes, attrs = {}) {
+  const extra = Object.entries(attrs)
+    .map(([k, v]) => ` data-${k}="${String(v).replace(/"/g, '&quot;')}"`)
+    .join('');
+  return `<script type="application/octet-stream" id="${id}" data-encoding="gzip+base64" data-bytes="${bytes.length}"${extra}>${gz64(bytes)}</script>`;
+}
+
+async function buildSandbox() {
+  const entry = join(root, 'src/plugin/main.ts');
+  if (!existsSync(entry)) {
+    console.warn('build: src/plugin/main.ts not found yet, dist/code.js skipped');
+    return;
+  }
+  await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'iife',
+    platform: 'neutral',
+    target: 'es2017',
+    minify: production,
+    legalComments: 'none',
+    outfile: join(dist, 'code.js'),
+    logLevel: 'warning',
+  });
+  console.log(`dist/code.js        ${MB(statSync(join(dist, 'code.js')).size)}`);
+}
+
+async function buildUi() {
+  const pack = readPack();
+  const wasmPath = join(root, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm');
+  if (!existsSync(wasmPath)) fail(`${wasmPath} missing: run npm ci`);
+  const wasm = readFileSync(wasmPath);
+
+  const worker = await bundle('src/ui/runtime/worker.ts');
+  const app = await bundle('src/ui/main.tsx', { loader: { '.css': 'css' } });
+
+  const templatePath = join(root, 'src/ui/index.html');
+  const template = readFileSync(templatePath, 'utf8');
+  const packIndex = {
+    name: pack.name,
+    manifest: 'sdedit-pack-manifest',
+    files: pack.files.map((f, i) => ({ name: f.name, id: `sdedit-pack-file-${i}`, bytes: f.bytes.length })),
+  };
+  const assets = [
+    octetTag('sdedit-ort-wasm', wasm, { name: basename(wasmPath) }),
+    octetTag('sdedit-worker', Buffer.from(worker.js, 'utf8')),
+    `<script type="application/json" id="sdedit-pack-index">${escapeScript(JSON.stringify(packIndex))}</script>`,
+    octetTag('sdedit-pack-manifest', Buffer.from(pack.manifestText, 'utf8')),
+    ...pack.files.map((f, i) => octetTag(`sdedit-pack-file-${i}`, f.bytes, { name: f.name })),
+  ].join('\n');
+
+  const replacements = {
+    '<!--SDEDIT:CSS-->': `<style>${app.css.replace(/<\/style/gi, '<\\/style')}</style>`,
+    '<!--SDEDIT:ASSETS-->': assets,
+    '<!--SDEDIT:APP-->': `<script>${escapeScript(app.js)}</script>`,
+  };
+  let html = template;
+  for (const [marker, value] of Object.entries(replacements)) {
+    if (!html.includes(marker)) fail(`${templatePath} lacks the ${marker} marker`);
+    html = html.split(marker).join(value);
+  }
+  writeFileSync(join(dist, 'ui.html'), html);
+  const raw = Buffer.byteLength(html);
+  const gz = gzipSync(html).length;
+  console.log(`dist/ui.html        ${MB(raw)} raw, ${MB(gz)} gzipped  (model "${pack.name}" from ${pack.dir})`);
+  console.log(
+    `  app js ${MB(app.js.length)}, worker js ${MB(worker.js.length)}, ort wasm ${MB(wasm.length)}, ` +
+      `model ${MB(pack.files.reduce((s, f) => s + f.bytes.length, 0))}`,
+  );
+}
+
+async function buildCli() {
+  const cliBuilder = join(root, 'src/cli/build-cli.mjs');
+  if (!existsSync(cliBuilder)) return;
+  const mod = await import(pathToFileURL(cliBuilder).href);
+  const fn = mod.buildCli || mod.default;
+  if (typeof fn === 'function') await fn({ esbuild, root, dist, production });
+  if (existsSync(join(dist, 'cli.cjs'))) console.log(`dist/cli.cjs        ${MB(statSync(join(dist, 'cli.cjs')).size)}`);
+}
+
+await buildSandbox();
+await buildUi();
+await buildCli();

@@ -1,0 +1,153 @@
+// The compute side of the runtime: one ONNX session + the core SDEdit loop. Runs either in the
+// WASM worker (worker.ts) or on the iframe's main thread (WebGPU, which workers here lack).
+// It sees tensors only: PNG decoding and encoding stay with the engine on the main thread.
+import type * as Ort from 'onnxruntime-web';
+import type { Denoiser, Shape4, StepInfo } from '../../core/types';
+import { sdedit } from '../../core';
+import { parsePack, scheduleFromPack, verifyFile } from '../../model/pack';
+import { createWebSession } from '../../model/web';
+import type { Backend, ModelInfo } from './engine-api';
+
+type OrtModule = typeof Ort;
+
+export interface PackBytes {
+  name: string;
+  manifestText: string;
+  files: Map<string, Uint8Array>;
+}
+
+export interface ComputeJob {
+  /** guide, CHW in [−1, 1] at the working size */
+  guide: Float32Array;
+  channels: number;
+  height: number;
+  width: number;
+  /** H×W in [0, 1], 1 = edit; null = edit everything */
+  mask: Float32Array | null;
+  t0: number;
+  steps: number;
+  sampler: 'ddpm' | 'ddim';
+  repeats: number;
+  seed: number;
+  variations: number;
+  /** send an x̂0 preview every this many steps (and at the last step) */
+  previewEvery: number;
+}
+
+export interface ComputeStep {
+  step: number;
+  total: number;
+  msPerStep: number;
+  /** x̂0 of the first variation, CHW, when a preview is due */
+  x0?: Float32Array;
+}
+
+export interface ComputeOutput {
+  /** N×C×H×W in [−1, 1] */
+  out: Float32Array;
+  networkMs: number;
+  totalMs: number;
+}
+
+export interface LoadOptions {
+  preferWebGPU: boolean;
+  wasmBinary: ArrayBuffer | Uint8Array;
+  numThreads: number;
+}
+
+/** An error from the WebGPU execution provider that the engine answers by retrying on WASM. */
+export function isAbort(e: unknown): boolean {
+  return e instanceof Error && e.name === 'AbortError';
+}
+
+export const abortError = (): Error => Object.assign(new Error('The run was cancelled.'), { name: 'AbortError' });
+
+/** Give the event loop a macrotask (messages, input, cancel) between steps. */
+export function yieldToEventLoop(): Promise<void> {
+  if (typeof MessageChannel !== 'undefined') {
+    return new Promise((resolve) => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        resolve();
+      };
+      ch.port2.postMessage(0);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+export class Compute {
+  private constructor(
+    readonly backend: Backend,
+    readonly info: ModelInfo,
+    private readonly denoiser: Denoiser,
+    private readonly schedule: ReturnType<typeof scheduleFromPack>,
+    private readonly release: () => Promise<void>,
+  ) {}
+
+  static async load(ort: OrtModule, pack: PackBytes, opts: LoadOptions): Promise<Compute> {
+    const manifest = parsePack(pack.manifestText);
+    const file = manifest.files.model;
+    const modelBytes = pack.files.get(file.path);
+    if (!modelBytes) throw new Error(`The embedded model pack lacks ${file.path}.`);
+    await verifyFile(modelBytes, file);
+    const web = await createWebSession(ort, modelBytes, {
+      preferWebGPU: opts.preferWebGPU,
+      wasmBinary: opts.wasmBinary,
+      numThreads: opts.numThreads,
+    });
+    const schedule = scheduleFromPack(manifest);
+    const info: ModelInfo = {
+      name: manifest.name,
+      bytes: modelBytes.length,
+      source: 'embedded',
+      multiple: manifest.multiple ?? 8,
+      sde: manifest.sde.type === 've' ? 've' : 'vp',
+    };
+    return new Compute(web.backend, info, web.denoiser(manifest), schedule, () => web.release());
+  }
+
+  async dispose(): Promise<void> {
+    await this.release();
+  }
+
+  async run(job: ComputeJob, onStep: (s: ComputeStep) => void, signal: AbortSignal): Promise<ComputeOutput> {
+    const start = performance.now();
+    let networkMs = 0;
+    const inner = this.denoiser;
+    const timed: Denoiser = {
+      kind: inner.kind,
+      async predict(x: Float32Array, shape: Shape4, t: Float32Array) {
+        const t1 = performance.now();
+        try {
+          return await inner.predict(x, shape, t);
+        } finally {
+          networkMs += performance.now() - t1;
+        }
+      },
+    };
+    let last = performance.now();
+    const chw = job.channels * job.height * job.width;
+    const out = await sdedit(timed, job.guide, [job.channels, job.height, job.width], this.schedule, {
+      sampler: job.sampler,
+      t0: job.t0,
+      steps: job.steps,
+      repeats: job.repeats,
+      mask: job.mask,
+      seed: job.seed,
+      batch: job.variations,
+      signal,
+      onStep: async (info: StepInfo) => {
+        const now = performance.now();
+        const ms = now - last;
+        last = now;
+        const due = info.step % job.previewEvery === 0 || info.step === info.total;
+        onStep({ step: info.step, total: info.total, msPerStep: ms, x0: due ? info.x0.slice(0, chw) : undefined });
+        await yieldToEventLoop();
+        if (signal.aborted) throw abortError();
+      },
+    });
+    return { out, networkMs, totalMs: performance.now() - start };
+  }
+}
