@@ -3,6 +3,7 @@
 import type * as Ort from 'onnxruntime-web';
 import { Compute, abortError, type ComputeJob, type ComputeOutput, type ComputeStep, type PackBytes } from './compute';
 import type { Backend, ModelInfo } from './engine-api';
+import { trace } from './trace';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
 export interface Runner {
@@ -30,7 +31,20 @@ export class MainThreadRunner implements Runner {
     return new MainThreadRunner(await Compute.load(ort, pack, opts));
   }
   run(job: ComputeJob, onStep: (s: ComputeStep) => void, signal: AbortSignal): Promise<ComputeOutput> {
-    return this.compute.run(job, onStep, signal);
+    // Test hook: `__sdeditRuntime.simulateWebGPUFailure = 'message'` makes the next WebGPU run
+    // fail after its first step, as a lost device would, to exercise the fallback to WASM.
+    const t = trace() as { simulateWebGPUFailure?: string };
+    const simulated = this.backend === 'webgpu' ? t.simulateWebGPUFailure : undefined;
+    if (!simulated) return this.compute.run(job, onStep, signal);
+    t.simulateWebGPUFailure = undefined;
+    return this.compute.run(
+      job,
+      (s) => {
+        onStep(s);
+        throw new Error(simulated);
+      },
+      signal,
+    );
   }
   dispose(): Promise<void> {
     return this.compute.dispose();
