@@ -1,0 +1,321 @@
+// The plugin panel. All UI state lives in one store (useReducer over ./panel/store); messages
+// with the sandbox go through a Bridge; the engine runs models. Effects here only wire them.
+import { useCallback, useEffect, useMemo, useReducer, useRef } from 'preact/hooks';
+import type { JobInput, Placement, PluginToUi, Settings } from '../protocol';
+import type { Backend, Engine, ModelInfo } from './runtime/engine-api';
+import { figmaBridge, type Bridge } from './panel/bridge';
+import { SettingsControls } from './panel/controls';
+import { createLatestRunner, debounce, isAbortError, realClock, type Clock } from './panel/debounce';
+import { ErrorBox, Notices, StatusLine } from './panel/messages';
+import { History, Results } from './panel/results';
+import { RunControls } from './panel/run';
+import { SelectionCard } from './panel/selection';
+import { errorToUi, galleryItems, initialState, reducer, seedForRun, type HistoryEntry } from './panel/store';
+import { T0Control } from './panel/t0';
+
+export interface AppProps {
+  engine: Engine;
+  /** defaults to the Figma bridge (parent.postMessage / window message events) */
+  bridge?: Bridge;
+  clock?: Clock;
+  random?: () => number;
+  /** live preview debounce after the last t0 / selection change */
+  previewDelayMs?: number;
+  /** settings save debounce */
+  saveDelayMs?: number;
+}
+
+interface GenerateOptions {
+  jobs?: JobInput[];
+  settings?: Settings;
+  seed?: number;
+}
+
+export function App(props: AppProps) {
+  const { engine } = props;
+  const clock = props.clock ?? realClock;
+  const random = props.random ?? Math.random;
+  const [state, dispatch] = useReducer(reducer, undefined, () => initialState());
+  const stateRef = useRef(state);
+  stateRef.current = state;
+
+  const bridge = useMemo(() => props.bridge ?? figmaBridge(), [props.bridge]);
+  const loadRef = useRef<Promise<{ backend: Backend; model: ModelInfo }> | null>(null);
+  const runCtrl = useRef<AbortController | null>(null);
+  const runCounter = useRef(0);
+
+  // ---- engine ----------------------------------------------------------------------------
+  useEffect(() => {
+    let live = true;
+    engine.onNotice((notice) => {
+      if (live) dispatch({ type: 'notice', notice });
+    });
+    const p = engine.load();
+    loadRef.current = p;
+    p.then(
+      (r) => live && dispatch({ type: 'engine-ready', backend: r.backend, model: r.model }),
+      (e: unknown) => live && dispatch({ type: 'engine-failed', error: errorToUi(e) }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [engine]);
+
+  // ---- sandbox messages ------------------------------------------------------------------
+  useEffect(() => {
+    const off = bridge.listen((msg: PluginToUi) => {
+      switch (msg.type) {
+        case 'settings':
+          dispatch({ type: 'settings-loaded', settings: msg.settings });
+          break;
+        case 'selection':
+          dispatch({ type: 'selection', jobs: msg.jobs, problems: msg.problems, rerun: msg.rerun });
+          break;
+        case 'applied':
+          dispatch({ type: 'applied', jobId: msg.jobId, nodeName: msg.nodeName, placement: msg.placement });
+          break;
+        case 'problem':
+          dispatch({ type: 'problem', problem: msg.problem });
+          break;
+      }
+    });
+    bridge.post({ type: 'ready' });
+    return off;
+  }, [bridge]);
+
+  // ---- settings: save (debounced) and re-export the selection when size/edges change ------
+  const saver = useMemo(
+    () => debounce(() => bridge.post({ type: 'save-settings', settings: stateRef.current.settings }), props.saveDelayMs ?? 400, clock),
+    [bridge, clock, props.saveDelayMs],
+  );
+  const refresher = useMemo(
+    () =>
+      debounce(
+        () => {
+          const s = stateRef.current.settings;
+          bridge.post({ type: 'refresh-selection', size: s.size, dilation: s.dilation, feather: s.feather });
+        },
+        300,
+        clock,
+      ),
+    [bridge, clock],
+  );
+  useEffect(() => () => saver.flush(), [saver]);
+  useEffect(() => () => refresher.cancel(), [refresher]);
+
+  const loadedSettings = useRef<Settings | null>(null);
+  const { settings, settingsLoaded } = state;
+  useEffect(() => {
+    if (!settingsLoaded) return;
+    if (loadedSettings.current === null) {
+      loadedSettings.current = settings; // what the sandbox sent: nothing to save yet
+      return;
+    }
+    if (settings !== loadedSettings.current) saver.call();
+  }, [settings, settingsLoaded, saver]);
+
+  const exportKey = `${settings.size}/${settings.dilation}/${settings.feather}`;
+  const lastExportKey = useRef<string | null>(null);
+  useEffect(() => {
+    if (!settingsLoaded) return;
+    if (lastExportKey.current !== null && lastExportKey.current !== exportKey) refresher.call();
+    lastExportKey.current = exportKey;
+  }, [exportKey, settingsLoaded, refresher]);
+
+  // ---- live preview ----------------------------------------------------------------------
+  const previewRunner = useMemo(
+    () =>
+      createLatestRunner<{ png: Uint8Array; t0: number }>({
+        delayMs: props.previewDelayMs ?? 250,
+        clock,
+        enabled: () => {
+          const s = stateRef.current;
+          return s.settings.livePreview && s.run.status === 'idle' && s.selection.jobs.length > 0;
+        },
+        onStart: () => dispatch({ type: 'preview-start' }),
+        run: async (signal) => {
+          const s = stateRef.current;
+          const job = s.selection.jobs[0];
+          const settings = s.settings;
+          if (loadRef.current) await loadRef.current;
+          const res = await engine.run(
+            { jobId: job.jobId, mode: job.mode, guidePng: job.guidePng, maskPng: job.maskPng, settings, seed: settings.seed, preview: true },
+            () => undefined,
+            signal,
+          );
+          return { png: res.pngs[0], t0: settings.t0 };
+        },
+        onResult: (r) => dispatch({ type: 'preview-result', png: r.png, t0: r.t0 }),
+        onError: (e) => dispatch({ type: 'preview-failed', error: errorToUi(e) }),
+      }),
+    [engine, clock, props.previewDelayMs],
+  );
+  useEffect(() => () => void previewRunner.cancel(), [previewRunner]);
+
+  const { t0, livePreview } = settings;
+  const selVersion = state.selection.version;
+  const hasJobs = state.selection.jobs.length > 0;
+  useEffect(() => {
+    if (!livePreview) {
+      void previewRunner.cancel();
+      dispatch({ type: 'preview-clear' });
+      return;
+    }
+    if (!hasJobs) {
+      void previewRunner.cancel();
+      if (selVersion > 0) dispatch({ type: 'preview-clear' });
+      return;
+    }
+    if (stateRef.current.run.status === 'idle') previewRunner.trigger();
+  }, [t0, selVersion, livePreview, hasJobs, previewRunner]);
+
+  // ---- generate / cancel -----------------------------------------------------------------
+  const generate = useCallback(
+    async (opts: GenerateOptions = {}) => {
+      const s = stateRef.current;
+      if (s.run.status !== 'idle') return;
+      const jobs = opts.jobs ?? s.selection.jobs;
+      if (jobs.length === 0) return;
+      const base = opts.settings ?? s.settings;
+      const seed = opts.seed ?? seedForRun(base, random);
+      const settings = { ...base, seed };
+      const runId = ++runCounter.current;
+      const ctrl = new AbortController();
+      runCtrl.current = ctrl;
+      dispatch({ type: 'run-start', runId, jobCount: jobs.length, seed });
+      try {
+        await previewRunner.cancel(); // full quality only on Generate: a preview in flight goes
+        if (loadRef.current) await loadRef.current;
+        for (let i = 0; i < jobs.length; i++) {
+          if (ctrl.signal.aborted) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
+          const job = jobs[i];
+          dispatch({ type: 'run-job', runId, jobIndex: i });
+          const res = await engine.run(
+            { jobId: job.jobId, mode: job.mode, guidePng: job.guidePng, maskPng: job.maskPng, settings, seed, preview: false },
+            (progress) => dispatch({ type: 'run-progress', runId, progress }),
+            ctrl.signal,
+          );
+          dispatch({
+            type: 'run-result',
+            runId,
+            job,
+            settings,
+            result: { pngs: res.pngs, width: res.width, height: res.height, params: res.params, backend: res.backend, totalMs: res.timings.totalMs },
+          });
+        }
+        dispatch({ type: 'run-end', runId, outcome: 'done' });
+      } catch (e) {
+        if (ctrl.signal.aborted || isAbortError(e)) dispatch({ type: 'run-end', runId, outcome: 'cancelled' });
+        else dispatch({ type: 'run-end', runId, outcome: 'failed', error: errorToUi(e) });
+      } finally {
+        if (runCtrl.current === ctrl) runCtrl.current = null;
+      }
+    },
+    [engine, previewRunner, random],
+  );
+
+  const cancel = useCallback(() => {
+    const ctrl = runCtrl.current;
+    if (!ctrl) return;
+    ctrl.abort();
+    dispatch({ type: 'run-cancel-requested', runId: runCounter.current });
+  }, []);
+
+  const apply = useCallback(
+    (entry: HistoryEntry, index: number, placement: Placement) => {
+      const png = entry.pngs[index];
+      const params = entry.params[index];
+      if (!png || !params) return;
+      dispatch({ type: 'apply-requested', entryId: entry.id, index, placement });
+      bridge.post({
+        type: 'apply',
+        jobId: entry.job.jobId,
+        sourceNodeId: entry.job.sourceNodeId,
+        png,
+        width: entry.width,
+        height: entry.height,
+        params,
+        placement,
+      });
+    },
+    [bridge],
+  );
+
+  const rerun = useCallback(
+    (entry: HistoryEntry) => {
+      const p = entry.params[0];
+      const s = stateRef.current.settings;
+      const patch: Partial<Settings> = p
+        ? { t0: p.t0, steps: p.steps, sampler: p.sampler, repeats: p.repeats, size: p.size, model: p.model, seed: p.seed, variations: entry.pngs.length }
+        : {};
+      dispatch({ type: 'set', patch });
+      void generate({ jobs: [entry.job], settings: { ...s, ...patch }, seed: p?.seed ?? entry.settings.seed });
+    },
+    [generate],
+  );
+
+  // ---- keyboard: Escape cancels, Ctrl/Cmd+Enter generates --------------------------------
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        if (runCtrl.current) {
+          e.preventDefault();
+          cancel();
+        } else if (previewRunner.busy()) {
+          void previewRunner.cancel();
+        }
+      } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        void generate();
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [cancel, generate, previewRunner]);
+
+  // ---- render ----------------------------------------------------------------------------
+  const set = (patch: Partial<Settings>) => dispatch({ type: 'set', patch });
+  const busy = state.run.status !== 'idle';
+  const blockedReason =
+    state.engine.status === 'failed'
+      ? 'The model could not be loaded, so nothing can be generated.'
+      : !hasJobs
+        ? 'Select a frame on the canvas first.'
+        : null;
+  const canGenerate = hasJobs && state.engine.status !== 'failed';
+
+  return (
+    <main class="sd-app" aria-busy={busy}>
+      <SelectionCard
+        selection={state.selection}
+        preview={state.preview}
+        settings={settings}
+        onLivePreview={(on) => set({ livePreview: on })}
+        onSettings={set}
+        onUseRerun={() => dispatch({ type: 'use-rerun-params' })}
+      />
+      <section class="sd-card">
+        <T0Control t0={settings.t0} sde={state.engine.model?.sde ?? 'vp'} onChange={(v) => set({ t0: v })} />
+      </section>
+      <SettingsControls settings={settings} engine={state.engine} disabled={busy} onChange={set} />
+      <RunControls
+        run={state.run}
+        engine={state.engine}
+        canGenerate={canGenerate}
+        blockedReason={blockedReason}
+        onGenerate={() => void generate()}
+        onCancel={cancel}
+      />
+      <ErrorBox
+        error={state.error ?? state.engine.error}
+        onDismiss={state.error ? () => dispatch({ type: 'dismiss-error' }) : undefined}
+      />
+      <Notices notices={state.notices} onDismiss={(id) => dispatch({ type: 'dismiss-notice', id })} />
+      <StatusLine text={state.status} />
+      <Results items={galleryItems(state)} onApply={apply} />
+      <History history={state.history} gallery={state.gallery} busy={busy} onShow={(id) => dispatch({ type: 'show-entry', id })} onRerun={rerun} />
+    </main>
+  );
+}
+
+export default App;

@@ -1,0 +1,120 @@
+// Generation settings: steps, sampler, repeats K, seed and its mode, variations, working size,
+// and the model in use (name, size, where it comes from, backend).
+import type { SamplerChoice, SeedMode, Settings } from '../../protocol';
+import type { Backend, ModelInfo } from '../runtime/engine-api';
+import { NumberField, SelectField } from './fields';
+import { backendLabel, formatBytes, sourceLabel } from './format';
+import { MAX_REPEATS, MAX_SEED, MAX_STEPS, WORKING_SIZES, type EngineState } from './store';
+
+const SAMPLERS: readonly { value: SamplerChoice; label: string }[] = [
+  { value: 'ddim', label: 'DDIM (fast)' },
+  { value: 'ddpm', label: 'DDPM (as in the paper)' },
+];
+
+const SEED_MODES: readonly { value: SeedMode; label: string }[] = [
+  { value: 'random', label: 'Random each time' },
+  { value: 'fixed', label: 'Fixed' },
+  { value: 'increment', label: 'Next after apply' },
+];
+
+const VARIATIONS = [1, 2, 3, 4].map((v) => ({ value: v, label: v === 1 ? '1 image' : `${v} images` }));
+
+export function SettingsControls(props: { settings: Settings; engine: EngineState; disabled: boolean; onChange: (patch: Partial<Settings>) => void }) {
+  const { settings: s, engine, disabled } = props;
+  const multiple = engine.model?.multiple ?? 1;
+  const sizes = WORKING_SIZES.map((v) => ({ value: v, label: `${v} px`, disabled: v % multiple !== 0 }));
+  return (
+    <section class="sd-card" aria-label="Settings">
+      <div class="sd-grid2">
+        <NumberField
+          label="Steps"
+          title="More steps: cleaner result, slower"
+          value={s.steps}
+          min={1}
+          max={MAX_STEPS}
+          testid="steps"
+          accepts={`A whole number from 1 to ${MAX_STEPS}.`}
+          disabled={disabled}
+          onCommit={(v) => props.onChange({ steps: v })}
+        />
+        <SelectField
+          label="Sampler"
+          value={s.sampler}
+          options={SAMPLERS}
+          testid="sampler"
+          disabled={disabled}
+          onChange={(v) => props.onChange({ sampler: v })}
+        />
+        <NumberField
+          label="Repeats (K)"
+          title="Noise and denoise K times: more realistic, less faithful"
+          value={s.repeats}
+          min={1}
+          max={MAX_REPEATS}
+          testid="repeats"
+          accepts={`A whole number from 1 to ${MAX_REPEATS}.`}
+          disabled={disabled}
+          onCommit={(v) => props.onChange({ repeats: v })}
+        />
+        <SelectField
+          label="Variations"
+          value={s.variations}
+          options={VARIATIONS}
+          testid="variations"
+          disabled={disabled}
+          onChange={(v) => props.onChange({ variations: v })}
+        />
+        <SelectField
+          label="Seed"
+          value={s.seedMode}
+          options={SEED_MODES}
+          testid="seed-mode"
+          disabled={disabled}
+          onChange={(v) => props.onChange({ seedMode: v })}
+        />
+        <NumberField
+          label={s.seedMode === 'random' ? 'Seed (last used)' : 'Seed value'}
+          title="The same seed and settings give the same image"
+          value={s.seed}
+          min={0}
+          max={MAX_SEED}
+          testid="seed"
+          accepts={`A whole number from 0 to ${MAX_SEED}.`}
+          disabled={disabled}
+          onCommit={(v) => props.onChange(s.seedMode === 'random' ? { seed: v, seedMode: 'fixed' } : { seed: v })}
+        />
+        <SelectField
+          label="Working size"
+          title="Longest side the model works at; the result is scaled back to the frame"
+          value={s.size}
+          options={sizes}
+          testid="size"
+          disabled={disabled}
+          onChange={(v) => props.onChange({ size: v })}
+        />
+      </div>
+      <ModelLine model={engine.model} backend={engine.backend} status={engine.status} />
+    </section>
+  );
+}
+
+function ModelLine(props: { model: ModelInfo | null; backend: Backend | null; status: EngineState['status'] }) {
+  const { model } = props;
+  return (
+    <p class="sd-model sd-small" aria-live="polite">
+      <span data-testid="model">
+        {props.status === 'loading' && 'Loading model…'}
+        {props.status === 'failed' && 'Model not loaded'}
+        {props.status === 'ready' && model && (
+          <>
+            Model <strong>{model.name}</strong> · {formatBytes(model.bytes)} · {sourceLabel(model.source)}
+          </>
+        )}
+      </span>
+      {' · runs on '}
+      <span data-testid="backend" data-backend={props.backend ?? ''}>
+        {backendLabel(props.backend)}
+      </span>
+    </p>
+  );
+}

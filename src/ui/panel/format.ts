@@ -1,0 +1,29 @@
+// Small formatting helpers for the panel.
+import type { Backend } from '../runtime/engine-api';
+
+export function formatBytes(n: number): string {
+  if (!(n >= 0)) return '';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}
+
+export function formatMs(ms: number): string {
+  if (!(ms > 0)) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10000 ? 1 : 0)} s`;
+}
+
+export function backendLabel(b: Backend | null): string {
+  return b === 'webgpu' ? 'WebGPU' : b === 'wasm' ? 'WASM' : '…';
+}
+
+export function sourceLabel(source: string): string {
+  if (source === 'embedded') return 'built in, works offline';
+  try {
+    return `from ${new URL(source).host}`;
+  } catch {
+    return source;
+  }
+}

@@ -1,0 +1,127 @@
+// The t0 control: faithful ↔ realistic. A range slider and a typed number, arrow keys step by
+// 0.01 and shift+arrow by 0.1, the signal kept at t0 beside it, and the paper's recommended
+// range marked on the track.
+import { useId, useState } from 'preact/hooks';
+import { clampT0, parseT0, RECOMMENDED_T0, T0_MIN } from './store';
+import { describeSignalKept } from './signal';
+
+export function formatT0(t: number): string {
+  return Math.abs(t * 100 - Math.round(t * 100)) > 1e-6 ? t.toFixed(3) : t.toFixed(2);
+}
+
+/** Arrow keys with shift move by 0.1; returns the new value, or null for other keys. */
+export function shiftStep(key: string, shift: boolean, value: number): number | null {
+  if (!shift) return null;
+  const dir = key === 'ArrowUp' || key === 'ArrowRight' ? 1 : key === 'ArrowDown' || key === 'ArrowLeft' ? -1 : 0;
+  if (dir === 0) return null;
+  return clampT0(Math.round((value + dir * 0.1) * 100) / 100);
+}
+
+/** Where a value sits on the slider track, 0..1. */
+function frac(v: number): number {
+  return (v - T0_MIN) / (1 - T0_MIN);
+}
+
+export function T0Control(props: { t0: number; sde: 'vp' | 've'; onChange: (t0: number) => void }) {
+  const id = useId();
+  const [draft, setDraft] = useState<string | null>(null);
+  const [invalid, setInvalid] = useState(false);
+  const signal = describeSignalKept(props.t0, props.sde);
+  const [lo, hi] = RECOMMENDED_T0;
+  const inRange = props.t0 >= lo && props.t0 <= hi;
+
+  const commitTyped = (text: string) => {
+    const v = parseT0(text);
+    setDraft(null);
+    setInvalid(v === null);
+    if (v !== null && v !== props.t0) props.onChange(v);
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    const v = shiftStep(e.key, e.shiftKey, props.t0);
+    if (v !== null) {
+      e.preventDefault();
+      setDraft(null);
+      setInvalid(false);
+      if (v !== props.t0) props.onChange(v);
+    }
+  };
+
+  return (
+    <section class="sd-t0" aria-labelledby={`${id}-title`}>
+      <div class="sd-t0-head">
+        <label id={`${id}-title`} for={`${id}-range`} class="sd-t0-title">
+          Strength <span class="sd-muted">(t0)</span>
+        </label>
+        <input
+          id={`${id}-num`}
+          class="sd-t0-num"
+          type="text"
+          inputMode="decimal"
+          aria-label="t0, a number above 0 and up to 1"
+          data-testid="t0-input"
+          value={draft ?? formatT0(props.t0)}
+          aria-invalid={invalid || undefined}
+          aria-describedby={invalid ? `${id}-err` : `${id}-signal`}
+          onInput={(e) => {
+            const text = e.currentTarget.value;
+            setDraft(text);
+            setInvalid(false);
+            const v = parseT0(text);
+            if (v !== null && v !== props.t0) props.onChange(v);
+          }}
+          onChange={(e) => commitTyped(e.currentTarget.value)}
+          onBlur={(e) => {
+            if (draft !== null) commitTyped(e.currentTarget.value);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') commitTyped(e.currentTarget.value);
+            else if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
+              e.preventDefault();
+              const step = e.shiftKey ? 0.1 : 0.01;
+              const v = clampT0(Math.round((props.t0 + (e.key === 'ArrowUp' ? step : -step)) * 100) / 100);
+              setDraft(null);
+              setInvalid(false);
+              if (v !== props.t0) props.onChange(v);
+            }
+          }}
+        />
+      </div>
+      <div class="sd-t0-track" style={{ '--lo': frac(lo), '--hi': frac(hi) }}>
+        <div class="sd-t0-band" aria-hidden="true" data-testid="t0-recommended" title={`Recommended ${lo}–${hi}`} />
+        <input
+          id={`${id}-range`}
+          type="range"
+          min={T0_MIN}
+          max={1}
+          step={0.01}
+          value={props.t0}
+          data-testid="t0-slider"
+          aria-valuetext={`${formatT0(props.t0)}, ${signal}`}
+          aria-describedby={`${id}-scale`}
+          onInput={(e) => {
+            const v = clampT0(Number(e.currentTarget.value));
+            setDraft(null);
+            setInvalid(false);
+            if (v !== props.t0) props.onChange(v);
+          }}
+          onKeyDown={onKeyDown}
+        />
+      </div>
+      <div class="sd-t0-scale" id={`${id}-scale`}>
+        <span>faithful</span>
+        <span class={inRange ? 'sd-t0-rec is-in' : 'sd-t0-rec'}>
+          recommended {lo}–{hi}
+        </span>
+        <span>realistic</span>
+      </div>
+      {invalid && (
+        <p class="sd-field-error" id={`${id}-err`} role="alert">
+          Type a number above 0 and up to 1, e.g. 0.45.
+        </p>
+      )}
+      <p class="sd-t0-signal" id={`${id}-signal`} data-testid="signal-kept" aria-live="polite">
+        t0 {formatT0(props.t0)} {signal}
+      </p>
+    </section>
+  );
+}
