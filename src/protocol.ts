@@ -13,6 +13,12 @@ export type JobMode =
 
 export type SamplerChoice = 'ddpm' | 'ddim';
 export type SeedMode = 'random' | 'fixed' | 'increment';
+/**
+ * Where an applied result goes. 'new-node': a new rectangle beside the source (same size, same
+ * parent, image fill with scaleMode FILL). 'replace': the source's fills become the image fill and
+ * its children are hidden (not deleted) so the result shows; groups, text and lines cannot take it.
+ * Either way one apply is one undo step.
+ */
 export type Placement = 'new-node' | 'replace';
 
 /** Everything the user tunes in the panel; persisted in figma.clientStorage by the sandbox. */
@@ -71,8 +77,21 @@ export interface JobInput {
   sourceName: string;
   /** Guide render, PNG bytes, width × height pixels. */
   guidePng: Uint8Array;
-  /** Edit mask, PNG bytes (white = edit, black = keep, grey = blend), or null for synthesis. */
+  /**
+   * Edit mask, PNG bytes of the same pixel size as the guide, or null for synthesis. Read it as
+   * luminance × alpha (white = edit, black or transparent = keep, grey = blend). The sandbox
+   * renders it as white where the mask layers (or, in composite mode, the selected layers) have
+   * opaque pixels and transparent elsewhere, so luminance × alpha equals their coverage.
+   */
   maskPng: Uint8Array | null;
+  /**
+   * true when `maskPng` is the raw, hard-edged silhouette of the selected layers ('composite'):
+   * the UI dilates it by `Settings.dilation` and feathers it by `Settings.feather` (working-size
+   * pixels) before use — the sandbox cannot process pixels. false when the mask is to be used as
+   * drawn ('mask-edit') or there is none. Absent reads as false.
+   */
+  maskIsSilhouette?: boolean;
+  /** Pixel size of guidePng (and maskPng), read back from the exported PNG. */
   width: number;
   height: number;
   /** Size of the source node on the canvas, in Figma units. */
@@ -92,7 +111,9 @@ export interface Problem {
     | 'invalid-png'
     | 'export-failed'
     | 'apply-failed'
-    | 'no-parent-frame';
+    | 'no-parent-frame'
+    /** figma.clientStorage refused the settings (e.g. its 5 MB quota is full). */
+    | 'settings-failed';
   message: string;
 }
 
@@ -106,8 +127,11 @@ export type PluginToUi =
       jobs: JobInput[];
       /** Why the selection gives no (or fewer) jobs. */
       problems: Problem[];
-      /** When the selection is a result made by this plugin: how it was made. */
-      rerun: { params: RunParams; sourceNodeId: string } | null;
+      /**
+       * When the selection is one result made by this plugin: how it was made. `jobs` then holds
+       * the job for its source (not for the result), ready to re-run with another seed or t0.
+       */
+      rerun: { params: RunParams; sourceNodeId: string; resultNodeId: string } | null;
     }
   | { type: 'applied'; jobId: string; nodeId: string; nodeName: string; placement: Placement }
   | { type: 'problem'; problem: Problem };
@@ -116,8 +140,11 @@ export type PluginToUi =
 
 export type UiToPlugin =
   | { type: 'ready' }
-  /** Export the selection again (e.g. after the working size or dilation changed). */
-  | { type: 'refresh-selection'; size: number; dilation: number; feather: number }
+  /**
+   * Export the selection again (e.g. after the working size or dilation changed). `multiple`:
+   * the loaded model's spatial multiple, the working size is rounded to it (default 8).
+   */
+  | { type: 'refresh-selection'; size: number; dilation: number; feather: number; multiple?: number }
   | { type: 'save-settings'; settings: Settings }
   | {
       type: 'apply';

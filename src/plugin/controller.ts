@@ -1,0 +1,222 @@
+// The sandbox's message loop: settings, selection → jobs, apply. All document work runs one task
+// at a time (exports hide and restore layers; two at once would undo each other's changes).
+import { DEFAULT_SETTINGS, isUiToPlugin } from '../protocol';
+import type { JobInput, PluginToUi, Problem, Settings, UiToPlugin } from '../protocol';
+import { applyResult, type JobRecord } from './apply';
+import { SETTINGS_KEY, validateSettings } from './params';
+import { Restorer, SceneCollector, exportJob, isProblem, pageOf } from './scene';
+import { planSelection } from './selection';
+import { DEFAULT_MULTIPLE, roundWorkingSize } from './sizing';
+
+export const UI_WIDTH = 360;
+export const UI_HEIGHT = 600;
+/** How many exported jobs are remembered for checking their source on apply. */
+const MAX_JOB_RECORDS = 256;
+
+export interface PluginHandle {
+  /** Resolves when every queued task (export, apply, settings) is done. For tests. */
+  idle(): Promise<void>;
+}
+
+function clamp(v: unknown, lo: number, hi: number, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.round(v))) : fallback;
+}
+
+export function startPlugin(): PluginHandle {
+  figma.showUI(__html__, { width: UI_WIDTH, height: UI_HEIGHT, themeColors: true, title: 'SDEdit' });
+
+  let closed = false;
+  let settings: Settings = { ...DEFAULT_SETTINGS };
+  let size = settings.size;
+  let multiple = DEFAULT_MULTIPLE;
+  let jobCounter = 0;
+  let selectionGeneration = 0;
+  const jobs = new Map<string, JobRecord>();
+  /** Temporary document changes in flight: undone on 'close' if an export never finishes. */
+  const inFlight = new Set<Restorer>();
+
+  let chain: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = chain.then(task);
+    chain = run.catch(() => undefined);
+    return run;
+  };
+
+  const post = (message: PluginToUi): void => {
+    if (!closed) figma.ui.postMessage(message);
+  };
+
+  const notifyProblem = (problem: Problem): void => {
+    post({ type: 'problem', problem });
+    if (!closed) figma.notify(problem.message, { error: true });
+  };
+
+  const loaded = exclusive(async () => {
+    try {
+      settings = validateSettings(await figma.clientStorage.getAsync(SETTINGS_KEY));
+    } catch {
+      settings = { ...DEFAULT_SETTINGS };
+    }
+    size = settings.size;
+  });
+
+  const remember = (jobId: string, record: JobRecord): void => {
+    jobs.set(jobId, record);
+    while (jobs.size > MAX_JOB_RECORDS) jobs.delete(jobs.keys().next().value as string);
+  };
+
+  async function readSelection(generation: number): Promise<void> {
+    const selected = figma.currentPage.selection;
+    const collector = new SceneCollector();
+    for (const node of selected) collector.add(node, selected.length === 1);
+    const only = selected.length === 1 ? collector.nodes.get(selected[0].id) : undefined;
+    if (only?.result) {
+      // a result: plan its source (and, for a composite, the layers that made the mask)
+      const ids = [only.result.sourceNodeId, ...only.result.layerIds];
+      for (const id of ids) {
+        const node = await figma.getNodeByIdAsync(id);
+        if (node && !node.removed && pageOf(node)?.id === figma.currentPage.id) collector.add(node);
+      }
+    }
+    const plan = planSelection(
+      selected.map((n) => n.id),
+      collector.nodes,
+      { size, multiple },
+    );
+    const inputs: JobInput[] = [];
+    const problems = [...plan.problems];
+    for (const job of plan.jobs) {
+      if (closed || generation !== selectionGeneration) return;
+      const jobId = `job-${++jobCounter}`;
+      const restorer = new Restorer();
+      inFlight.add(restorer);
+      try {
+        const out = await exportJob(job, jobId, restorer);
+        if (isProblem(out)) {
+          problems.push(out);
+        } else {
+          inputs.push(out);
+          const guide = await figma.getNodeByIdAsync(job.guideId);
+          remember(jobId, {
+            sourceNodeId: job.guideId,
+            pageId: guide ? (pageOf(guide)?.id ?? '') : '',
+            parentId: guide?.parent?.id ?? null,
+            layerIds: job.layerIds,
+          });
+        }
+      } finally {
+        restorer.run();
+        inFlight.delete(restorer);
+      }
+    }
+    // a newer selection is on its way: this one is stale
+    if (closed || generation !== selectionGeneration) return;
+    post({ type: 'selection', jobs: inputs, problems, rerun: plan.rerun });
+  }
+
+  const refreshSelection = (): Promise<void> => {
+    const generation = ++selectionGeneration;
+    return exclusive(async () => {
+      if (closed || generation !== selectionGeneration) return;
+      try {
+        await readSelection(generation);
+      } catch (e) {
+        if (generation === selectionGeneration) {
+          post({
+            type: 'selection',
+            jobs: [],
+            problems: [{ code: 'export-failed', message: `The selection could not be read: ${e instanceof Error ? e.message : String(e)}` }],
+            rerun: null,
+          });
+        }
+      }
+    });
+  };
+
+  const saveSettings = (value: unknown): Promise<void> =>
+    exclusive(async () => {
+      const next = validateSettings(value);
+      try {
+        await figma.clientStorage.setAsync(SETTINGS_KEY, next);
+        settings = next;
+      } catch (e) {
+        notifyProblem({
+          code: 'settings-failed',
+          message: `Settings could not be saved (${e instanceof Error ? e.message : String(e)}); they stay as they are for this session.`,
+        });
+        settings = next;
+      }
+    });
+
+  async function handle(message: UiToPlugin): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        await loaded;
+        post({ type: 'settings', settings });
+        await refreshSelection();
+        return;
+      case 'refresh-selection':
+        size = roundWorkingSize(clamp(message.size, 1, 4096, size), clamp(message.multiple, 1, 256, multiple));
+        if (message.multiple !== undefined) multiple = clamp(message.multiple, 1, 256, multiple);
+        await refreshSelection();
+        return;
+      case 'save-settings':
+        await saveSettings(message.settings);
+        return;
+      case 'apply': {
+        const outcome = await exclusive(() => applyResult(message, jobs));
+        if (outcome.ok) {
+          post({ type: 'applied', jobId: String(message.jobId), nodeId: outcome.nodeId, nodeName: outcome.nodeName, placement: outcome.placement });
+          if (!closed) figma.notify(`Placed “${outcome.nodeName}”`);
+        } else {
+          notifyProblem(outcome.problem);
+        }
+        return;
+      }
+      case 'notify':
+        if (!closed) figma.notify(String(message.message).slice(0, 500), { error: message.error === true });
+        return;
+      case 'resize':
+        if (!closed) figma.ui.resize(clamp(message.width, 240, 1600, UI_WIDTH), clamp(message.height, 200, 1600, UI_HEIGHT));
+        return;
+    }
+  }
+
+  figma.ui.onmessage = (message: unknown) => {
+    if (closed || !isUiToPlugin(message)) return;
+    handle(message).catch((e: unknown) => {
+      notifyProblem({ code: 'apply-failed', message: `Something went wrong: ${e instanceof Error ? e.message : String(e)}` });
+    });
+  };
+
+  figma.on('selectionchange', () => {
+    if (!closed) void refreshSelection();
+  });
+
+  figma.on('close', () => {
+    // Nothing is half-done: results only appear on 'apply', which is synchronous once it starts
+    // changing the document. An export may be awaiting Figma, with Mask layers hidden or a
+    // temporary frame on the page: undo that now, synchronously.
+    closed = true;
+    for (const restorer of inFlight) restorer.run();
+    inFlight.clear();
+  });
+
+  // Settings and the first selection also go out unasked, in case the UI was up before 'ready'.
+  void loaded.then(() => {
+    post({ type: 'settings', settings });
+    return refreshSelection();
+  });
+
+  return {
+    idle: async () => {
+      // the chain may grow while we wait (selectionchange after apply): wait until it settles
+      for (;;) {
+        const current = chain;
+        await current;
+        await new Promise((r) => setTimeout(r, 0));
+        if (current === chain) return;
+      }
+    },
+  };
+}
