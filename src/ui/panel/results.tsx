@@ -2,7 +2,7 @@
 import type { Placement } from '../../protocol';
 import { backendLabel, formatMs } from './format';
 import { PngImage } from './png';
-import { formatT0 } from './t0';
+import { formatT0 } from './t0-value';
 import type { GalleryItem, HistoryEntry } from './store';
 
 export function Results(props: {

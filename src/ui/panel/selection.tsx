@@ -3,7 +3,7 @@
 import type { Settings } from '../../protocol';
 import { NumberField } from './fields';
 import { PngImage } from './png';
-import { formatT0 } from './t0';
+import { formatT0 } from './t0-value';
 import {
   MODE_DETAIL,
   MODE_LABEL,

@@ -488,16 +488,16 @@ export function problemToError(p: Problem): UiError {
 export function errorToUi(e: unknown): UiError {
   const raw = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
   const text = raw.toLowerCase();
-  if (/out of memory|oom|allocation|memory/.test(text)) {
+  if (/out of memory|\boom\b|allocat|memory/.test(text)) {
     return { message: 'The model ran out of memory.', hint: 'Choose a smaller working size or fewer variations, then press Generate again.' };
   }
-  if (/png|decode|image/.test(text)) {
+  if (/\bpng\b|decode/.test(text)) {
     return { message: 'The selection could not be read as an image.', hint: 'Select the frame again; make sure it is visible and not empty.' };
   }
-  if (/fetch|network|download|http/.test(text)) {
+  if (/fetch|network|download|https?:/.test(text)) {
     return { message: 'The model could not be downloaded.', hint: 'Check your connection, or switch to the default model, which works offline.' };
   }
-  if (/hash|sha|shape|input name|model/.test(text)) {
+  if (/sha-?256|\bhash\b|\bshape\b|input name|model pack|\.onnx/.test(text)) {
     return { message: 'The model pack could not be loaded.', hint: 'Switch back to the default model. If this is the default model, reinstall the plugin.' };
   }
   return {

@@ -4,18 +4,9 @@
 import { useId, useState } from 'preact/hooks';
 import { clampT0, parseT0, RECOMMENDED_T0, T0_MIN } from './store';
 import { describeSignalKept } from './signal';
+import { arrowStep, formatT0, shiftStep } from './t0-value';
 
-export function formatT0(t: number): string {
-  return Math.abs(t * 100 - Math.round(t * 100)) > 1e-6 ? t.toFixed(3) : t.toFixed(2);
-}
-
-/** Arrow keys with shift move by 0.1; returns the new value, or null for other keys. */
-export function shiftStep(key: string, shift: boolean, value: number): number | null {
-  if (!shift) return null;
-  const dir = key === 'ArrowUp' || key === 'ArrowRight' ? 1 : key === 'ArrowDown' || key === 'ArrowLeft' ? -1 : 0;
-  if (dir === 0) return null;
-  return clampT0(Math.round((value + dir * 0.1) * 100) / 100);
-}
+export { formatT0 } from './t0-value';
 
 /** Where a value sits on the slider track, 0..1. */
 function frac(v: number): number {
@@ -77,8 +68,7 @@ export function T0Control(props: { t0: number; sde: 'vp' | 've'; onChange: (t0: 
             if (e.key === 'Enter') commitTyped(e.currentTarget.value);
             else if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
               e.preventDefault();
-              const step = e.shiftKey ? 0.1 : 0.01;
-              const v = clampT0(Math.round((props.t0 + (e.key === 'ArrowUp' ? step : -step)) * 100) / 100);
+              const v = arrowStep(e.key, e.shiftKey ? 0.1 : 0.01, props.t0) ?? props.t0;
               setDraft(null);
               setInvalid(false);
               if (v !== props.t0) props.onChange(v);
