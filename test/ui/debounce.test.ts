@@ -52,7 +52,12 @@ describe('debounce', () => {
     };
     const advance = (ms: number) => {
       now += ms;
-      for (const [id, t] of [...timers]) if (t.at <= now) (timers.delete(id), t.fn());
+      for (const [id, t] of [...timers]) {
+        if (t.at <= now) {
+          timers.delete(id);
+          t.fn();
+        }
+      }
     };
     const fn = jest.fn();
     const d = debounce(fn, 50, clock);
