@@ -2,6 +2,7 @@
 import { render } from 'preact';
 import { App } from './app';
 import { createEngine } from './runtime';
+import './styles.css';
 
 const root = document.getElementById('app');
 if (root) render(<App engine={createEngine()} />, root);

@@ -1,0 +1,109 @@
+// The whole panel in the Figma-like iframe: the harness plays the sandbox (settings, selection,
+// records 'apply'), the user drives the panel by data-testid. Screenshots go to
+// artifacts/screenshots/ (light and dark, mid-run, results).
+import type { Browser, Page } from 'playwright-core';
+import { DEFAULT_SETTINGS, type JobInput, type Settings } from '../../src/protocol';
+import { decode, encode, launch, openUi, rectMask, runtimeEvents, screenshotPath, sendToUi, strokeGuide, toPlugin, type Harness, type Theme } from './harness';
+
+jest.setTimeout(180_000);
+
+const W = 64;
+const guideImg = strokeGuide(W, W);
+const maskImg = rectMask(W, W, 8, 24, 40, 56);
+const job: JobInput = {
+  jobId: 'job-1',
+  mode: 'mask-edit',
+  sourceNodeId: '1:2',
+  sourceName: 'Lake sketch',
+  guidePng: encode(guideImg),
+  maskPng: encode(maskImg),
+  width: W,
+  height: W,
+  nodeWidth: W,
+  nodeHeight: W,
+};
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function openPanel(theme: Theme, settings: Partial<Settings>): Promise<Harness> {
+  const ui = await openUi(browser, { theme, width: 360, height: 1500 });
+  await ui.page.waitForFunction(() => (window as unknown as { __toPlugin: { type: string }[] }).__toPlugin.some((m) => m.type === 'ready'), null, {
+    timeout: 30_000,
+  });
+  await sendToUi(ui.page, { type: 'settings', settings: { ...DEFAULT_SETTINGS, size: W, seedMode: 'fixed', seed: 3, ...settings } });
+  await sendToUi(ui.page, { type: 'selection', jobs: [job], problems: [], rerun: null });
+  await ui.frame.waitForSelector('[data-testid="generate"]:not([disabled])', { timeout: 60_000 });
+  return ui;
+}
+
+async function runStarts(ui: Harness, preview: boolean) {
+  return (await runtimeEvents(ui.frame)).filter((e) => e.type === 'run-start' && e.preview === preview);
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: screenshotPath(name) });
+}
+
+test.each(['light', 'dark'] as Theme[])('%s theme: live preview debounces; Generate, Cancel, Generate, Apply', async (theme) => {
+  const ui = await openPanel(theme, { livePreview: true, steps: 6, t0: 0.5 });
+  const { page, frame } = ui;
+
+  // Live preview: five quick t0 changes → one preview run, ≈0.25 s after the last change.
+  await frame.waitForFunction(() => true);
+  const before = (await runStarts(ui, true)).length;
+  const input = frame.locator('[data-testid="t0-input"]');
+  for (const v of ['0.42', '0.44', '0.46', '0.48', '0.5']) {
+    await input.fill(v);
+    await input.press('Enter');
+    await page.waitForTimeout(40);
+  }
+  await page.waitForTimeout(1200);
+  const previews = (await runStarts(ui, true)).length - before;
+  console.log(`${theme}: 5 t0 changes within ≈0.2 s gave ${previews} preview run(s)`);
+  expect(previews).toBe(1);
+  await frame.waitForSelector('[data-testid="live-preview-img"]', { timeout: 30_000 });
+
+  // A long run, for the mid-run screenshot and Cancel through the panel.
+  await sendToUi(page, { type: 'settings', settings: { ...DEFAULT_SETTINGS, size: W, seedMode: 'fixed', seed: 3, size: 128, steps: 990, t0: 0.99, livePreview: false } });
+  await page.waitForTimeout(100);
+  await frame.click('[data-testid="generate"]');
+  await frame.waitForSelector('[data-testid="preview-img"]', { timeout: 60_000 });
+  await shot(page, `panel-${theme}-mid-run.png`);
+  await frame.click('[data-testid="cancel"]');
+  await frame.waitForSelector('[data-testid="generate"]:not([disabled])', { timeout: 30_000 });
+  const ends = (await runtimeEvents(ui.frame)).filter((e) => e.type === 'run-end' && e.preview !== true);
+  expect(ends[ends.length - 1]).toMatchObject({ status: 'aborted' });
+
+  // A full run, then Apply: the harness (the sandbox) receives the PNG.
+  await sendToUi(page, { type: 'settings', settings: { ...DEFAULT_SETTINGS, size: W, seedMode: 'fixed', seed: 3, steps: 6, t0: 0.6, variations: 2, livePreview: false } });
+  await page.waitForTimeout(100);
+  await frame.click('[data-testid="generate"]');
+  await frame.waitForSelector('[data-testid="apply-0"]', { timeout: 120_000 });
+  await frame.waitForSelector('[data-testid="result-img-1"]', { timeout: 10_000 });
+  await page.waitForTimeout(200);
+  await shot(page, `panel-${theme}-results.png`);
+  await frame.click('[data-testid="apply-0"]');
+  await page.waitForFunction(() => (window as unknown as { __toPlugin: { type: string }[] }).__toPlugin.some((m) => m.type === 'apply'), null, {
+    timeout: 10_000,
+  });
+  const apply = (await toPlugin(page)).find((m) => m.type === 'apply')!;
+  expect(apply).toMatchObject({ jobId: 'job-1', sourceNodeId: '1:2', width: W, height: W });
+  const out = decode(new Uint8Array(Buffer.from((apply.png as { base64: string }).base64, 'base64')));
+  let keptDiff = 0;
+  let changed = 0;
+  for (let i = 0; i < W * W; i++) {
+    const same = [0, 1, 2, 3].every((c) => out.data[4 * i + c] === guideImg.data[4 * i + c]);
+    if (maskImg.data[4 * i] === 0) keptDiff += same ? 0 : 1;
+    else changed += same ? 0 : 1;
+  }
+  expect(keptDiff).toBe(0);
+  expect(changed).toBeGreaterThan(0);
+  expect((apply.params as { seed: number }).seed).toBe(3);
+  await ui.close();
+});
