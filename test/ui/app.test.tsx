@@ -1,0 +1,273 @@
+/**
+ * @jest-environment jsdom
+ */
+// Render tests of the panel in jsdom with a fake engine and bridge. Preact 11 is ESM-only, so
+// it is loaded through ./preact-cjs (see there).
+/* eslint-disable @typescript-eslint/no-require-imports */
+jest.mock('preact', () => require('./preact-cjs').mockLoadPreact('preact', require));
+jest.mock('preact/hooks', () => require('./preact-cjs').mockLoadPreact('hooks', require));
+jest.mock('preact/jsx-runtime', () => require('./preact-cjs').mockLoadPreact('jsx-runtime', require));
+jest.mock('preact/test-utils', () => require('./preact-cjs').mockLoadPreact('test-utils', require));
+
+import { render } from 'preact';
+import { act } from 'preact/test-utils';
+import { DEFAULT_SETTINGS } from '../../src/protocol';
+import { App } from '../../src/ui/app';
+import { FakeBridge, FakeEngine } from './fake-engine';
+import { job } from './fixtures';
+
+let root: HTMLElement;
+let urls = 0;
+
+beforeAll(() => {
+  URL.createObjectURL = jest.fn(() => `blob:test/${++urls}`);
+  URL.revokeObjectURL = jest.fn();
+});
+
+beforeEach(() => {
+  jest.useFakeTimers();
+  root = document.createElement('div');
+  document.body.appendChild(root);
+});
+
+afterEach(async () => {
+  await act(() => render(null, root));
+  root.remove();
+  jest.useRealTimers();
+});
+
+const $ = (id: string) => root.querySelector(`[data-testid="${id}"]`) as HTMLElement | null;
+const must = <T extends HTMLElement = HTMLElement>(id: string) => {
+  const el = $(id);
+  if (!el) throw new Error(`no [data-testid="${id}"] in ${root.innerHTML.slice(0, 400)}`);
+  return el as T;
+};
+
+async function tick(ms = 0) {
+  await act(async () => {
+    await jest.advanceTimersByTimeAsync(ms);
+  });
+}
+
+async function type(el: HTMLInputElement, value: string, commit = false) {
+  await act(() => {
+    el.value = value;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    if (commit) el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+}
+
+async function choose(el: HTMLSelectElement, value: string) {
+  await act(() => {
+    el.value = value;
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+}
+
+async function key(el: EventTarget, k: string, shiftKey = false) {
+  await act(() => {
+    el.dispatchEvent(new KeyboardEvent('keydown', { key: k, shiftKey, bubbles: true }));
+  });
+}
+
+async function click(el: HTMLElement) {
+  await act(() => el.click());
+}
+
+async function mount(opts: { livePreview?: boolean } = {}) {
+  const engine = new FakeEngine();
+  const bridge = new FakeBridge();
+  await act(() => render(<App engine={engine} bridge={bridge} />, root));
+  await tick();
+  await act(() => bridge.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, livePreview: opts.livePreview ?? false, seedMode: 'fixed', seed: 7 } }));
+  await tick();
+  return { engine, bridge };
+}
+
+async function select(bridge: FakeBridge, jobs = [job('mask-edit')]) {
+  await act(() => bridge.emit({ type: 'selection', jobs, problems: [], rerun: null }));
+  await tick();
+}
+
+test('says what to select, then shows the mode, thumbnails and problems', async () => {
+  const { bridge } = await mount();
+  expect(bridge.sent[0]).toEqual({ type: 'ready' });
+  expect(must('mode').dataset.mode).toBe('none');
+  expect(must('mode').textContent).toContain('Select a frame to re-imagine it');
+  expect(must<HTMLButtonElement>('generate').disabled).toBe(true);
+  expect(must('model').textContent).toContain('default');
+  expect(must('model').textContent).toContain('3.5 MB');
+  expect(must('backend').textContent).toBe('WASM');
+
+  await act(() =>
+    bridge.emit({ type: 'selection', jobs: [job('mask-edit')], problems: [{ code: 'too-large', message: 'The frame is large; it was scaled down to 4096 px.' }], rerun: null }),
+  );
+  await tick();
+  expect(must('mode').dataset.mode).toBe('mask-edit');
+  expect(must('mode').textContent).toContain('Edit masked area');
+  expect(must<HTMLImageElement>('guide-thumb').src).toMatch(/^blob:/);
+  expect(must<HTMLImageElement>('mask-thumb').src).toMatch(/^blob:/);
+  expect(must('problems').textContent).toContain('scaled down');
+  expect(must<HTMLButtonElement>('generate').disabled).toBe(false);
+});
+
+test('t0: typed input validates to (0, 1], shift+arrow steps 0.1, signal kept follows', async () => {
+  await mount();
+  const slider = must<HTMLInputElement>('t0-slider');
+  const input = must<HTMLInputElement>('t0-input');
+  expect(input.value).toBe('0.50');
+  const kept50 = must('signal-kept').textContent;
+  expect(kept50).toMatch(/keeps \d+% of the guide's signal/);
+
+  await type(input, '1.5', true);
+  expect(root.textContent).toContain('Type a number above 0 and up to 1');
+  expect(input.getAttribute('aria-invalid')).toBe('true');
+  expect(slider.value).toBe('0.5');
+  expect(input.value).toBe('0.50'); // reverted
+
+  await type(input, '0.3');
+  expect(Number(slider.value)).toBeCloseTo(0.3);
+  expect(must('signal-kept').textContent).not.toBe(kept50);
+
+  await key(slider, 'ArrowRight', true);
+  expect(Number(slider.value)).toBeCloseTo(0.4);
+  expect(input.value).toBe('0.40');
+  await key(input, 'ArrowUp');
+  expect(input.value).toBe('0.41');
+});
+
+test('settings are saved debounced; size changes re-export the selection', async () => {
+  const { bridge } = await mount();
+  expect(bridge.ofType('save-settings')).toHaveLength(0); // loaded settings are not echoed back
+  await type(must<HTMLInputElement>('steps'), '35');
+  await choose(must<HTMLSelectElement>('sampler'), 'ddpm');
+  expect(bridge.ofType('save-settings')).toHaveLength(0);
+  await tick(500);
+  const saves = bridge.ofType('save-settings');
+  expect(saves).toHaveLength(1);
+  expect(saves[0].settings).toMatchObject({ steps: 35, sampler: 'ddpm', seed: 7 });
+
+  await choose(must<HTMLSelectElement>('size'), '384');
+  await tick(500);
+  expect(bridge.ofType('refresh-selection')).toEqual([{ type: 'refresh-selection', size: 384, dilation: 4, feather: 6 }]);
+
+  await type(must<HTMLInputElement>('steps'), '0', true);
+  expect(root.textContent).toContain('A whole number from 1 to 1000');
+});
+
+test('live preview is debounced, and a stale preview never shows', async () => {
+  const { engine, bridge } = await mount({ livePreview: true });
+  await select(bridge);
+  expect(must('live-preview-count').textContent).toBe('0');
+  await tick(250);
+  expect(must('live-preview-count').textContent).toBe('1');
+  expect(engine.previewRuns).toHaveLength(1);
+  expect(engine.previewRuns[0].req).toMatchObject({ preview: true, seed: 7, jobId: 'job-1' });
+
+  // drag the slider: many changes within 250 ms of each other
+  const slider = must<HTMLInputElement>('t0-slider');
+  for (const v of ['0.45', '0.4', '0.35', '0.3']) {
+    await type(slider, v);
+    await tick(100);
+  }
+  const first = engine.previewRuns[0];
+  expect(first.signal.aborted).toBe(true); // stale: aborted at the first change
+  expect(must('live-preview-count').textContent).toBe('1');
+  await tick(250);
+  expect(must('live-preview-count').textContent).toBe('2');
+  const second = engine.previewRuns[1];
+  expect(second.req.settings.t0).toBe(0.3);
+  await act(() => second.resolve());
+  await tick();
+  expect(must<HTMLImageElement>('live-preview-img').alt).toContain('0.30');
+
+  // turning it off cancels and hides the preview
+  await click(must<HTMLInputElement>('live-preview-toggle'));
+  await tick(1000);
+  expect($('live-preview-img')).toBeNull();
+  expect(engine.previewRuns).toHaveLength(2);
+});
+
+test('generate: progress, preview, results grid, apply and replace, history', async () => {
+  const { engine, bridge } = await mount({ livePreview: true });
+  await select(bridge);
+  await choose(must<HTMLSelectElement>('variations'), '2');
+  await tick(250); // a live preview starts
+  expect(engine.previewRuns).toHaveLength(1);
+
+  await click(must('generate'));
+  await tick();
+  expect(engine.previewRuns[0].signal.aborted).toBe(true); // Generate aborts the preview
+  expect(engine.fullRuns).toHaveLength(1);
+  const run = engine.fullRuns[0];
+  expect(run.req).toMatchObject({ preview: false, seed: 7, jobId: 'job-1' });
+  expect(run.req.settings.variations).toBe(2);
+  expect(must<HTMLButtonElement>('generate').disabled).toBe(true);
+  expect(must<HTMLButtonElement>('cancel').disabled).toBe(false);
+
+  await act(() => run.progress({ step: 5, total: 20, msPerStep: 42, previewPng: new Uint8Array([1, 2, 3]) }));
+  expect(must('progress').textContent).toContain('Step 5 of 20');
+  expect(must('progress').dataset.step).toBe('5');
+  expect(must('ms-per-step').textContent).toBe('42 ms / step');
+  expect(must<HTMLImageElement>('preview-img').src).toMatch(/^blob:/);
+
+  await act(() => run.resolve());
+  await tick();
+  expect($('progress')).toBeNull();
+  expect(must('results').querySelectorAll('li')).toHaveLength(2);
+  expect(must('history').textContent).toContain('seeds 7–8');
+
+  await click(must('apply-0'));
+  await click(must('replace-1'));
+  const applies = bridge.ofType('apply');
+  expect(applies.map((a) => [a.placement, a.params.seed, a.sourceNodeId])).toEqual([
+    ['new-node', 7, 'node-job-1'],
+    ['replace', 8, 'node-job-1'],
+  ]);
+  expect(Array.from(applies[1].png)).toEqual([137, 80, 78, 71, 8]);
+  await act(() => bridge.emit({ type: 'applied', jobId: 'job-1', nodeId: 'n9', nodeName: 'Frame · SDEdit', placement: 'new-node' }));
+  expect(must('status').textContent).toContain('Added “Frame · SDEdit”');
+
+  // re-run from history uses the entry's seed and settings
+  await choose(must<HTMLSelectElement>('seed-mode'), 'random');
+  await click(must('history-rerun-0'));
+  await tick();
+  expect(engine.fullRuns).toHaveLength(2);
+  expect(engine.fullRuns[1].req.seed).toBe(7);
+});
+
+test('Escape cancels a run within the engine; errors are shown in words', async () => {
+  const { engine, bridge } = await mount();
+  await select(bridge);
+  await click(must('generate'));
+  await tick();
+  await key(document, 'Escape');
+  await tick();
+  expect(engine.fullRuns[0].signal.aborted).toBe(true);
+  expect(must<HTMLButtonElement>('cancel').disabled).toBe(true);
+  expect(must('status').textContent).toContain('Cancelled');
+  expect($('error')).toBeNull();
+
+  await click(must('generate'));
+  await tick();
+  await act(() => engine.fullRuns[1].reject(new Error('WebGPU device: out of memory')));
+  await tick();
+  expect(must('error').textContent).toContain('ran out of memory');
+  expect(must('error').textContent).toContain('smaller working size');
+
+  await act(() => engine.notice({ level: 'warning', message: 'WebGPU was lost, continuing on WASM.' }));
+  expect(must('notice').textContent).toContain('continuing on WASM');
+  await act(() => bridge.emit({ type: 'problem', problem: { code: 'apply-failed', message: 'The image could not be placed.' } }));
+  expect(must('error').textContent).toContain('could not be placed');
+});
+
+test('every control the e2e tests use is a labelled real control', async () => {
+  const { bridge } = await mount({ livePreview: true });
+  await select(bridge);
+  for (const id of ['t0-slider', 't0-input', 'steps', 'sampler', 'seed', 'seed-mode', 'variations', 'size', 'live-preview-toggle']) {
+    const el = must(id) as HTMLInputElement;
+    const labelled = el.labels?.length || el.getAttribute('aria-label');
+    expect([id, Boolean(labelled)]).toEqual([id, true]);
+  }
+  for (const id of ['generate', 'cancel']) expect(must(id).tagName).toBe('BUTTON');
+});
