@@ -1,0 +1,160 @@
+// Browser side of the model runtime (the plugin's UI iframe): an onnxruntime-web session on
+// WebGPU when an adapter exists, else on WASM. The ort module is passed in (the UI bundles
+// `onnxruntime-web/webgpu`), so this file imports no runtime and runs under test with a fake.
+import type { ModelPack } from './pack';
+import { scheduleFromPack } from './pack';
+import type { OnnxDenoiserOptions, SessionLike, TensorCtor } from './onnx-denoiser';
+import { OnnxDenoiser } from './onnx-denoiser';
+
+export type WebBackend = 'webgpu' | 'wasm';
+
+/** The part of the onnxruntime-web module used here. */
+export interface WebOrt {
+  env: { wasm: { wasmBinary?: ArrayBufferLike | Uint8Array; numThreads?: number; proxy?: boolean } };
+  InferenceSession: {
+    create(
+      model: Uint8Array,
+      options?: { executionProviders?: readonly ('webgpu' | 'wasm')[]; graphOptimizationLevel?: 'all' },
+    ): Promise<SessionLike & { release(): Promise<void> }>;
+  };
+  Tensor: unknown;
+}
+
+/** The part of `navigator.gpu` used here. */
+export interface GpuLike {
+  requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<unknown>;
+}
+
+export type WebErrorCode = 'no-webgpu' | 'no-adapter' | 'device-lost' | 'out-of-memory' | 'csp-wasm' | 'invalid-model' | 'unknown';
+
+/** A runtime error with a code and a message a designer can act on; the original is `cause`. */
+export class WebRuntimeError extends Error {
+  constructor(
+    readonly code: WebErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'WebRuntimeError';
+  }
+}
+
+const MESSAGES: Record<Exclude<WebErrorCode, 'unknown'>, string> = {
+  'no-webgpu': 'This Figma window has no WebGPU, so the model runs on the CPU (slower).',
+  'no-adapter': 'No graphics card is available to Figma (no WebGPU adapter), so the model runs on the CPU (slower).',
+  'device-lost': 'The graphics card stopped responding (WebGPU device lost). The plugin can continue on the CPU.',
+  'out-of-memory': 'Not enough memory for this image. Try a smaller size or fewer variations.',
+  'csp-wasm':
+    "This window's security policy blocks WebAssembly (it needs 'wasm-unsafe-eval' in its Content-Security-Policy), so the model cannot run here.",
+  'invalid-model': 'The model file is damaged or is not an ONNX model this plugin can run.',
+};
+
+const PATTERNS: [Exclude<WebErrorCode, 'unknown' | 'no-webgpu'>, RegExp][] = [
+  ['csp-wasm', /wasm-unsafe-eval|unsafe-eval|content[- ]security[- ]policy|refused to compile or instantiate webassembly|wasm code generation disallowed/i],
+  ['device-lost', /device (was |is |has been )?lost|devicelost|gpu device.*(destroyed|lost)|context lost/i],
+  ['out-of-memory', /out of memory|\boom\b|failed to allocate|could not allocate|allocation failed|cannot allocate|array buffer allocation|gpuoutofmemory|maximum call stack/i],
+  ['no-adapter', /no (available |suitable )?(gpu )?adapter|requestadapter|failed to get (a )?gpu adapter|webgpu is not supported|webgpu.*not available/i],
+  ['invalid-model', /protobuf|failed to load model|invalid model|model_path|parse.*model|unsupported model ir version|invalid_graph|invalid_protobuf/i],
+];
+
+const messageOf = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+
+/** Classify an error from session creation or a run into a WebRuntimeError. */
+export function classifyWebError(e: unknown): WebRuntimeError {
+  if (e instanceof WebRuntimeError) return e;
+  const text = messageOf(e);
+  for (const [code, re] of PATTERNS) {
+    if (re.test(text)) return new WebRuntimeError(code, MESSAGES[code], { cause: e });
+  }
+  const first = text.split('\n')[0].slice(0, 200);
+  return new WebRuntimeError('unknown', `The model could not run: ${first}`, { cause: e });
+}
+
+export interface WebSessionOptions {
+  /** try WebGPU first when an adapter exists */
+  preferWebGPU: boolean;
+  /** the ORT wasm binary bundled with the UI (sets env.wasm.wasmBinary) */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** wanted WASM threads; 1 unless the page is cross-origin isolated */
+  numThreads: number;
+  /** override navigator.gpu (tests); null = no WebGPU */
+  gpu?: GpuLike | null;
+  /** override globalThis.crossOriginIsolated (tests) */
+  crossOriginIsolated?: boolean;
+}
+
+export interface WebSession {
+  session: SessionLike & { release(): Promise<void> };
+  backend: WebBackend;
+  /** why WebGPU was not used (when it was wanted), in words for the designer */
+  fallbackReason?: string;
+  fallbackCode?: WebErrorCode;
+  /** WASM threads in use (1 on a page that is not cross-origin isolated) */
+  numThreads: number;
+  /** A Denoiser for this pack; run errors come out classified (WebRuntimeError). */
+  denoiser(pack: ModelPack, opts?: OnnxDenoiserOptions): OnnxDenoiser;
+  release(): Promise<void>;
+}
+
+function defaultGpu(): GpuLike | null {
+  const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
+  return nav?.gpu ?? null;
+}
+
+/** Ask for a WebGPU adapter; returns the reason when there is none. */
+async function probeWebGPU(gpu: GpuLike | null): Promise<WebRuntimeError | null> {
+  if (!gpu || typeof gpu.requestAdapter !== 'function') return new WebRuntimeError('no-webgpu', MESSAGES['no-webgpu']);
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    return adapter ? null : new WebRuntimeError('no-adapter', MESSAGES['no-adapter']);
+  } catch (e) {
+    return new WebRuntimeError('no-adapter', MESSAGES['no-adapter'], { cause: e });
+  }
+}
+
+/** Create the session: WebGPU when wanted and available, else WASM. */
+export async function createWebSession(ort: WebOrt, modelBytes: Uint8Array, opts: WebSessionOptions): Promise<WebSession> {
+  const isolated = opts.crossOriginIsolated ?? (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const numThreads = isolated ? Math.max(1, Math.floor(opts.numThreads) || 1) : 1;
+  ort.env.wasm.numThreads = numThreads;
+  ort.env.wasm.proxy = false;
+  if (opts.wasmBinary) ort.env.wasm.wasmBinary = opts.wasmBinary;
+
+  let fallback: WebRuntimeError | undefined;
+  let session: (SessionLike & { release(): Promise<void> }) | undefined;
+  let backend: WebBackend = 'wasm';
+  if (opts.preferWebGPU) {
+    const noGpu = await probeWebGPU(opts.gpu === undefined ? defaultGpu() : opts.gpu);
+    if (noGpu) fallback = noGpu;
+    else {
+      try {
+        session = await ort.InferenceSession.create(modelBytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+        backend = 'webgpu';
+      } catch (e) {
+        const err = classifyWebError(e);
+        // A CSP block or a broken model fails on WASM too: say so now instead of retrying.
+        if (err.code === 'csp-wasm' || err.code === 'invalid-model') throw err;
+        fallback = err.code === 'unknown' ? new WebRuntimeError('unknown', `WebGPU could not start (${err.message}); the model runs on the CPU.`, { cause: e }) : err;
+      }
+    }
+  }
+  if (!session) {
+    try {
+      session = await ort.InferenceSession.create(modelBytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+      backend = 'wasm';
+    } catch (e) {
+      throw classifyWebError(e);
+    }
+  }
+  const s = session;
+  const Tensor = ort.Tensor as TensorCtor;
+  return {
+    session: s,
+    backend,
+    fallbackReason: fallback?.message,
+    fallbackCode: fallback?.code,
+    numThreads,
+    denoiser: (pack, dopts = {}) => new OnnxDenoiser(s, Tensor, pack, scheduleFromPack(pack), { wrapError: classifyWebError, ...dopts }),
+    release: () => s.release(),
+  };
+}
