@@ -92,8 +92,8 @@ export function App(props: AppProps) {
     () =>
       debounce(
         () => {
-          const s = stateRef.current.settings;
-          bridge.post({ type: 'refresh-selection', size: s.size, dilation: s.dilation, feather: s.feather });
+          const { settings: s, engine: e } = stateRef.current;
+          bridge.post({ type: 'refresh-selection', size: s.size, dilation: s.dilation, feather: s.feather, multiple: e.model?.multiple ?? 8 });
         },
         300,
         clock,
@@ -114,7 +114,8 @@ export function App(props: AppProps) {
     if (settings !== loadedSettings.current) saver.call();
   }, [settings, settingsLoaded, saver]);
 
-  const exportKey = `${settings.size}/${settings.dilation}/${settings.feather}`;
+  // the model's spatial multiple is part of the export too (the sandbox rounds the size to it)
+  const exportKey = `${settings.size}/${settings.dilation}/${settings.feather}/${state.engine.model?.multiple ?? 8}`;
   const lastExportKey = useRef<string | null>(null);
   useEffect(() => {
     if (!settingsLoaded) return;

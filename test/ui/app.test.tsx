@@ -149,7 +149,7 @@ test('settings are saved debounced; size changes re-export the selection', async
 
   await choose(must<HTMLSelectElement>('size'), '384');
   await tick(500);
-  expect(bridge.ofType('refresh-selection')).toEqual([{ type: 'refresh-selection', size: 384, dilation: 4, feather: 6 }]);
+  expect(bridge.ofType('refresh-selection')).toEqual([{ type: 'refresh-selection', size: 384, dilation: 4, feather: 6, multiple: 8 }]);
 
   await type(must<HTMLInputElement>('steps'), '0', true);
   expect(root.textContent).toContain('A whole number from 1 to 1000');

@@ -93,7 +93,7 @@ describe('selection', () => {
       type: 'selection',
       jobs: [job()],
       problems: [],
-      rerun: { params: params(77, { t0: 0.62, steps: 40, sampler: 'ddpm' }), sourceNodeId: 'n' },
+      rerun: { params: params(77, { t0: 0.62, steps: 40, sampler: 'ddpm' }), sourceNodeId: 'n', resultNodeId: 'r' },
     });
     s = run(s, { type: 'use-rerun-params' });
     expect(s.settings).toMatchObject({ t0: 0.62, steps: 40, sampler: 'ddpm', seed: 77, seedMode: 'fixed' });

@@ -5,6 +5,7 @@ import {
   type JobInput,
   type JobMode,
   type Placement,
+  type PluginToUi,
   type Problem,
   type RunParams,
   type SamplerChoice,
@@ -27,7 +28,8 @@ export const T0_MIN = 0.01;
 export interface SelectionState {
   jobs: JobInput[];
   problems: Problem[];
-  rerun: { params: RunParams; sourceNodeId: string } | null;
+  /** When the selection is a result made here: how it was made (jobs then hold its source). */
+  rerun: Extract<PluginToUi, { type: 'selection' }>['rerun'];
   /** Bumped on every 'selection' message: the live preview follows it. */
   version: number;
 }
