@@ -153,6 +153,10 @@ test('settings are saved debounced; size changes re-export the selection', async
 
   await type(must<HTMLInputElement>('steps'), '0', true);
   expect(root.textContent).toContain('A whole number from 1 to 1000');
+
+  // a stored size outside the usual choices is kept and offered
+  await act(() => bridge.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, size: 64 } }));
+  expect(must<HTMLSelectElement>('size').value).toBe('64');
 });
 
 test('live preview is debounced, and a stale preview never shows', async () => {

@@ -4,10 +4,10 @@ import {
   galleryItems,
   initialState,
   MAX_HISTORY,
-  nearestSize,
   parseT0,
   reducer,
   sanitizeSettings,
+  validSize,
   seedForRun,
   selectionMode,
   visibleProblems,
@@ -42,8 +42,8 @@ describe('settings validation', () => {
     expect(sanitizeSettings({ t0: 'a', steps: NaN, sampler: 'euler', seedMode: 'lucky', model: '', livePreview: 1 })).toEqual(DEFAULT_SETTINGS);
   });
   test('values are clamped into range', () => {
-    const s = sanitizeSettings({ t0: 7, steps: 0, repeats: 99, variations: 9, seed: -5, size: 300, dilation: 1000, feather: -1 });
-    expect(s).toMatchObject({ t0: 1, steps: 1, repeats: 10, variations: 4, seed: 0, size: 256, dilation: 64, feather: 0 });
+    const s = sanitizeSettings({ t0: 7, steps: 0, repeats: 99, variations: 9, seed: -5, size: 3000, dilation: 1000, feather: -1 });
+    expect(s).toMatchObject({ t0: 1, steps: 1, repeats: 10, variations: 4, seed: 0, size: 1024, dilation: 64, feather: 0 });
     expect(sanitizeSettings({ t0: 0 }).t0).toBe(DEFAULT_SETTINGS.t0);
     expect(sanitizeSettings({ t0: -0.3 }).t0).toBe(DEFAULT_SETTINGS.t0);
     expect(sanitizeSettings({ t0: 0.001 }).t0).toBe(0.01);
@@ -53,10 +53,11 @@ describe('settings validation', () => {
     const good = { ...DEFAULT_SETTINGS, t0: 0.42, sampler: 'ddpm' as const, seedMode: 'fixed' as const, size: 512, model: 'big' };
     expect(sanitizeSettings(good)).toEqual(good);
   });
-  test('nearest working size', () => {
-    expect(nearestSize(100)).toBe(128);
-    expect(nearestSize(400)).toBe(384);
-    expect(nearestSize(9999)).toBe(512);
+  test('working size: a multiple of 8 within 32–1024', () => {
+    expect(validSize(64)).toBe(64);
+    expect(validSize(301)).toBe(304);
+    expect(validSize(4)).toBe(32);
+    expect(validSize(9999)).toBe(1024);
   });
   test('typed t0 accepts (0, 1] only', () => {
     expect(parseT0('0.45')).toBe(0.45);

@@ -22,7 +22,8 @@ const VARIATIONS = [1, 2, 3, 4].map((v) => ({ value: v, label: v === 1 ? '1 imag
 export function SettingsControls(props: { settings: Settings; engine: EngineState; disabled: boolean; onChange: (patch: Partial<Settings>) => void }) {
   const { settings: s, engine, disabled } = props;
   const multiple = engine.model?.multiple ?? 1;
-  const sizes = WORKING_SIZES.map((v) => ({ value: v, label: `${v} px`, disabled: v % multiple !== 0 }));
+  const offered: number[] = WORKING_SIZES.includes(s.size as (typeof WORKING_SIZES)[number]) ? [...WORKING_SIZES] : [...WORKING_SIZES, s.size].sort((a, b) => a - b);
+  const sizes = offered.map((v) => ({ value: v, label: `${v} px`, disabled: v % multiple !== 0 && v !== s.size }));
   return (
     <section class="sd-card" aria-label="Settings">
       <div class="sd-grid2">

@@ -14,7 +14,11 @@ import {
 } from '../../protocol';
 import type { Backend, ModelInfo, RunProgress, RuntimeNotice } from '../runtime/engine-api';
 
+/** Working sizes offered in the panel; stored settings may hold another size in
+ *  [MIN_SIZE, MAX_SIZE] (e.g. set by a script or test), which is then offered too. */
 export const WORKING_SIZES = [128, 256, 384, 512] as const;
+export const MIN_SIZE = 32;
+export const MAX_SIZE = 1024;
 export const MAX_VARIATIONS = 4;
 export const MAX_STEPS = 1000;
 export const MAX_REPEATS = 10;
@@ -169,11 +173,10 @@ export function clampT0(t: number): number {
   return Math.min(1, Math.max(T0_MIN, Math.round(t * 1000) / 1000));
 }
 
-/** The working size nearest to `v` among the offered sizes. */
-export function nearestSize(v: number): number {
-  let best: number = WORKING_SIZES[0];
-  for (const s of WORKING_SIZES) if (Math.abs(s - v) < Math.abs(best - v)) best = s;
-  return best;
+/** A usable working size: a multiple of 8 in [MIN_SIZE, MAX_SIZE] (the sandbox then rounds it
+ *  to the model's own multiple). */
+export function validSize(v: number): number {
+  return Math.min(MAX_SIZE, Math.max(MIN_SIZE, Math.round(v / 8) * 8));
 }
 
 /** Settings from storage or a patch are untrusted: every field is checked and clamped, and
@@ -189,7 +192,7 @@ export function sanitizeSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS
     repeats: clampInt(r.repeats, 1, MAX_REPEATS, base.repeats),
     seedMode: SEED_MODES.includes(r.seedMode as SeedMode) ? (r.seedMode as SeedMode) : base.seedMode,
     seed: clampInt(r.seed, 0, MAX_SEED, base.seed),
-    size: size !== null && size > 0 ? nearestSize(size) : base.size,
+    size: size !== null && size > 0 ? validSize(size) : base.size,
     dilation: clampInt(r.dilation, 0, 64, base.dilation),
     feather: clampInt(r.feather, 0, 64, base.feather),
     variations: clampInt(r.variations, 1, MAX_VARIATIONS, base.variations),
