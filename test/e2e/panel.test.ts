@@ -77,8 +77,11 @@ test.each(['light', 'dark'] as Theme[])('%s theme: live preview debounces; Gener
   await shot(page, `panel-${theme}-mid-run.png`);
   await frame.click('[data-testid="cancel"]');
   await frame.waitForSelector('[data-testid="generate"]:not([disabled])', { timeout: 30_000 });
-  const ends = (await runtimeEvents(ui.frame)).filter((e) => e.type === 'run-end' && e.preview !== true);
-  expect(ends[ends.length - 1]).toMatchObject({ status: 'aborted' });
+  const events = await runtimeEvents(ui.frame);
+  const longRun = events.filter((e) => e.type === 'run-start' && e.preview === false).pop();
+  const end = events.find((e) => e.type === 'run-end' && e.jobId === longRun?.jobId && e.at! > longRun!.at!);
+  expect(longRun).toMatchObject({ steps: 990 });
+  expect(end).toMatchObject({ status: 'aborted' });
 
   // A full run, then Apply: the harness (the sandbox) receives the PNG.
   await sendToUi(page, { type: 'settings', settings: { ...DEFAULT_SETTINGS, size: W, seedMode: 'fixed', seed: 3, steps: 6, t0: 0.6, variations: 2, livePreview: false } });

@@ -26,6 +26,11 @@ export interface RunRequest {
   seed: number;
   /** true for the cheap live preview (lower size, fewer steps, fixed seed) */
   preview: boolean;
+  /**
+   * JobInput.maskIsSilhouette: the mask is the raw silhouette of the selected layers and the
+   * runtime dilates and feathers it (Settings.dilation / feather). Absent: true in 'composite'.
+   */
+  maskIsSilhouette?: boolean;
 }
 
 export interface RunProgress {

@@ -131,7 +131,7 @@ export class RuntimeEngine implements Engine {
       const m = await decodePng(req.maskPng, { width: guide.width, height: guide.height });
       maskFull = rgbaToMask(m);
       maskWork = snapMask(resizeMask(maskFull, guide.width, guide.height, work.width, work.height));
-      if (req.mode === 'composite') {
+      if (req.maskIsSilhouette ?? req.mode === 'composite') {
         // Silhouettes of the selected layers: grow and soften them so the new content blends in.
         if (s.dilation > 0) maskWork = dilateMask(maskWork, work.width, work.height, s.dilation);
         if (s.feather > 0) maskWork = featherMask(maskWork, work.width, work.height, s.feather);
@@ -163,7 +163,18 @@ export class RuntimeEngine implements Engine {
       variations,
       previewEvery: req.preview ? 2 : Math.max(1, Math.round(steps / 6)),
     };
-    record({ type: 'run-start', jobId: req.jobId, preview: req.preview, width: work.width, height: work.height, steps, variations, seed: req.seed });
+    record({
+      type: 'run-start',
+      jobId: req.jobId,
+      preview: req.preview,
+      mode: req.mode,
+      width: work.width,
+      height: work.height,
+      steps,
+      variations,
+      seed: req.seed,
+      maskCoverage: maskWork ? maskCoverage(maskWork) : 1,
+    });
 
     // Progress is delivered in order; preview PNGs are encoded on the way.
     let delivery: Promise<void> = Promise.resolve();
