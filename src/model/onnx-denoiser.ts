@@ -113,11 +113,12 @@ export class OnnxDenoiser implements Denoiser {
       if (out.dims.length !== 4 || out.dims.some((d, i) => d !== shape[i])) {
         throw new ModelMismatchError(`model output "${pack.outputs.out}" has shape ${dimsStr(out.dims)}, expected ${dimsStr(shape)}`);
       }
-      if (out.type !== 'float32' || !(out.data instanceof Float32Array)) {
+      // (a tag check, not instanceof: the array may come from another realm, e.g. a native addon)
+      if (out.type !== 'float32' || Object.prototype.toString.call(out.data) !== '[object Float32Array]') {
         throw new ModelMismatchError(`model output "${pack.outputs.out}" is ${out.type}, expected float32 on the CPU`);
       }
       // Own the data: some backends reuse or free output buffers on dispose.
-      const data = out.data.slice();
+      const data = new Float32Array(out.data as Float32Array);
       return adaptOutput(schedule, pack.prediction, x, data, t);
     } finally {
       for (const v of Object.values(result)) v.dispose?.();

@@ -52,7 +52,7 @@ const MESSAGES: Record<Exclude<WebErrorCode, 'unknown'>, string> = {
 const PATTERNS: [Exclude<WebErrorCode, 'unknown' | 'no-webgpu'>, RegExp][] = [
   ['csp-wasm', /wasm-unsafe-eval|unsafe-eval|content[- ]security[- ]policy|refused to compile or instantiate webassembly|wasm code generation disallowed/i],
   ['device-lost', /device (was |is |has been )?lost|devicelost|gpu device.*(destroyed|lost)|context lost/i],
-  ['out-of-memory', /out of memory|\boom\b|failed to allocate|could not allocate|allocation failed|cannot allocate|array buffer allocation|gpuoutofmemory|maximum call stack/i],
+  ['out-of-memory', /out of memory|\boom\b|failed to allocate|could not allocate|allocation failed|cannot allocate|array buffer allocation|gpuoutofmemory/i],
   ['no-adapter', /no (available |suitable )?(gpu )?adapter|requestadapter|failed to get (a )?gpu adapter|webgpu is not supported|webgpu.*not available/i],
   ['invalid-model', /protobuf|failed to load model|invalid model|model_path|parse.*model|unsupported model ir version|invalid_graph|invalid_protobuf/i],
 ];

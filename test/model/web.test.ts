@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parsePack } from '../../src/model/pack';
+import { WebRuntimeError, classifyWebError, createWebSession, type GpuLike, type WebOrt } from '../../src/model/web';
+import type { SessionLike, TensorLike } from '../../src/model/onnx-denoiser';
+
+const pack = parsePack(readFileSync(path.join(__dirname, '../fixtures/tiny-model/model.json'), 'utf8'));
+
+class FakeTensor implements TensorLike {
+  disposed = false;
+  constructor(
+    readonly type: string,
+    readonly data: Float32Array,
+    readonly dims: readonly number[],
+  ) {}
+  dispose() {
+    this.disposed = true;
+  }
+}
+
+interface FakeOpts {
+  /** per execution provider: an error to throw at create */
+  createError?: Partial<Record<'webgpu' | 'wasm', Error>>;
+  runError?: Error;
+  /** output dims override */
+  outDims?: number[];
+}
+
+function fakeOrt(o: FakeOpts = {}) {
+  const calls: string[] = [];
+  const ort = {
+    env: { wasm: {} as { wasmBinary?: ArrayBufferLike | Uint8Array; numThreads?: number; proxy?: boolean } },
+    Tensor: FakeTensor,
+    InferenceSession: {
+      async create(_bytes: Uint8Array, options?: { executionProviders?: readonly string[] }) {
+        const ep = options?.executionProviders?.[0] as 'webgpu' | 'wasm';
+        calls.push(ep);
+        const err = o.createError?.[ep];
+        if (err) throw err;
+        const session: SessionLike & { release(): Promise<void>; released: boolean } = {
+          inputNames: ['x', 't'],
+          outputNames: ['eps'],
+          released: false,
+          async run(feeds) {
+            if (o.runError) throw o.runError;
+            const x = feeds.x as FakeTensor;
+            // ε = 2x + t (t is the index input)
+            const t = (feeds.t as FakeTensor).data;
+            const per = x.data.length / t.length;
+            const out = x.data.map((v, i) => 2 * v + t[Math.floor(i / per)]);
+            return { eps: new FakeTensor('float32', out, o.outDims ?? x.dims) };
+          },
+          async release() {
+            this.released = true;
+          },
+        };
+        return session;
+      },
+    },
+  };
+  return { ort: ort as WebOrt, env: ort.env, calls };
+}
+
+const adapter = (a: unknown): GpuLike => ({ requestAdapter: async () => a });
+const bytes = new Uint8Array([1, 2, 3]);
+
+describe('createWebSession backend choice', () => {
+  it('uses WebGPU when an adapter exists', async () => {
+    const { ort, calls } = fakeOrt();
+    const s = await createWebSession(ort, bytes, { preferWebGPU: true, numThreads: 4, gpu: adapter({}), crossOriginIsolated: false });
+    expect(s.backend).toBe('webgpu');
+    expect(s.fallbackReason).toBeUndefined();
+    expect(calls).toEqual(['webgpu']);
+  });
+  it('falls back to WASM when there is no navigator.gpu / no adapter, with the reason', async () => {
+    for (const [gpu, code] of [[null, 'no-webgpu'], [adapter(null), 'no-adapter'], [{ requestAdapter: () => Promise.reject(new Error('boom')) }, 'no-adapter']] as const) {
+      const { ort, calls } = fakeOrt();
+      const s = await createWebSession(ort, bytes, { preferWebGPU: true, numThreads: 1, gpu });
+      expect(s.backend).toBe('wasm');
+      expect(s.fallbackCode).toBe(code);
+      expect(s.fallbackReason).toMatch(/runs on the CPU/);
+      expect(calls).toEqual(['wasm']);
+    }
+  });
+  it('skips WebGPU when not preferred', async () => {
+    const { ort, calls } = fakeOrt();
+    const s = await createWebSession(ort, bytes, { preferWebGPU: false, numThreads: 1, gpu: adapter({}) });
+    expect(s.backend).toBe('wasm');
+    expect(s.fallbackReason).toBeUndefined();
+    expect(calls).toEqual(['wasm']);
+  });
+  it('falls back to WASM when the WebGPU session fails (device lost, OOM, other)', async () => {
+    const cases: [Error, string, RegExp][] = [
+      [new Error('GPUDevice was lost: reason unknown'), 'device-lost', /stopped responding/],
+      [new Error('Failed to allocate buffer of size 123'), 'out-of-memory', /Not enough memory/],
+      [new Error('something odd'), 'unknown', /WebGPU could not start .*something odd.*on the CPU/],
+    ];
+    for (const [err, code, re] of cases) {
+      const { ort, calls } = fakeOrt({ createError: { webgpu: err } });
+      const s = await createWebSession(ort, bytes, { preferWebGPU: true, numThreads: 1, gpu: adapter({}) });
+      expect(s.backend).toBe('wasm');
+      expect(s.fallbackCode).toBe(code);
+      expect(s.fallbackReason).toMatch(re);
+      expect(calls).toEqual(['webgpu', 'wasm']);
+    }
+  });
+  it('reports a CSP block on WebAssembly clearly and does not retry', async () => {
+    const csp = new Error(
+      "no available backend found. ERR: [wasm] RuntimeError: Aborted(CompileError: WebAssembly.instantiate(): Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not an allowed source of script in the following Content Security Policy directive",
+    );
+    const { ort, calls } = fakeOrt({ createError: { webgpu: csp, wasm: csp } });
+    const err = await createWebSession(ort, bytes, { preferWebGPU: true, numThreads: 1, gpu: adapter({}) }).catch((e) => e);
+    expect(err).toBeInstanceOf(WebRuntimeError);
+    expect(err.code).toBe('csp-wasm');
+    expect(err.message).toMatch(/blocks WebAssembly .*'wasm-unsafe-eval'/);
+    expect(err.cause).toBe(csp);
+    expect(calls).toEqual(['webgpu']);
+    const wasmOnly = fakeOrt({ createError: { wasm: csp } });
+    await expect(createWebSession(wasmOnly.ort, bytes, { preferWebGPU: false, numThreads: 1 })).rejects.toMatchObject({ code: 'csp-wasm' });
+  });
+  it('reports a broken model', async () => {
+    const { ort } = fakeOrt({ createError: { wasm: new Error("Can't create a session. ERROR_CODE: 7, ERROR_MESSAGE: Failed to load model because protobuf parsing failed.") } });
+    await expect(createWebSession(ort, bytes, { preferWebGPU: false, numThreads: 1 })).rejects.toMatchObject({ code: 'invalid-model', message: expect.stringMatching(/damaged/) });
+  });
+  it('sets the wasm binary, and threads only on a cross-origin-isolated page', async () => {
+    const bin = new Uint8Array([0, 97, 115, 109]);
+    const a = fakeOrt();
+    const s1 = await createWebSession(a.ort, bytes, { preferWebGPU: false, numThreads: 4, wasmBinary: bin, crossOriginIsolated: false });
+    expect(a.env.wasm.wasmBinary).toBe(bin);
+    expect(a.env.wasm.numThreads).toBe(1);
+    expect(s1.numThreads).toBe(1);
+    const b = fakeOrt();
+    const s2 = await createWebSession(b.ort, bytes, { preferWebGPU: false, numThreads: 4, crossOriginIsolated: true });
+    expect(b.env.wasm.numThreads).toBe(4);
+    expect(s2.numThreads).toBe(4);
+  });
+});
+
+describe('web denoiser', () => {
+  it('runs through the session with the index time input and releases', async () => {
+    const { ort } = fakeOrt();
+    const s = await createWebSession(ort, bytes, { preferWebGPU: false, numThreads: 1 });
+    const d = s.denoiser(pack);
+    expect(d.kind).toBe('eps');
+    const x = Float32Array.from({ length: 2 * 3 * 4 * 4 }, (_, i) => i / 100);
+    const out = await d.predict(x, [2, 3, 4, 4], new Float32Array([0.5, 1]));
+    expect(out[0]).toBeCloseTo(499, 3);
+    expect(out[48 + 1]).toBeCloseTo(2 * x[49] + 999, 3);
+    await s.release();
+    expect((s.session as unknown as { released: boolean }).released).toBe(true);
+  });
+  it('a wrong output shape is a clear error', async () => {
+    const { ort } = fakeOrt({ outDims: [1, 3, 2, 2] });
+    const s = await createWebSession(ort, bytes, { preferWebGPU: false, numThreads: 1 });
+    await expect(s.denoiser(pack).predict(new Float32Array(48), [1, 3, 4, 4], new Float32Array([0.5]))).rejects.toThrow(
+      'model output "eps" has shape [1, 3, 2, 2], expected [1, 3, 4, 4]',
+    );
+  });
+  it('run errors come out classified (device lost mid-run)', async () => {
+    const { ort } = fakeOrt({ runError: new Error('[WebGPU] Device was lost') });
+    const s = await createWebSession(ort, bytes, { preferWebGPU: true, numThreads: 1, gpu: adapter({}) });
+    await expect(s.denoiser(pack).predict(new Float32Array(48), [1, 3, 4, 4], new Float32Array([0.5]))).rejects.toMatchObject({ code: 'device-lost' });
+  });
+});
+
+describe('classifyWebError', () => {
+  it.each([
+    ['RangeError: Array buffer allocation failed', 'out-of-memory'],
+    ['WebAssembly.Module(): Wasm code generation disallowed by embedder', 'csp-wasm'],
+    ['Failed to get GPU adapter', 'no-adapter'],
+    ['weird', 'unknown'],
+  ])('%s → %s', (msg, code) => {
+    expect(classifyWebError(new Error(msg)).code).toBe(code);
+  });
+});
