@@ -136,6 +136,8 @@ export function startPlugin(): PluginHandle {
   const saveSettings = (value: unknown): Promise<void> =>
     exclusive(async () => {
       const next = validateSettings(value);
+      // later exports use the saved working size (the UI sends 'refresh-selection' to redo now)
+      size = roundWorkingSize(next.size, multiple);
       try {
         await figma.clientStorage.setAsync(SETTINGS_KEY, next);
         settings = next;

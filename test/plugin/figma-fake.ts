@@ -80,7 +80,7 @@ export class FakeNode {
   insertChild(index: number, child: FakeNode): void {
     if (!CONTAINERS.has(this.type)) throw new Error(`${this.type} cannot have children`);
     if (child.removed) throw new Error('The node has been removed');
-    for (let p: FakeNode | null = this; p; p = p.parent) if (p === child) throw new Error('Cannot move a node into itself');
+    if (child === this || isAncestor(child, this)) throw new Error('Cannot move a node into itself');
     if (child.parent) {
       const old = child.parent.children;
       const at = old.indexOf(child);
@@ -148,7 +148,8 @@ export class FakeNode {
   get absoluteTransform(): Matrix {
     let x = 0;
     let y = 0;
-    for (let n: FakeNode | null = this; n && n.type !== 'PAGE' && n.type !== 'DOCUMENT'; n = n.parent) {
+    for (const n of [this as FakeNode, ...ancestors(this)]) {
+      if (n.type === 'PAGE' || n.type === 'DOCUMENT') break;
       x += n.x;
       y += n.y;
     }
@@ -223,9 +224,8 @@ export class FakeNode {
   }
 
   get page(): FakeNode | null {
-    let n: FakeNode | null = this;
-    while (n && n.type !== 'PAGE') n = n.parent;
-    return n;
+    if (this.type === 'PAGE') return this;
+    return ancestors(this).find((n) => n.type === 'PAGE') ?? null;
   }
 
   // ---- export ----
@@ -235,6 +235,7 @@ export class FakeNode {
     for (const [id, n] of this.fake.nodes) snapshot.set(id, n.visible);
     const pageChildren = this.fake.currentPage.children.map((c) => c.name);
     await Promise.resolve();
+    if (this.fake.beforeExport) await this.fake.beforeExport(this);
     const error = this.exportError ?? this.fake.takeExportError();
     if (error) throw error;
     if (settings.format !== undefined && settings.format !== 'PNG') throw new Error('The fake exports PNG only');
@@ -243,6 +244,16 @@ export class FakeNode {
     this.fake.exports.push({ nodeId: this.id, nodeName: this.name, settings, width, height, visible: snapshot, pageChildren, png });
     return png;
   }
+}
+
+function ancestors(node: FakeNode): FakeNode[] {
+  const out: FakeNode[] = [];
+  for (let p = node.parent; p; p = p.parent) out.push(p);
+  return out;
+}
+
+function isAncestor(maybe: FakeNode, node: FakeNode): boolean {
+  return ancestors(node).includes(maybe);
 }
 
 function exportSize(node: FakeNode, constraint?: { type: string; value: number }): { width: number; height: number } {
@@ -365,7 +376,7 @@ function render(root: FakeNode, width: number, height: number): Uint8Array {
     png.data[p + 2] = Math.round(Math.min(1, layer[p + 2] * s) * 255);
     png.data[p + 3] = Math.round(Math.min(1, a) * 255);
   }
-  return new Uint8Array(PNG.sync.write(png));
+  return new Uint8Array(PNG.sync.write(png, { filterType: 0, deflateLevel: 1 }));
 }
 
 /** Decodes PNG bytes (for assertions). */
@@ -378,7 +389,7 @@ export function decodePng(bytes: Uint8Array): { width: number; height: number; d
 export function makePng(width: number, height: number, rgba: [number, number, number, number] = [200, 100, 50, 255]): Uint8Array {
   const png = new PNG({ width, height });
   for (let i = 0; i < width * height; i++) png.data.set(rgba, 4 * i);
-  return new Uint8Array(PNG.sync.write(png));
+  return new Uint8Array(PNG.sync.write(png, { filterType: 0, deflateLevel: 1 }));
 }
 
 // ---- postMessage payload check ----
@@ -469,6 +480,8 @@ export class FigmaFake {
   readonly scrolledTo: string[][] = [];
   undoCommits = 0;
   closed = false;
+  /** runs inside every exportAsync, after the visibility snapshot: may throw, or never resolve */
+  beforeExport: ((node: FakeNode) => void | Promise<void>) | null = null;
   showUIOptions: Record<string, unknown> | null = null;
   uiSize: { width: number; height: number } | null = null;
   readonly mixed = Symbol('mixed');
