@@ -9,6 +9,12 @@
 //   → one composite job per frame.
 // - A single selected result of this plugin → its source is planned again, and `rerun` says how
 //   the result was made.
+// Decisions: a Mask layer the designer has hidden still counts (its name is the signal; hiding it
+// is how one previews the frame without it); Mask layers are hidden in every guide, composite
+// included; Mask layers and composite layers whose box misses the frame are dropped, and if none
+// is left the job is refused as 'empty-mask' (the sandbox cannot look at pixels: the UI refuses a
+// mask whose decoded pixels are all "keep"). Rotated guides are refused (their export would not
+// line up with the result placed beside them).
 import type { JobMode, Problem, RunParams } from '../protocol';
 import type { ResultData } from './params';
 import { workingSize, type ExportConstraint } from './sizing';
