@@ -1,0 +1,158 @@
+// Argument parsing for the `sdedit` command: pure, no I/O.
+import type { SamplerName } from '../core';
+
+export interface CliOptions {
+  guide: string;
+  mask: string | null;
+  model: string;
+  t0: number;
+  /** reverse steps; 0 = every step of the schedule below t0 (DDPM, the paper's setting) */
+  steps: number;
+  /** null = the pack's natural sampler (ddpm for VP, ve for VE) */
+  sampler: SamplerName | null;
+  eta: number;
+  repeats: number;
+  seed: number;
+  /** longest side of the working size, in pixels */
+  size: number;
+  variations: number;
+  threads: number;
+  json: boolean;
+  out: string;
+}
+
+export type ParseResult = { help: true } | { help: false; options: CliOptions };
+
+/** A bad command line; the message is one line. */
+export class ArgError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArgError';
+  }
+}
+
+export const USAGE = `usage: sdedit --guide in.png --out out.png [options]
+
+SDEdit on PNG files: noise the guide to t0, then denoise it with a diffusion model.
+
+  --guide PATH        guide image (PNG)                                   required
+  --out PATH          output PNG; with --variations N > 1: PATH-1.png … PATH-N.png   required
+  --mask PATH         mask PNG, white = edit, black = keep (resized to the guide)
+  --model DIR         model pack directory with model.json               [models/default]
+  --t0 T              SDE time to noise the guide to, in (0, 1]           [0.5]
+  --steps N           reverse steps (0 = every step, ddpm only)          [20]
+  --sampler NAME      ddpm | ddim | ve                                    [ddpm, or ve for VE packs]
+  --eta E             DDIM eta (0 = deterministic)                        [0]
+  --repeats K         noise-denoise cycles (the paper's K)                [1]
+  --seed S            seed of the first variation; variation i uses S+i  [1]
+  --size PX           longest side of the working size (rounded to the model's multiple)  [256]
+  --variations N      variations, run as one batch                        [1]
+  --threads N         CPU threads for ONNX Runtime                        [2]
+  --json              print one JSON line with parameters, timings and outputs
+  --help              this text`;
+
+const VALUE_FLAGS = ['guide', 'mask', 'model', 't0', 'steps', 'sampler', 'eta', 'repeats', 'seed', 'size', 'variations', 'threads', 'out'] as const;
+const BOOL_FLAGS = ['json', 'help'] as const;
+type ValueFlag = (typeof VALUE_FLAGS)[number];
+
+function number(flag: string, raw: string): number {
+  const v = raw.trim() === '' ? NaN : Number(raw);
+  if (!Number.isFinite(v)) throw new ArgError(`--${flag} must be a number, got '${raw}'`);
+  return v;
+}
+
+function integer(flag: string, raw: string, min: number, max: number): number {
+  const v = number(flag, raw);
+  if (!Number.isInteger(v) || v < min || v > max) throw new ArgError(`--${flag} must be an integer from ${min} to ${max}, got '${raw}'`);
+  return v;
+}
+
+/** Parse argv (without node and the script). Throws ArgError with a one-line message. */
+export function parseArgs(argv: readonly string[]): ParseResult {
+  const values = new Map<ValueFlag, string>();
+  const bools = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h') {
+      bools.add('help');
+      continue;
+    }
+    if (!arg.startsWith('--')) throw new ArgError(`unexpected argument '${arg}' (options start with --; see --help)`);
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    if ((BOOL_FLAGS as readonly string[]).includes(name)) {
+      if (eq >= 0) throw new ArgError(`--${name} takes no value`);
+      bools.add(name);
+      continue;
+    }
+    if (!(VALUE_FLAGS as readonly string[]).includes(name)) throw new ArgError(`unknown option --${name} (see --help)`);
+    let value: string;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else {
+      if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) throw new ArgError(`--${name} needs a value`);
+      value = argv[++i];
+    }
+    if (values.has(name as ValueFlag)) throw new ArgError(`--${name} given twice`);
+    values.set(name as ValueFlag, value);
+  }
+  if (bools.has('help')) return { help: true };
+
+  const guide = values.get('guide');
+  if (!guide) throw new ArgError('--guide is required (the guide PNG)');
+  const out = values.get('out');
+  if (!out) throw new ArgError('--out is required (where to write the result PNG)');
+  const get = (f: ValueFlag, d: string) => values.get(f) ?? d;
+
+  const t0 = number('t0', get('t0', '0.5'));
+  if (!(t0 > 0 && t0 <= 1)) throw new ArgError(`--t0 must be in (0, 1], got ${get('t0', '')}`);
+  const samplerRaw = values.get('sampler');
+  if (samplerRaw !== undefined && samplerRaw !== 'ddpm' && samplerRaw !== 'ddim' && samplerRaw !== 've') {
+    throw new ArgError(`--sampler must be ddpm, ddim or ve, got '${samplerRaw}'`);
+  }
+  const eta = number('eta', get('eta', '0'));
+  if (eta < 0) throw new ArgError(`--eta must be ≥ 0, got ${eta}`);
+  if (values.has('eta') && eta !== 0 && samplerRaw !== 'ddim') throw new ArgError('--eta applies to --sampler ddim only');
+  const mask = values.get('mask');
+  const model = get('model', 'models/default');
+  if (mask === '') throw new ArgError('--mask needs a path');
+  if (model === '') throw new ArgError('--model needs a directory');
+  return {
+    help: false,
+    options: {
+      guide,
+      mask: mask ?? null,
+      model,
+      t0,
+      steps: integer('steps', get('steps', '20'), 0, 100000),
+      sampler: (samplerRaw as SamplerName | undefined) ?? null,
+      eta,
+      repeats: integer('repeats', get('repeats', '1'), 1, 100),
+      seed: integer('seed', get('seed', '1'), 0, 2 ** 31 - 1),
+      size: integer('size', get('size', '256'), 8, 4096),
+      variations: integer('variations', get('variations', '1'), 1, 64),
+      threads: integer('threads', get('threads', '2'), 1, 256),
+      json: bools.has('json'),
+      out,
+    },
+  };
+}
+
+/**
+ * The working size for a guide of w×h: its longest side becomes `size` rounded to the model's
+ * multiple (at least one multiple), the other side keeps the aspect ratio (at least 1 px; it is
+ * padded to the multiple for the network and cropped back).
+ */
+export function workingSize(w: number, h: number, size: number, multiple: number): { width: number; height: number } {
+  const long = Math.max(multiple, Math.round(size / multiple) * multiple);
+  if (w >= h) return { width: long, height: Math.max(1, Math.round((h * long) / w)) };
+  return { width: Math.max(1, Math.round((w * long) / h)), height: long };
+}
+
+/** Output paths: `out` itself for one variation, else out-1.png … out-N.png. */
+export function outputPaths(out: string, n: number): string[] {
+  if (n === 1) return [out];
+  const m = /^(.*?)(\.[^./\\]+)?$/.exec(out);
+  const stem = m?.[1] ?? out;
+  const ext = m?.[2] ?? '';
+  return Array.from({ length: n }, (_, i) => `${stem}-${i + 1}${ext}`);
+}
