@@ -70,7 +70,7 @@ test.each(['light', 'dark'] as Theme[])('%s theme: live preview debounces; Gener
   await frame.waitForSelector('[data-testid="live-preview-img"]', { timeout: 30_000 });
 
   // A long run, for the mid-run screenshot and Cancel through the panel.
-  await sendToUi(page, { type: 'settings', settings: { ...DEFAULT_SETTINGS, size: W, seedMode: 'fixed', seed: 3, size: 128, steps: 990, t0: 0.99, livePreview: false } });
+  await sendToUi(page, { type: 'settings', settings: { ...DEFAULT_SETTINGS, seedMode: 'fixed', seed: 3, size: 128, steps: 990, t0: 0.99, livePreview: false } });
   await page.waitForTimeout(100);
   await frame.click('[data-testid="generate"]');
   await frame.waitForSelector('[data-testid="preview-img"]', { timeout: 60_000 });

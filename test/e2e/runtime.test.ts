@@ -35,6 +35,8 @@ test('loads the embedded pack on WASM inside the opaque-origin iframe, in a work
   expect(loaded.model.bytes).toBeGreaterThan(0);
   const events = await runtimeEvents(ui.frame);
   const load = events.find((e) => e.type === 'load');
+  const notices = events.filter((e) => e.type === 'notice');
+  if (notices.length) console.log(`notices: ${JSON.stringify(notices)}`);
   expect(load).toMatchObject({ backend: 'wasm', where: 'worker' });
   console.log(`model "${loaded.model.name}" loaded on ${String(load?.backend)} in the ${String(load?.where)} in ${Math.round(Number(load?.ms))} ms`);
 });

@@ -4,8 +4,8 @@
 import type * as Ort from 'onnxruntime-web';
 import type { Denoiser, Shape4, StepInfo } from '../../core/types';
 import { sdedit } from '../../core';
-import { parsePack, scheduleFromPack, verifyFile } from '../../model/pack';
-import { createWebSession } from '../../model/web';
+import { parsePack, scheduleFromPack, unetFile, verifyFile } from '../../model/pack';
+import { createWebSession, type WebOrt } from '../../model/web';
 import type { Backend, ModelInfo } from './engine-api';
 
 type OrtModule = typeof Ort;
@@ -50,6 +50,9 @@ export interface ComputeOutput {
 }
 
 export interface LoadOptions {
+  /** skip the sha256 check (already done on the iframe's main thread: blob workers in the
+   *  opaque-origin iframe are not a secure context and have no crypto.subtle) */
+  verified?: boolean;
   preferWebGPU: boolean;
   wasmBinary: ArrayBuffer | Uint8Array;
   numThreads: number;
@@ -77,7 +80,19 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** Check the pack's model.json and the network file's size and sha256 (needs crypto.subtle). */
+export async function verifyPack(pack: PackBytes): Promise<void> {
+  const manifest = parsePack(JSON.parse(pack.manifestText));
+  const file = unetFile(manifest);
+  const bytes = pack.files.get(file.name);
+  if (!bytes) throw new Error(`The embedded model pack lacks ${file.name}: rebuild the plugin.`);
+  await verifyFile(bytes, file);
+}
+
 export class Compute {
+  /** why WebGPU was not used when it was wanted (for the notice) */
+  fallbackReason?: string;
+
   private constructor(
     readonly backend: Backend,
     readonly info: ModelInfo,
@@ -87,12 +102,12 @@ export class Compute {
   ) {}
 
   static async load(ort: OrtModule, pack: PackBytes, opts: LoadOptions): Promise<Compute> {
-    const manifest = parsePack(pack.manifestText);
-    const file = manifest.files.model;
-    const modelBytes = pack.files.get(file.path);
-    if (!modelBytes) throw new Error(`The embedded model pack lacks ${file.path}.`);
-    await verifyFile(modelBytes, file);
-    const web = await createWebSession(ort, modelBytes, {
+    const manifest = parsePack(JSON.parse(pack.manifestText));
+    const file = unetFile(manifest);
+    const modelBytes = pack.files.get(file.name);
+    if (!modelBytes) throw new Error(`The embedded model pack lacks ${file.name}: rebuild the plugin.`);
+    if (!opts.verified) await verifyFile(modelBytes, file);
+    const web = await createWebSession(ort as unknown as WebOrt, modelBytes, {
       preferWebGPU: opts.preferWebGPU,
       wasmBinary: opts.wasmBinary,
       numThreads: opts.numThreads,
@@ -102,10 +117,12 @@ export class Compute {
       name: manifest.name,
       bytes: modelBytes.length,
       source: 'embedded',
-      multiple: manifest.multiple ?? 8,
+      multiple: manifest.multiple || 8,
       sde: manifest.sde.type === 've' ? 've' : 'vp',
     };
-    return new Compute(web.backend, info, web.denoiser(manifest), schedule, () => web.release());
+    const c = new Compute(web.backend, info, web.denoiser(manifest), schedule, () => web.release());
+    c.fallbackReason = web.fallbackReason;
+    return c;
   }
 
   async dispose(): Promise<void> {

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import type { RunParams } from '../../protocol';
 import { dilateMask, featherMask } from '../../core';
 import { ASSET_IDS, hasAsset, readAsset, readAssetText, readEmbeddedPack } from './assets';
-import { abortError, isAbort, yieldToEventLoop, type ComputeJob, type ComputeStep, type PackBytes } from './compute';
+import { abortError, isAbort, verifyPack, yieldToEventLoop, type ComputeJob, type ComputeStep, type PackBytes } from './compute';
 import type { Backend, Engine, ModelInfo, RunProgress, RunRequest, RunResult, RuntimeNotice } from './engine-api';
 import { chwToRgba, compositeOverGuide, decodePng, encodePng, resizeRgba, rgbaToChw, rgbaToMask, type Rgba } from './image';
 import { maskCoverage, resizeMask, snapMask } from './mask';
@@ -73,12 +73,16 @@ export class RuntimeEngine implements Engine {
   private async doLoad(): Promise<Loaded> {
     const t = performance.now();
     const [pack, wasm] = await Promise.all([readEmbeddedPack(), readAsset(ASSET_IDS.wasm)]);
+    await verifyPack(pack);
     let runner: Runner | null = null;
     if (await webgpuAdapterAvailable()) {
       try {
-        const r = await MainThreadRunner.create(ort, pack, { preferWebGPU: true, wasmBinary: wasm, numThreads: numThreads() });
+        const r = await MainThreadRunner.create(ort, pack, { verified: true, preferWebGPU: true, wasmBinary: wasm, numThreads: numThreads() });
         if (r.backend === 'webgpu') runner = r;
-        else await r.dispose();
+        else {
+          if (r.fallbackReason) this.notice({ level: 'warning', message: r.fallbackReason });
+          await r.dispose();
+        }
       } catch (e) {
         this.notice({ level: 'warning', message: `WebGPU could not start (${(e as Error).message}); using WASM instead.` });
       }
@@ -100,7 +104,7 @@ export class RuntimeEngine implements Engine {
         });
       }
     }
-    return MainThreadRunner.create(ort, pack, { preferWebGPU: false, wasmBinary: wasm, numThreads: numThreads() });
+    return MainThreadRunner.create(ort, pack, { verified: true, preferWebGPU: false, wasmBinary: wasm, numThreads: numThreads() });
   }
 
   run(req: RunRequest, onProgress: (p: RunProgress) => void, signal: AbortSignal): Promise<RunResult> {

@@ -23,10 +23,13 @@ export class MainThreadRunner implements Runner {
   get info(): ModelInfo {
     return this.compute.info;
   }
+  get fallbackReason(): string | undefined {
+    return this.compute.fallbackReason;
+  }
   static async create(
     ort: typeof Ort,
     pack: PackBytes,
-    opts: { preferWebGPU: boolean; wasmBinary: Uint8Array; numThreads: number },
+    opts: { verified?: boolean; preferWebGPU: boolean; wasmBinary: Uint8Array; numThreads: number },
   ): Promise<MainThreadRunner> {
     return new MainThreadRunner(await Compute.load(ort, pack, opts));
   }

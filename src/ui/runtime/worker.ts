@@ -17,6 +17,7 @@ scope.onmessage = (ev) => {
   const msg = ev.data;
   if (msg.type === 'init') {
     compute = Compute.load(ort, { name: msg.name, manifestText: msg.manifestText, files: new Map(msg.files) }, {
+      verified: true, // by the main thread (no crypto.subtle in this worker)
       preferWebGPU: false,
       wasmBinary: msg.wasmBinary,
       numThreads: msg.numThreads,
