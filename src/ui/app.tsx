@@ -100,7 +100,15 @@ export function App(props: AppProps) {
       ),
     [bridge, clock],
   );
-  useEffect(() => () => saver.flush(), [saver]);
+  useEffect(() => {
+    // the plugin window can close at any time: do not lose a pending save
+    const flush = () => saver.flush();
+    window.addEventListener('pagehide', flush);
+    return () => {
+      window.removeEventListener('pagehide', flush);
+      saver.flush();
+    };
+  }, [saver]);
   useEffect(() => () => refresher.cancel(), [refresher]);
 
   const loadedSettings = useRef<Settings | null>(null);
