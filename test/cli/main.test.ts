@@ -1,0 +1,52 @@
+/** @jest-environment ./test/model/ort-node-env.js */
+// In-process runs of the command's main(): the progress bar on a TTY, quiet otherwise, --help.
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import { main, type CliIO } from '../../src/cli/main';
+
+const MODEL = path.join(__dirname, '../fixtures/tiny-model');
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'sdedit-main-'));
+  const png = new PNG({ width: 16, height: 12 });
+  for (let i = 0; i < png.data.length; i++) png.data[i] = i % 4 === 3 ? 255 : (i * 37) % 256;
+  writeFileSync(path.join(tmp, 'g.png'), PNG.sync.write(png));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function io(isTTY: boolean) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const x: CliIO = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s), isTTY } };
+  return { x, out, err };
+}
+
+const args = (out: string) => ['--guide', path.join(tmp, 'g.png'), '--model', MODEL, '--steps', '4', '--size', '16', '--out', path.join(tmp, out)];
+
+it('draws a progress bar (step k/N, ms/step) on a TTY', async () => {
+  const t = io(true);
+  expect(await main(args('a.png'), t.x)).toBe(0);
+  const text = t.err.join('');
+  for (let k = 1; k <= 4; k++) expect(text).toMatch(new RegExp(`\\r\\[[#.]{30}\\] step ${k}/4 +\\d+ ms/step`));
+  expect(text).toMatch(/sdedit: wrote .*a\.png \(16×12/);
+  expect(existsSync(path.join(tmp, 'a.png'))).toBe(true);
+});
+
+it('prints no progress when stderr is not a TTY, and only JSON on stdout with --json', async () => {
+  const t = io(false);
+  expect(await main([...args('b.png'), '--json'], t.x)).toBe(0);
+  expect(t.err.join('')).toBe('');
+  expect(t.out).toHaveLength(1);
+  expect(JSON.parse(t.out[0]).outputs).toEqual([path.join(tmp, 'b.png')]);
+});
+
+it('--help prints usage and exits 0; bad arguments exit 2', async () => {
+  const h = io(false);
+  expect(await main(['--help'], h.x)).toBe(0);
+  expect(h.out.join('')).toMatch(/^usage: sdedit --guide/);
+  const b = io(false);
+  expect(await main(['--guide'], b.x)).toBe(2);
+  expect(b.err).toEqual(['sdedit: --guide needs a value\n']);
+});
