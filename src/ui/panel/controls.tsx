@@ -112,9 +112,9 @@ function ModelLine(props: { model: ModelInfo | null; backend: Backend | null; st
           </>
         )}
       </span>
-      {' · runs on '}
+      {props.backend && ' · runs on '}
       <span data-testid="backend" data-backend={props.backend ?? ''}>
-        {backendLabel(props.backend)}
+        {props.backend ? backendLabel(props.backend) : ''}
       </span>
     </p>
   );
