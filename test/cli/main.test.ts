@@ -50,3 +50,24 @@ it('--help prints usage and exits 0; bad arguments exit 2', async () => {
   expect(await main(['--guide'], b.x)).toBe(2);
   expect(b.err).toEqual(['sdedit: --guide needs a value\n']);
 });
+
+it('runs a VE pack (eps output adapted to the score) with the ve sampler by default', async () => {
+  const { mkdirSync, readFileSync, copyFileSync } = await import('node:fs');
+  const dir = path.join(tmp, 've-pack');
+  mkdirSync(dir);
+  copyFileSync(path.join(MODEL, 'tiny.onnx'), path.join(dir, 'tiny.onnx'));
+  const json = JSON.parse(readFileSync(path.join(MODEL, 'model.json'), 'utf8'));
+  json.sde = { type: 've', sigma_min: 0.01, sigma_max: 50 };
+  json.time_input = 'continuous';
+  writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
+  const t = io(false);
+  const a = ['--guide', path.join(tmp, 'g.png'), '--model', dir, '--t0', '0.3', '--steps', '3', '--size', '16', '--json', '--out', path.join(tmp, 've.png')];
+  expect(await main(a, t.x)).toBe(0);
+  const j = JSON.parse(t.out[0]);
+  expect(j.params.sampler).toBe('ve');
+  expect(j.model.sde).toBe('ve');
+  expect(j.params.signal_kept).toBeCloseTo(1 / (0.01 * 5000 ** 0.3), 6);
+  const d = io(false);
+  expect(await main([...a.slice(0, -2), '--sampler', 'ddpm', '--out', path.join(tmp, 've2.png')], d.x)).toBe(1);
+  expect(d.err.join('')).toMatch(/^sdedit: sampler 'ddpm' needs a VP schedule/);
+});
