@@ -11,8 +11,9 @@
 //   "fully_convolutional": true,           // runs at any multiple of `multiple`
 //   "multiple": 8,                         // spatial multiple the network needs (downsampling factor)
 //   "value_range": [-1, 1],
-//   "inputs": ["x", "t"],                  // image input, time input (or { "x": "...", "t": "..." })
-//   "outputs": ["eps"],                    // the prediction output (first entry)
+//   "inputs": ["x", "t"],                  // image input, time input; or an object with these names
+//                                          //   as keys, in that order: { "x": "float32 [N,3,H,W]", "t": "..." }
+//   "outputs": ["eps"],                    // the prediction output; or { "eps": "float32 [N,3,H,W]" }
 //   "files": [{ "name": "model.onnx", "bytes": 123, "sha256": "<64 hex>", "role": "unet" }],
 //   "license": "MIT",
 //   "training": { "data": "...", "steps": 10000, ... },
@@ -111,7 +112,7 @@ function oneOf<T extends string>(o: Obj, field: string, allowed: readonly T[], p
 
 function optObj(o: Obj, field: string): Obj {
   const v = o[field];
-  if (v === undefined) return {};
+  if (v === undefined || v === null) return {};
   if (!isObj(v)) fail(field, 'an object', v);
   return v;
 }
@@ -135,15 +136,15 @@ function parseSde(v: unknown): VPSde | VESde {
   return { type, sigma_min, sigma_max };
 }
 
-function parseNames(v: unknown, field: string, keys: readonly string[]): string[] {
-  if (Array.isArray(v)) {
-    if (v.length < keys.length || !v.every((s) => typeof s === 'string' && s.length > 0)) {
-      fail(field, `an array of ${keys.length} name${keys.length > 1 ? 's' : ''} (${keys.join(', ')})`, v);
-    }
-    return v.slice(0, keys.length) as string[];
+/** Tensor names: an array in role order (image first, then time), or an object whose keys are
+ *  the names in that order and whose values describe them ({"x": "float32 [N,3,H,W]", ...}). */
+function parseNames(v: unknown, field: string, roles: readonly string[]): string[] {
+  const names = Array.isArray(v) ? v : isObj(v) ? Object.keys(v) : null;
+  if (!names || names.length !== roles.length || !names.every((s) => typeof s === 'string' && s.length > 0)) {
+    const want = `${roles.length} name${roles.length > 1 ? 's' : ''} (${roles.join(', ')})`;
+    fail(field, `an array of ${want} or an object with ${want} as keys`, v);
   }
-  if (isObj(v)) return keys.map((k) => str(v, k, `${field}.${k}`));
-  return fail(field, `an array of names (${keys.join(', ')})`, v);
+  return names as string[];
 }
 
 function parseFile(v: unknown, i: number): PackFile {
@@ -184,8 +185,8 @@ export function parsePack(json: unknown): ModelPack {
   if (resolution % multiple !== 0) fail('resolution', `a multiple of "multiple" (${multiple})`, resolution);
   const vr = o.value_range ?? [-1, 1];
   if (!Array.isArray(vr) || vr.length !== 2 || vr[0] !== -1 || vr[1] !== 1) fail('value_range', '[-1, 1] (the only range this engine runs)', vr);
-  const [x, t] = parseNames(o.inputs ?? ['x', 't'], 'inputs', ['x', 't']);
-  const [out] = parseNames(o.outputs ?? ['eps'], 'outputs', ['out']);
+  const [x, t] = parseNames(o.inputs ?? ['x', 't'], 'inputs', ['image', 'time']);
+  const [out] = parseNames(o.outputs ?? ['eps'], 'outputs', ['prediction']);
   if (!Array.isArray(o.files) || o.files.length === 0) fail('files', 'a non-empty array', o.files);
   const files = o.files.map(parseFile);
   const unets = files.filter((f) => f.role === 'unet');

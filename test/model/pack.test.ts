@@ -15,7 +15,21 @@ describe('parsePack', () => {
     expect(p.multiple).toBe(4);
     expect(unetFile(p).name).toBe('tiny.onnx');
     expect(parsePack(base())).toEqual(p);
-    expect(parsePack({ ...base(), inputs: { x: 'img', t: 'time' } }).inputs).toEqual({ x: 'img', t: 'time' });
+    expect(parsePack({ ...base(), inputs: ['img', 'time'], outputs: ['v_pred'] })).toMatchObject({ inputs: { x: 'img', t: 'time' }, outputs: { out: 'v_pred' } });
+  });
+
+  it('reads the shape models/train/export.py writes (names as keys with descriptions, null quality)', () => {
+    const p = parsePack({
+      ...base(),
+      description: 'a UNet',
+      inputs: { x: 'float32 [N,3,H,W] in [-1,1]', t: 'float32 [N], DDPM timestep index 0..999' },
+      outputs: { eps: 'float32 [N,3,H,W]' },
+      training: { steps: 100, scenes: null },
+      quality: null,
+    });
+    expect(p.inputs).toEqual({ x: 'x', t: 't' });
+    expect(p.outputs).toEqual({ out: 'eps' });
+    expect(p.quality).toEqual({});
   });
 
   const bad: [string, (o: Record<string, unknown>) => void, RegExp][] = [
@@ -31,7 +45,8 @@ describe('parsePack', () => {
     ['multiple', (o) => (o.multiple = 0), /"multiple" must be a positive integer/],
     ['resolution', (o) => (o.resolution = 30), /"resolution" must be a multiple of "multiple" \(4\)/],
     ['fully_convolutional', (o) => (o.fully_convolutional = 'yes'), /"fully_convolutional" must be true or false/],
-    ['inputs', (o) => (o.inputs = ['x']), /"inputs" must be an array of 2 names/],
+    ['inputs', (o) => (o.inputs = ['x']), /"inputs" must be an array of 2 names \(image, time\) or an object/],
+    ['outputs', (o) => (o.outputs = { eps: 'a', v: 'b' }), /"outputs" must be an array of 1 name \(prediction\)/],
     ['files empty', (o) => (o.files = []), /"files" must be a non-empty array/],
     ['file sha', (o) => ((o.files as Record<string, unknown>[])[0].sha256 = 'abc'), /"files\[0\].sha256" must be 64 hex digits/],
     ['file bytes', (o) => ((o.files as Record<string, unknown>[])[0].bytes = -1), /"files\[0\].bytes" must be a positive integer/],
