@@ -1,6 +1,6 @@
 // The share of the guide's signal kept at t0, shown beside the slider: t0 alone does not
 // transfer across schedules, the signal kept does.
-import { signalAt, veGeometric, vpLinear, type Schedule } from '../../core/schedule';
+import { signalAt, veGeometric, vpLinear, type Schedule } from '../../core';
 
 const cache = new Map<'vp' | 've', Schedule>();
 
