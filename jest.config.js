@@ -1,6 +1,6 @@
 // Two projects: fast unit tests (node), and browser end-to-end tests (Debian's Chromium via
 // playwright-core) that need `npm run build` first. `npm test` runs both.
-const transform = { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022', transform: { react: { runtime: 'automatic', importSource: 'preact' } } } }] };
+const transform = { '^.+\\.(t|j)sx?$|^.+\\.mjs$': ['@swc/jest', { jsc: { target: 'es2022', transform: { react: { runtime: 'automatic', importSource: 'preact' } } } }] };
 module.exports = {
   projects: [
     {
@@ -9,6 +9,9 @@ module.exports = {
       transform,
       testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/test/**/*.test.tsx'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
+      // Preact 11 ships ES modules only: let swc turn them into CommonJS for jest.
+      transformIgnorePatterns: ['/node_modules/(?!preact/)'],
+      moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'json'],
     },
     {
       displayName: 'e2e',

@@ -1,13 +1,9 @@
 /**
  * @jest-environment jsdom
  */
-// Render tests of the panel in jsdom with a fake engine and bridge. Preact 11 is ESM-only, so
-// it is loaded through ./preact-cjs (see there).
+// Render tests of the panel in jsdom with a fake engine and bridge. Preact 11 is ESM-only;
+// jest.config.js lets swc compile it to CommonJS.
 /* eslint-disable @typescript-eslint/no-require-imports */
-jest.mock('preact', () => require('./preact-cjs').mockLoadPreact('preact', require));
-jest.mock('preact/hooks', () => require('./preact-cjs').mockLoadPreact('hooks', require));
-jest.mock('preact/jsx-runtime', () => require('./preact-cjs').mockLoadPreact('jsx-runtime', require));
-jest.mock('preact/test-utils', () => require('./preact-cjs').mockLoadPreact('test-utils', require));
 
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
