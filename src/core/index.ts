@@ -10,3 +10,5 @@ export { chwToRgba, cropChw, maskFromRgba, padToMultiple, resizeChw, resizeMask,
 export { dilateMask, featherMask, maskCoverage, maskFromAlpha } from './mask';
 export type { StrokeOptions } from './strokes';
 export { downsampledL2, medianFilter, quantizeColors, simulateStrokes, strokeSize, upsampleNearest } from './strokes';
+export type { FastGrid, FastOptions, FastPlan } from './solvers-fast';
+export { planDpmpp2m, sdeditDpmpp2m, sdeditDpmpp2mWithNoise } from './solvers-fast';

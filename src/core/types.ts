@@ -15,7 +15,8 @@ export interface Denoiser {
   predict(x: Float32Array, shape: Shape4, t: Float32Array): Promise<Float32Array>;
 }
 
-export type SamplerName = 'ddpm' | 'ddim' | 've';
+/** 'dpmpp2m': DPM-Solver++(2M), few-step, VP only (src/core/solvers-fast.ts, sdeditDpmpp2m). */
+export type SamplerName = 'ddpm' | 'ddim' | 've' | 'dpmpp2m';
 
 /** Progress reported after every reverse step. */
 export interface StepInfo {
