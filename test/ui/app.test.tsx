@@ -3,7 +3,6 @@
  */
 // Render tests of the panel in jsdom with a fake engine and bridge. Preact 11 is ESM-only;
 // jest.config.js lets swc compile it to CommonJS.
-/* eslint-disable @typescript-eslint/no-require-imports */
 
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
