@@ -43,9 +43,9 @@ export function chromiumAvailable() {
  * Open a browser and return { session(build, where, modelPath, options) → { init, run, close } }.
  * `where`: 'page' (main thread) or 'worker' (classic Blob-URL worker).
  */
-export async function openChromium(root) {
+export async function openChromium(root, extraArgs = []) {
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: harnessFlags(root) });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: [...harnessFlags(root), ...extraArgs] });
   const bundles = {};
   return {
     version: browser.version(),
@@ -93,6 +93,16 @@ export async function openChromium(root) {
         { where, base: BASE },
       );
       return {
+        /** the WebGPU adapter's facts on this page, or null */
+        adapter() {
+          return page.evaluate(async () => {
+            if (!navigator.gpu) return null;
+            const a = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+            if (!a) return null;
+            const info = a.info ?? {};
+            return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description, isFallbackAdapter: a.isFallbackAdapter ?? info.isFallbackAdapter ?? null, f16: a.features.has('shader-f16') };
+          });
+        },
         async init(options = {}) {
           return page.evaluate(
             async ({ base, options }) => {
