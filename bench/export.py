@@ -5,6 +5,8 @@
     # an fp16-storage variant of any ONNX file: float32 initializers stored as float16, each
     # followed by a Cast back to float32 (the graph computes in fp32 as before)
     /usr/bin/python3 bench/export.py fp16 --in models/default/model.onnx --out bench/out/fp16
+    # GroupNorm decomposed into reductions instead of ORT's InstanceNormalization kernel
+    /usr/bin/python3 bench/export.py gn-reduce --in models/default/model.onnx --out bench/out/gn-reduce
 
 Both write <out>/model.onnx and a model.json pack (bytes, sha256) that src/model loads. The
 architecture is read from models/train/train.py (ARCH) so the benchmark follows the recipe.
@@ -110,6 +112,64 @@ def to_fp16(src, out):
     write_pack(out, path, 'bench-fp16', f'fp16 storage of {os.path.relpath(src, ROOT)}', arch)
 
 
+def gn_reduce(src, out):
+    """Replace each InstanceNormalization (torch exports GroupNorm as Reshape → InstanceNorm →
+    Reshape → Mul → Add) by ReduceMean/Sub/Mul/ReduceMean/Add/Sqrt/Div: the same function, built
+    from element-wise and reduction kernels instead of ORT's InstanceNorm kernel."""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+    m = onnx.load(src)
+    g = m.graph
+    inits = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+    for node in g.node:  # torch exports InstanceNorm's unit scale / zero bias as Constant nodes
+        if node.op_type == 'Constant':
+            for a in node.attribute:
+                if a.name == 'value':
+                    inits[node.output[0]] = numpy_helper.to_array(a.t)
+    nodes = []
+    replaced = 0
+    for node in g.node:
+        if node.op_type != 'InstanceNormalization':
+            nodes.append(node)
+            continue
+        x, sc, bi = node.input
+        eps = next((a.f for a in node.attribute if a.name == 'epsilon'), 1e-5)
+        p = node.name or f'in{replaced}'
+        eps_name = p + '_eps'
+        g.initializer.append(numpy_helper.from_array(np.array(eps, dtype=np.float32), eps_name))
+        nodes += [
+            helper.make_node('ReduceMean', [x], [p + '_mean'], axes=[2], keepdims=1),
+            helper.make_node('Sub', [x, p + '_mean'], [p + '_d']),
+            helper.make_node('Mul', [p + '_d', p + '_d'], [p + '_d2']),
+            helper.make_node('ReduceMean', [p + '_d2'], [p + '_var'], axes=[2], keepdims=1),
+            helper.make_node('Add', [p + '_var', eps_name], [p + '_ve']),
+            helper.make_node('Sqrt', [p + '_ve'], [p + '_sd']),
+        ]
+        trivial = sc in inits and bi in inits and np.all(inits[sc] == 1) and np.all(inits[bi] == 0)
+        if trivial:
+            nodes.append(helper.make_node('Div', [p + '_d', p + '_sd'], list(node.output)))
+        else:
+            for name in (sc, bi):
+                g.initializer.append(numpy_helper.from_array(inits[name].reshape(1, -1, 1).astype(np.float32), name + '_u'))
+            nodes += [
+                helper.make_node('Div', [p + '_d', p + '_sd'], [p + '_n']),
+                helper.make_node('Mul', [p + '_n', sc + '_u'], [p + '_s']),
+                helper.make_node('Add', [p + '_s', bi + '_u'], list(node.output)),
+            ]
+        replaced += 1
+    used = {i for n in nodes for i in n.input} | {o.name for o in g.output}
+    nodes = [n for n in nodes if n.op_type != 'Constant' or any(o in used for o in n.output)]
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.checker.check_model(m)
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, 'model.onnx')
+    onnx.save(m, path)
+    print(f'{replaced} InstanceNormalization nodes decomposed')
+    write_pack(out, path, 'bench-gn-reduce', f'GroupNorm as reductions, from {os.path.relpath(src, ROOT)}', None)
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest='cmd', required=True)
@@ -119,11 +179,16 @@ def main():
     f = sub.add_parser('fp16')
     f.add_argument('--in', dest='src', required=True)
     f.add_argument('--out', required=True)
+    gr = sub.add_parser('gn-reduce')
+    gr.add_argument('--in', dest='src', required=True)
+    gr.add_argument('--out', required=True)
     a = ap.parse_args()
     if a.cmd == 'random':
         export_random(a.out, a.seed)
-    else:
+    elif a.cmd == 'fp16':
         to_fp16(a.src, a.out)
+    else:
+        gn_reduce(a.src, a.out)
 
 
 if __name__ == '__main__':

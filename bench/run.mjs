@@ -64,16 +64,17 @@ function resolveModel() {
   throw new Error('no model: models/default is missing and python3 with torch/onnx is not available for bench/export.py');
 }
 
-function fp16Variant(modelDir) {
-  const dst = join(out, `${modelDir.split('/').pop()}-fp16`);
+/** An export variant of the model made by bench/export.py ('fp16' or 'gn-reduce'), cached. */
+function variant(modelDir, kind) {
+  const dst = join(out, `${modelDir.split('/').pop()}-${kind}`);
   const src = join(modelDir, 'model.onnx');
   const dstModel = join(dst, 'model.onnx');
   if (existsSync(dstModel) && statSync(dstModel).mtimeMs > statSync(src).mtimeMs) return dst;
   const py = python();
   if (!py) return null;
-  const r = spawnSync(py, [join(root, 'bench/export.py'), 'fp16', '--in', src, '--out', dst], { encoding: 'utf8' });
+  const r = spawnSync(py, [join(root, 'bench/export.py'), kind, '--in', src, '--out', dst], { encoding: 'utf8' });
   if (r.status !== 0) {
-    log(`bench: fp16 export failed: ${r.stderr.split('\n').slice(-3).join(' ')}`);
+    log(`bench: ${kind} export failed: ${r.stderr.split('\n').slice(-3).join(' ')}`);
     return null;
   }
   return dst;
@@ -177,7 +178,8 @@ async function main() {
   const experiments = [];
   if (!flag('--no-experiments')) {
     const c = [{ n: 1, size: EXP.size, reps: EXP.reps, warmup: EXP.warmup }];
-    const fp16Dir = fp16Variant(modelDir);
+    const fp16Dir = variant(modelDir, 'fp16');
+    const gnrDir = variant(modelDir, 'gn-reduce');
     const variants = [
       ['native', 'graphOptimizationLevel all (default)', { runtime: 'node', threads: 1 }],
       ['native', "graphOptimizationLevel 'basic'", { runtime: 'node', threads: 1, session: { graphOptimizationLevel: 'basic' } }],
@@ -190,6 +192,10 @@ async function main() {
       ['wasm-node', 'plain, freeDimensionOverrides', { runtime: 'wasm', build: 'plain', threads: 1, session: { freeDims: true } }],
       ['wasm-node', 'asyncify build (what the UI bundles)', { runtime: 'wasm', build: 'asyncify', threads: 1 }],
     ];
+    if (gnrDir) {
+      variants.push(['native', 'GroupNorm as reductions (no InstanceNorm)', { runtime: 'node', threads: 1, model: join(gnrDir, 'model.onnx') }]);
+      variants.push(['wasm-node', 'plain, GroupNorm as reductions (no InstanceNorm)', { runtime: 'wasm', build: 'plain', threads: 1, model: join(gnrDir, 'model.onnx') }]);
+    }
     if (fp16Dir) {
       variants.push(['native', 'fp16 weight storage', { runtime: 'node', threads: 1, model: join(fp16Dir, 'model.onnx') }]);
       variants.push(['wasm-node', 'plain, fp16 weight storage', { runtime: 'wasm', build: 'plain', threads: 1, model: join(fp16Dir, 'model.onnx') }]);

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { readFileSync } from 'node:fs';
 
 const [a, b] = process.argv.slice(2);
-const opts = { executionProviders: ['cpu'], intraOpNumThreads: 1, graphOptimizationLevel: 'all' };
+const opts = { executionProviders: ['cpu'], intraOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3 };
 const sa = await ort.InferenceSession.create(readFileSync(a), opts);
 const sb = await ort.InferenceSession.create(readFileSync(b), opts);
 const n = 3;

@@ -1,0 +1,62 @@
+// The few-step sweep's helpers: the batching denoiser must not change results, and the KID /
+// L2 metrics must behave as metrics (zero on identical sets, growing with a shift).
+import { BatchingDenoiser } from '../../bench/lib/batching';
+import { features, kid, kidWithSpread, meanL2 } from '../../bench/lib/metrics';
+import { sdedit, sdeditDpmpp2m, vpLinear } from '../../src/core';
+import type { Denoiser, Shape4 } from '../../src/core';
+
+const S = 16;
+const P = 3 * S * S;
+const vp = vpLinear();
+
+/** An elementwise ε̂ (items independent), like a network over a batch. */
+const elementwise: Denoiser = {
+  kind: 'eps',
+  predict: async (x: Float32Array, [n]: Shape4, t: Float32Array) => {
+    const out = new Float32Array(x.length);
+    const per = x.length / n;
+    for (let b = 0; b < n; b++) {
+      const a = vp.alphaBar(t[b]);
+      for (let i = 0; i < per; i++) out[b * per + i] = Math.sqrt(1 - a) * Math.tanh(x[b * per + i]);
+    }
+    return out;
+  },
+};
+
+function image(seed: number, shift = 0): Float32Array {
+  const x = new Float32Array(P);
+  let st = seed;
+  for (let i = 0; i < P; i++) {
+    st = (Math.imul(st, 1664525) + 1013904223) >>> 0;
+    x[i] = Math.max(-1, Math.min(1, Math.sin(i * 0.05 + seed) * 0.5 + (st / 4294967296 - 0.5) * 0.3 + shift));
+  }
+  return x;
+}
+
+test('batched concurrent runs equal separate runs, bit for bit', async () => {
+  const guides = [image(1), image(2), image(3)];
+  for (const sampler of ['ddim', 'dpmpp2m'] as const) {
+    const run = sampler === 'ddim' ? sdedit : sdeditDpmpp2m;
+    const alone = [];
+    for (const [i, g] of guides.entries()) alone.push(await run(elementwise, g, [3, S, S], vp, { sampler, t0: 0.5, steps: 4, seed: 10 + i, batch: 2 }));
+    const batching = new BatchingDenoiser(elementwise);
+    batching.expected = guides.length;
+    const together = await Promise.all(guides.map((g, i) => run(batching, g, [3, S, S], vp, { sampler, t0: 0.5, steps: 4, seed: 10 + i, batch: 2 })));
+    expect(batching.calls).toBe(4);
+    for (let i = 0; i < guides.length; i++) expect(Buffer.from(together[i].buffer).equals(Buffer.from(alone[i].buffer))).toBe(true);
+  }
+});
+
+test('metrics: L2 is 0 on identical images; KID ≈ 0 for one distribution, large after a shift', () => {
+  const a = Array.from({ length: 12 }, (_, i) => image(100 + i));
+  const b = Array.from({ length: 12 }, (_, i) => image(200 + i));
+  const shifted = Array.from({ length: 12 }, (_, i) => image(300 + i, 0.4));
+  expect(meanL2(a, a, 3, S, S)).toBe(0);
+  expect(meanL2(a, b, 3, S, S)).toBeGreaterThan(0);
+  expect(features(a[0], 3, S, S).every(Number.isFinite)).toBe(true);
+  const same = kid(a, b, 3, S, S);
+  const far = kidWithSpread(a, shifted, 3, S, S);
+  expect(Math.abs(same)).toBeLessThan(far.kid / 5);
+  expect(far.sd).toBeGreaterThan(0);
+  expect(far.sd).toBeLessThan(far.kid);
+});
