@@ -7,7 +7,9 @@
 //   node bench/run.mjs --quick         # ≈1 min: 64² and 256² batch 1, few repeats, no 512²
 //   options: --model DIR (a pack dir: model.json + onnx; default models/default, else a
 //            random-weight export in bench/out/random), --no-chromium, --no-experiments,
-//            --no-profile, --no-overhead, --json-out FILE (default bench/out/results.json)
+//            --no-profile, --no-overhead, --no-ui-edit (a whole edit in dist/ui.html; on by
+//            default in the full run, --ui-edit adds it to --quick), --json-out FILE
+//            (default bench/out/results.json)
 //
 // Every measurement runs in its own child process (node) or page (Chromium), one after the
 // other, so runtimes never compete for the 2 cores. Times are per session.run, after warm-up
@@ -190,7 +192,9 @@ async function main() {
       ['wasm-node', "plain, graphOptimizationLevel 'basic'", { runtime: 'wasm', build: 'plain', threads: 1, session: { graphOptimizationLevel: 'basic' } }],
       ['wasm-node', 'plain, enableCpuMemArena false', { runtime: 'wasm', build: 'plain', threads: 1, session: { enableCpuMemArena: false } }],
       ['wasm-node', 'plain, freeDimensionOverrides', { runtime: 'wasm', build: 'plain', threads: 1, session: { freeDims: true } }],
-      ['wasm-node', 'asyncify build (what the UI bundles)', { runtime: 'wasm', build: 'asyncify', threads: 1 }],
+      // asyncify is many times slower in Node: measured at 64² (and against plain at 64²) to fit the time
+      ['wasm-node', 'plain build at 64² (reference for the next row)', { runtime: 'wasm', build: 'plain', threads: 1, cases: [{ n: 1, size: 64, reps: 5, warmup: 6 }] }],
+      ['wasm-node', 'asyncify build at 64² (the build the UI bundles)', { runtime: 'wasm', build: 'asyncify', threads: 1, cases: [{ n: 1, size: 64, reps: 3, warmup: 3 }] }],
     ];
     if (gnrDir) {
       variants.push(['native', 'GroupNorm as reductions (no InstanceNorm)', { runtime: 'node', threads: 1, model: join(gnrDir, 'model.onnx') }]);
@@ -204,7 +208,7 @@ async function main() {
       log(`bench: experiment ${where}: ${label} … (${elapsed()})`);
       try {
         const [r] = percall({ model, cases: c, ...cfg });
-        experiments.push({ where, label, ...stats(r.times), createMs: r.createMs });
+        experiments.push({ where, label, ...stats(r.times), createMs: r.createMs, size: r.size });
       } catch (e) {
         experiments.push({ where, label, error: String(e.message ?? e).slice(0, 200) });
       }
@@ -219,7 +223,8 @@ async function main() {
         try {
           const s = await browser.session(build, where, model);
           const init = await s.init();
-          const r = await s.run(c[0]);
+          // asyncify: ≈5× slower per call, so fewer repeats
+          const r = await s.run(build === 'asyncify' ? { ...c[0], reps: Math.min(c[0].reps, 2), warmup: 1 } : c[0]);
           experiments.push({ where: 'chromium', label, ...stats(r.times), createMs: init.createMs });
           await s.close();
         } catch (e) {
@@ -280,6 +285,34 @@ async function main() {
     const r = spawnSync(process.execPath, [cjs, JSON.stringify(cfg)], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_PATH: join(root, 'node_modules') } });
     if (r.status === 0) results.overhead = JSON.parse(r.stdout.trim().split('\n').pop());
     else results.overhead = { error: r.stderr.split('\n').slice(-4).join(' ') };
+  }
+
+  // ---- 4b. a whole edit in the product (dist/ui.html in the harness's sandboxed iframe) ----
+  if (chromiumOk && (flag('--ui-edit') || (!QUICK && !flag('--no-ui-edit')))) {
+    const html = join(root, 'dist/ui.html');
+    if (!existsSync(html)) results.ui_edit = { skipped: 'dist/ui.html missing (npm run build)' };
+    else {
+      log(`bench: whole edit in ui.html … (${elapsed()})`);
+      const cjs = join(out, 'ui-edit.cjs');
+      await esbuild.build({
+        entryPoints: [join(root, 'bench/lib/ui-edit.ts')],
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        outfile: cjs,
+        external: ['playwright-core', 'pngjs'],
+        logLevel: 'warning',
+      });
+      const cfg = { size: QUICK ? 64 : 256, steps: 4, sampler: 'ddim' };
+      const r = spawnSync(process.execPath, [cjs, JSON.stringify(cfg)], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+      const m = /sdedit-pack-index">([^<]*)/.exec(readFileSync(html, 'utf8').slice(0, 50_000_000));
+      const embedded = m ? JSON.parse(m[1]) : null;
+      results.ui_edit =
+        r.status === 0
+          ? { ...JSON.parse(r.stdout.trim().split('\n').pop()), ui_html_model_bytes: embedded?.files?.[0]?.bytes ?? null, ui_html_built: statSync(html).mtime.toISOString() }
+          : { error: (r.stderr || 'timeout').split('\n').slice(-3).join(' ') };
+    }
   }
 
   // ---- 5. few-step solver (bench/few-step.mjs writes bench/few-step.json; too long for here) ----
@@ -352,6 +385,13 @@ function report(res) {
       ),
     );
   }
+  if (res.ui_edit && !res.ui_edit.error && !res.ui_edit.skipped) {
+    const u = res.ui_edit;
+    print(
+      `\nWhole edit in the product (dist/ui.html, srcdoc iframe, ${u.backend} ${u.backend === 'wasm' ? 'in the classic worker, asyncify build' : ''}): ${u.size}², ${u.sampler} ${u.steps} steps, masked: ` +
+        `total ${u.totalMs.toFixed(0)} ms, network ${u.networkMs.toFixed(0)} ms (${(u.networkMs / u.steps).toFixed(0)} ms/call), everything else ${u.overheadMs.toFixed(0)} ms = ${(100 * u.share).toFixed(2)}% (first, cold edit ${u.coldTotalMs.toFixed(0)} ms)`,
+    );
+  } else if (res.ui_edit) print(`\nWhole edit in the product: ${res.ui_edit.error ?? res.ui_edit.skipped}`);
   if (res.overhead?.rows) {
     print(`\n## Sampler overhead (whole edit, PNG in → PNG out, masked, onnxruntime-node 1 thread)`);
     print(
@@ -381,6 +421,7 @@ function summarise(res) {
     ui_build_asyncify_vs_plain_chromium: asyncW && plainW ? round(asyncW.median / plainW.median) : null,
     ui_worker_asyncify_vs_native: asyncW && native256 ? round(asyncW.median / native256.median) : null,
     overhead_share: ov ? round(Math.max(...ov.map((r) => r.share_real)), 4) : null,
+    overhead_share_ui: res.ui_edit?.share !== undefined ? round(res.ui_edit.share, 4) : null,
     few_step_calls: res.few_step?.few_step_calls ?? null,
     few_step_solver: res.few_step?.few_step_solver ?? null,
     few_step_calls_noise_aware: res.few_step?.few_step_calls_noise_aware ?? null,
