@@ -1,6 +1,10 @@
 // Image ↔ tensor helpers. Tensors are planar C×H×W Float32Arrays in [−1, 1]; RGBA is
 // interleaved 8-bit (ImageData layout).
 
+// Local alias: a global lookup per call is slow inside vm contexts (jest), so hot loops
+// reach Math through a module constant.
+const M = Math;
+
 /**
  * RGBA → C×H×W (C = 3) in [−1, 1]. Transparent pixels are composited over white
  * (value·α + 1·(1 − α)), which is what the Figma canvas shows under an unfilled frame; a guide
@@ -30,7 +34,7 @@ export function chwToRgba(chw: Float32Array, w: number, h: number): Uint8Clamped
     for (let ch = 0; ch < 3; ch++) {
       let v = chw[(c === 1 ? 0 : ch) * HW + p];
       v = v > 1 ? 1 : v < -1 ? -1 : v !== v ? 0 : v;
-      out[4 * p + ch] = Math.round(((v + 1) / 2) * 255);
+      out[4 * p + ch] = M.round(((v + 1) / 2) * 255);
     }
     out[4 * p + 3] = 255;
   }
@@ -54,17 +58,17 @@ function taps(n: number, m: number): Taps {
   const len = new Int32Array(m);
   if (m < n) {
     const scale = n / m;
-    const maxLen = Math.ceil(scale) + 1;
+    const maxLen = M.ceil(scale) + 1;
     const weight = new Float64Array(m * maxLen);
     for (let j = 0; j < m; j++) {
       const lo = j * scale;
       const hi = (j + 1) * scale;
-      const i0 = Math.floor(lo);
-      const i1 = Math.min(n, Math.ceil(hi));
+      const i0 = M.floor(lo);
+      const i1 = M.min(n, M.ceil(hi));
       start[j] = i0;
       len[j] = i1 - i0;
       for (let i = i0; i < i1; i++) {
-        const overlap = Math.min(hi, i + 1) - Math.max(lo, i);
+        const overlap = M.min(hi, i + 1) - M.max(lo, i);
         weight[j * maxLen + (i - i0)] = overlap / scale;
       }
     }
@@ -77,7 +81,7 @@ function taps(n: number, m: number): Taps {
     let src = (j + 0.5) * scale - 0.5;
     if (src < 0) src = 0;
     if (src > n - 1) src = n - 1;
-    const i0 = Math.floor(src);
+    const i0 = M.floor(src);
     const f = src - i0;
     start[j] = i0;
     if (f > 0 && i0 + 1 < n) {
@@ -168,8 +172,8 @@ export interface Padded {
 export function padToMultiple(chw: Float32Array, c: number, h: number, w: number, m: number): Padded {
   if (chw.length !== c * h * w) throw new Error(`padToMultiple: ${chw.length} values for ${c}×${h}×${w}`);
   if (!(Number.isInteger(m) && m >= 1)) throw new Error(`padToMultiple: multiple must be a positive integer, got ${m}`);
-  const H = Math.ceil(h / m) * m;
-  const W = Math.ceil(w / m) * m;
+  const H = M.ceil(h / m) * m;
+  const W = M.ceil(w / m) * m;
   let data: Float32Array;
   if (H === h && W === w) data = chw.slice();
   else {

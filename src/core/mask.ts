@@ -1,5 +1,9 @@
 // Compositing helpers for masks [H×W] in [0, 1] (1 = edit, 0 = keep).
 
+// Local alias: a global lookup per call is slow inside vm contexts (jest), so hot loops
+// reach Math through a module constant.
+const M = Math;
+
 /**
  * A mask from an asset's alpha (image compositing: the pasted asset is the region to edit).
  * With a threshold in [0, 1): 1 where α/255 > threshold, else 0. With `null`: the soft alpha.
@@ -25,15 +29,15 @@ function rowMax(src: Float32Array, dst: Float32Array, w: number, h: number, r: n
     for (let i = 0; i < L; i++) {
       const xi = i - r;
       const v = xi >= 0 && xi < w ? src[row + xi] : 0;
-      pre[i] = i % k === 0 ? v : Math.max(pre[i - 1], v);
+      pre[i] = i % k === 0 ? v : M.max(pre[i - 1], v);
     }
     for (let i = L - 1; i >= 0; i--) {
       const xi = i - r;
       const v = xi >= 0 && xi < w ? src[row + xi] : 0;
-      suf[i] = i === L - 1 || (i + 1) % k === 0 ? v : Math.max(suf[i + 1], v);
+      suf[i] = i === L - 1 || (i + 1) % k === 0 ? v : M.max(suf[i + 1], v);
     }
     // window of output x in padded coordinates: [x, x + k − 1]
-    for (let x = 0; x < w; x++) dst[row + x] = Math.max(suf[x], pre[x + k - 1]);
+    for (let x = 0; x < w; x++) dst[row + x] = M.max(suf[x], pre[x + k - 1]);
   }
 }
 
@@ -41,12 +45,12 @@ function rowMax(src: Float32Array, dst: Float32Array, w: number, h: number, r: n
 export function dilateMask(mask: Float32Array, w: number, h: number, radiusPx: number): Float32Array {
   if (mask.length !== w * h) throw new Error(`dilateMask: ${mask.length} values for ${w}×${h}`);
   const out = mask.slice();
-  const r = Math.floor(radiusPx);
+  const r = M.floor(radiusPx);
   if (!(r >= 1)) return out;
   // half-widths of the disc's rows: dy → floor(√(r² − dy²)); rows sharing a width share a pass
   const byWidth = new Map<number, number[]>();
   for (let dy = -r; dy <= r; dy++) {
-    const hw = Math.floor(Math.sqrt(radiusPx * radiusPx - dy * dy) + 1e-9);
+    const hw = M.floor(M.sqrt(radiusPx * radiusPx - dy * dy) + 1e-9);
     const list = byWidth.get(hw);
     if (list) list.push(dy);
     else byWidth.set(hw, [dy]);
@@ -57,7 +61,7 @@ export function dilateMask(mask: Float32Array, w: number, h: number, radiusPx: n
   for (const [hw, dys] of byWidth) {
     rowMax(mask, tmp, w, h, hw, pre, suf);
     for (const dy of dys) {
-      for (let y = Math.max(0, -dy); y < Math.min(h, h - dy); y++) {
+      for (let y = M.max(0, -dy); y < M.min(h, h - dy); y++) {
         const o = y * w;
         const s = (y + dy) * w;
         for (let x = 0; x < w; x++) if (tmp[s + x] > out[o + x]) out[o + x] = tmp[s + x];
@@ -75,18 +79,18 @@ function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Arr
   for (let y = 0; y < h; y++) {
     const row = y * w;
     let s = 0;
-    for (let i = -r; i <= r; i++) s += src[row + Math.min(w - 1, Math.max(0, i))];
+    for (let i = -r; i <= r; i++) s += src[row + M.min(w - 1, M.max(0, i))];
     for (let x = 0; x < w; x++) {
       tmp[row + x] = s * inv;
-      s += src[row + Math.min(w - 1, x + r + 1)] - src[row + Math.max(0, x - r)];
+      s += src[row + M.min(w - 1, x + r + 1)] - src[row + M.max(0, x - r)];
     }
   }
   for (let x = 0; x < w; x++) {
     let s = 0;
-    for (let i = -r; i <= r; i++) s += tmp[Math.min(h - 1, Math.max(0, i)) * w + x];
+    for (let i = -r; i <= r; i++) s += tmp[M.min(h - 1, M.max(0, i)) * w + x];
     for (let y = 0; y < h; y++) {
       out[y * w + x] = s * inv;
-      s += tmp[Math.min(h - 1, y + r + 1) * w + x] - tmp[Math.max(0, y - r) * w + x];
+      s += tmp[M.min(h - 1, y + r + 1) * w + x] - tmp[M.max(0, y - r) * w + x];
     }
   }
   return out;
@@ -103,16 +107,16 @@ export function featherMask(mask: Float32Array, w: number, h: number, radiusPx: 
   if (mask.length !== w * h) throw new Error(`featherMask: ${mask.length} values for ${w}×${h}`);
   if (!(radiusPx >= 1)) return mask.slice();
   if (mode === 'symmetric') {
-    const rho = Math.max(1, Math.round(radiusPx / 2));
+    const rho = M.max(1, M.round(radiusPx / 2));
     const out = boxBlur(boxBlur(mask, w, h, rho), w, h, rho);
-    for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(0, out[i]));
+    for (let i = 0; i < out.length; i++) out[i] = M.min(1, M.max(0, out[i]));
     return out;
   }
   const half = radiusPx / 2;
-  const rho = Math.max(1, Math.round(half / 2));
+  const rho = M.max(1, M.round(half / 2));
   const grown = half >= 1 ? dilateMask(mask, w, h, half) : mask;
   const out = boxBlur(boxBlur(grown, w, h, rho), w, h, rho);
-  for (let i = 0; i < out.length; i++) out[i] = Math.min(1, Math.max(mask[i], out[i]));
+  for (let i = 0; i < out.length; i++) out[i] = M.min(1, M.max(mask[i], out[i]));
   return out;
 }
 

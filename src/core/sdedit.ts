@@ -37,6 +37,11 @@
 import type { Denoiser, SDEditOptions, Shape4, StepInfo } from './types';
 import type { Schedule } from './schedule';
 import { gaussian, streamId } from './rng';
+import { planDpmpp2m, sdeditDpmpp2m } from './solvers-fast';
+
+// Local alias: a global lookup per call is slow inside vm contexts (jest), so hot loops
+// reach Math through a module constant.
+const M = Math;
 
 /** What a noise draw is for; the default source turns it into a stream of the seeded RNG. */
 export interface NoiseRequest {
@@ -100,12 +105,13 @@ export function planSDEdit(schedule: Schedule, opts: Pick<SDEditOptions, 'sample
   if (!(t0 >= 0 && t0 <= 1)) throw new Error(`sdedit: t0 must be in [0, 1], got ${t0}`);
   const stepsOpt = opts.steps ?? 0;
   if (!(Number.isInteger(stepsOpt) && stepsOpt >= 0)) throw new Error(`sdedit: steps must be a non-negative integer, got ${opts.steps}`);
+  if (sampler === 'dpmpp2m') throw new Error("sdedit: 'dpmpp2m' is planned by planDpmpp2m (src/core/solvers-fast.ts)");
   if (schedule.type === 'vp') {
     if (sampler !== 'ddpm' && sampler !== 'ddim') {
       throw new Error(`sdedit: sampler '${sampler}' needs a VE schedule; this model's schedule is VP (use 'ddpm' or 'ddim')`);
     }
     if (sampler === 'ddpm' && stepsOpt === 0) {
-      const T = Math.round(t0 * schedule.n);
+      const T = M.round(t0 * schedule.n);
       const ts = new Float64Array(T + 1);
       const level = new Float64Array(T + 1);
       const indices = new Int32Array(T);
@@ -117,7 +123,7 @@ export function planSDEdit(schedule: Schedule, opts: Pick<SDEditOptions, 'sample
       }
       return { ts, level, steps: T, tStart: T / schedule.n, indices };
     }
-    const N = t0 === 0 ? 0 : stepsOpt || Math.max(1, Math.round(t0 * schedule.n));
+    const N = t0 === 0 ? 0 : stepsOpt || M.max(1, M.round(t0 * schedule.n));
     const ts = new Float64Array(N + 1);
     const level = new Float64Array(N + 1);
     for (let j = 0; j <= N; j++) {
@@ -130,7 +136,7 @@ export function planSDEdit(schedule: Schedule, opts: Pick<SDEditOptions, 'sample
   if (sampler !== 've') {
     throw new Error(`sdedit: sampler '${sampler}' needs a VP schedule; this model's schedule is VE (use 've')`);
   }
-  const N = t0 === 0 ? 0 : stepsOpt || Math.max(1, Math.round(t0 * 1000));
+  const N = t0 === 0 ? 0 : stepsOpt || M.max(1, M.round(t0 * 1000));
   const ts = new Float64Array(N + 1);
   const level = new Float64Array(N + 1);
   for (let j = 0; j <= N; j++) {
@@ -147,11 +153,13 @@ export function planSDEdit(schedule: Schedule, opts: Pick<SDEditOptions, 'sample
  */
 export function sdedit(denoiser: Denoiser, guide: Float32Array, shape: [number, number, number], schedule: Schedule, opts: SDEditOptions): Promise<Float32Array> {
   if (!Number.isSafeInteger(opts.seed)) throw new Error(`sdedit: seed must be a safe integer, got ${opts.seed}`);
+  if (opts.sampler === 'dpmpp2m') return sdeditDpmpp2m(denoiser, guide, shape, schedule, opts);
   return sdeditWithNoise(denoiser, guide, shape, schedule, opts, seededNoise(opts.seed));
 }
 
 /** Count of network calls a run makes (steps × repeats × (1 + corrector steps for VE)). */
 export function networkCalls(schedule: Schedule, opts: SDEditOptions): number {
+  if (opts.sampler === 'dpmpp2m') return planDpmpp2m(schedule, opts).steps * (opts.repeats ?? 1);
   const plan = planSDEdit(schedule, opts);
   const per = schedule.type === 've' ? 1 + (opts.correctorSteps ?? 0) : 1;
   return plan.steps * (opts.repeats ?? 1) * per;
@@ -188,6 +196,7 @@ export async function sdeditWithNoise(
   if (corrector > 0 && !(snr > 0)) throw new Error(`sdedit: snr must be > 0, got ${opts.snr}`);
   const mask = opts.mask ?? null;
   if (mask && mask.length !== HW) throw new Error(`sdedit: mask has ${mask.length} values, the image has ${h}×${w} = ${HW} pixels`);
+  if (opts.sampler === 'dpmpp2m') throw new Error("sdedit: 'dpmpp2m' runs through sdeditDpmpp2mWithNoise (src/core/solvers-fast.ts)");
   const plan = planSDEdit(schedule, opts);
   const S = plan.steps;
   const { ts, level } = plan;
@@ -223,8 +232,8 @@ export async function sdeditWithNoise(
   };
   // Noise scale of level index j: (signal, noise) multipliers of (x_g, z).
   const scales = (j: number): [number, number] => {
-    if (vp) return [Math.sqrt(level[j]), Math.sqrt(Math.max(0, 1 - level[j]))];
-    return [1, j === S ? 0 : Math.sqrt(level[j])];
+    if (vp) return [M.sqrt(level[j]), M.sqrt(M.max(0, 1 - level[j]))];
+    return [1, j === S ? 0 : M.sqrt(level[j])];
   };
   // Kept pixels ← the guide at level j, with the repeat's initial noise.
   const replaceKept = (j: number): void => {
@@ -268,7 +277,7 @@ export async function sdeditWithNoise(
               zz += zs[k] * zs[k];
             }
             const step = gs > 0 ? 2 * (snr * snr * zz) / gs : 0;
-            const amp = Math.sqrt(2 * step);
+            const amp = M.sqrt(2 * step);
             for (let k = b * P, e = k + P; k < e; k++) x[k] = x[k] + step * sc[k] + amp * zs[k];
           }
           replaceKept(j);
@@ -286,25 +295,25 @@ export async function sdeditWithNoise(
           // the official runner's step at discrete index i
           const i = plan.indices[j];
           const beta = schedule.betas[i];
-          A = 1 / Math.sqrt(1 - beta);
-          B = -A * (beta / Math.sqrt(1 - schedule.alphaBars[i]));
+          A = 1 / M.sqrt(1 - beta);
+          B = -A * (beta / M.sqrt(1 - schedule.alphaBars[i]));
           // logvar[i] = log β_i for i ≥ 1 ("fixedlarge"); index 0 adds no noise
-          Sz = i === 0 ? 0 : Math.exp(0.5 * Math.log(beta));
+          Sz = i === 0 ? 0 : M.exp(0.5 * M.log(beta));
         } else if (opts.sampler === 'ddpm') {
           const bp = 1 - at / as;
-          A = Math.sqrt(as / at);
-          B = -A * (bp / Math.sqrt(1 - at));
-          Sz = last ? 0 : Math.sqrt(Math.max(0, (bp * (1 - as)) / (1 - at)));
+          A = M.sqrt(as / at);
+          B = -A * (bp / M.sqrt(1 - at));
+          Sz = last ? 0 : M.sqrt(M.max(0, (bp * (1 - as)) / (1 - at)));
         } else {
-          const sig = last ? 0 : eta * Math.sqrt(Math.max(0, ((1 - as) / (1 - at)) * (1 - at / as)));
-          const sa = Math.sqrt(as);
-          A = sa / Math.sqrt(at);
-          B = Math.sqrt(Math.max(0, 1 - as - sig * sig)) - A * Math.sqrt(1 - at);
+          const sig = last ? 0 : eta * M.sqrt(M.max(0, ((1 - as) / (1 - at)) * (1 - at / as)));
+          const sa = M.sqrt(as);
+          A = sa / M.sqrt(at);
+          B = M.sqrt(M.max(0, 1 - as - sig * sig)) - A * M.sqrt(1 - at);
           Sz = sig;
         }
         if (x0) {
-          const inv = 1 / Math.sqrt(at);
-          const sn = Math.sqrt(1 - at);
+          const inv = 1 / M.sqrt(at);
+          const sn = M.sqrt(1 - at);
           for (let k = 0; k < total; k++) {
             const v = (x[k] - sn * out[k]) * inv;
             x0[k] = v > 1 ? 1 : v < -1 ? -1 : v;
@@ -314,7 +323,7 @@ export async function sdeditWithNoise(
         const d = level[j] - level[j + 1];
         A = 1;
         B = d;
-        Sz = last ? 0 : Math.sqrt(d);
+        Sz = last ? 0 : M.sqrt(d);
         if (x0) {
           const s2 = level[j];
           for (let k = 0; k < total; k++) {

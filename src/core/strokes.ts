@@ -5,6 +5,11 @@
 import { resizeChw } from './image';
 import { streamId, uniform } from './rng';
 
+// Local alias: a global lookup per call is slow inside vm contexts (jest), so hot loops
+// reach Math through a module constant.
+const M = Math;
+const INF = 1 / 0;
+
 export interface StrokeOptions {
   /** downsampling factor (stroke cell size in pixels); default 8 */
   downsample?: number;
@@ -29,9 +34,9 @@ export function medianFilter(chw: Float32Array, c: number, h: number, w: number,
       for (let x = 0; x < w; x++) {
         let n = 0;
         for (let dy = -r; dy <= r; dy++) {
-          const yy = Math.min(h - 1, Math.max(0, y + dy));
+          const yy = M.min(h - 1, M.max(0, y + dy));
           for (let dx = -r; dx <= r; dx++) {
-            const xx = Math.min(w - 1, Math.max(0, x + dx));
+            const xx = M.min(w - 1, M.max(0, x + dx));
             // insertion into the sorted window
             const v = chw[base + yy * w + xx];
             let i = n++;
@@ -55,7 +60,7 @@ export function medianFilter(chw: Float32Array, c: number, h: number, w: number,
  */
 export function quantizeColors(chw: Float32Array, c: number, h: number, w: number, k: number, seed = 0, iterations = 20): { image: Float32Array; palette: Float32Array } {
   const HW = h * w;
-  k = Math.max(1, Math.min(k, HW));
+  k = M.max(1, M.min(k, HW));
   const pal = new Float32Array(k * c);
   const d2 = new Float64Array(HW);
   const u = uniform(seed, streamId(0x5354524b), new Float64Array(k));
@@ -68,7 +73,7 @@ export function quantizeColors(chw: Float32Array, c: number, h: number, w: numbe
     return s;
   };
   // k-means++: first centre at a seeded pixel, next ones with probability ∝ squared distance
-  let pick = Math.min(HW - 1, Math.floor(u[0] * HW));
+  let pick = M.min(HW - 1, M.floor(u[0] * HW));
   for (let q = 0; q < k; q++) {
     if (q > 0) {
       let total = 0;
@@ -98,7 +103,7 @@ export function quantizeColors(chw: Float32Array, c: number, h: number, w: numbe
     let changed = false;
     for (let p = 0; p < HW; p++) {
       let best = 0;
-      let bd = Infinity;
+      let bd = INF;
       for (let q = 0; q < k; q++) {
         const d = dist(p, q);
         if (d < bd) {
@@ -126,7 +131,7 @@ export function quantizeColors(chw: Float32Array, c: number, h: number, w: numbe
 
 /** The size strokes are painted at: max(1, round(size / factor)) per axis. */
 export function strokeSize(h: number, w: number, factor: number): [number, number] {
-  return [Math.max(1, Math.round(h / factor)), Math.max(1, Math.round(w / factor))];
+  return [M.max(1, M.round(h / factor)), M.max(1, M.round(w / factor))];
 }
 
 /** Nearest-neighbour upsampling of C×h×w to C×H×W. */
@@ -134,9 +139,9 @@ export function upsampleNearest(chw: Float32Array, c: number, h: number, w: numb
   const out = new Float32Array(c * H * W);
   for (let ch = 0; ch < c; ch++) {
     for (let y = 0; y < H; y++) {
-      const sy = Math.min(h - 1, Math.floor(((y + 0.5) * h) / H));
+      const sy = M.min(h - 1, M.floor(((y + 0.5) * h) / H));
       for (let x = 0; x < W; x++) {
-        const sx = Math.min(w - 1, Math.floor(((x + 0.5) * w) / W));
+        const sx = M.min(w - 1, M.floor(((x + 0.5) * w) / W));
         out[ch * H * W + y * W + x] = chw[ch * h * w + sy * w + sx];
       }
     }
@@ -168,5 +173,5 @@ export function downsampledL2(a: Float32Array, b: Float32Array, c: number, h: nu
     const d = da[i] - db[i];
     s += d * d;
   }
-  return Math.sqrt(s);
+  return M.sqrt(s);
 }
