@@ -3,9 +3,10 @@
 //   node bench/few-step.mjs                 # 64², 16 stroke guides × 2 seeds, t0 0.5
 //   node bench/few-step.mjs --size 128 --guides 8 --variations 2
 //   node bench/few-step.mjs --tiny          # plumbing check: 32², 4 guides, a few counts
-//   options: --model DIR (default models/default), --threads N (default 2), --out FILE
+//   options: --model DIR (default models/default), --threads N (default 2), --out FILE,
+//            --fallback-metrics (bench/lib/metrics.ts even when src/cli/eval exists)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -33,7 +34,17 @@ const cfg = {
 const out = join(root, 'bench', 'out');
 mkdirSync(out, { recursive: true });
 const cjs = join(out, 'few-step.cjs');
+// Metrics: the evaluation harness's feature space and KID (src/cli/eval) when present, else the
+// fallback in bench/lib/metrics.ts.
+const evalMetrics = existsSync(join(root, 'src/cli/eval/features.ts')) && existsSync(join(root, 'src/cli/eval/kid.ts')) && !argv.includes('--fallback-metrics');
+const metricsPlugin = {
+  name: 'metrics',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/metrics$/ }, () => (evalMetrics ? { path: join(root, 'bench/lib/metrics-eval.mjs') } : undefined));
+  },
+};
 await esbuild.build({
+  plugins: [metricsPlugin],
   entryPoints: [join(root, 'bench/lib/few-step.ts')],
   bundle: true,
   platform: 'node',
