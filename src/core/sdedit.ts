@@ -20,6 +20,11 @@
 //     `correctorSteps` times at ts[j] before the predictor: ε = 2(snr·‖z‖/‖s‖)²,
 //     x ← x + ε·s + √(2ε)·z.
 //
+// Step counts: `steps` = N reverse steps = N network calls per repeat (times 1 + correctorSteps
+// for VE). Left out (or 0): 'ddpm' runs every grid step below t0; 'ddim' takes round(t0·n)
+// uniform steps; 've' takes round(t0·1000). t0 = 0 makes no step and returns the guide.
+// Defaults: η = 0, snr = 0.16 (score_sde's VE setting), repeats = 1, batch = 1.
+//
 // Masks (1 = edit, 0 = keep, fractional = blend): after every step (and every corrector step)
 //   x ← m·x + (1−m)·(√ᾱ(t)·x_g + √(1−ᾱ(t))·z)         (VE: x_g + σ(t)·z)
 // where t is the sample's level after that step and z is the same draw that noised the guide
@@ -127,10 +132,9 @@ export function planSDEdit(schedule: Schedule, opts: Pick<SDEditOptions, 'sample
     const ts = new Float64Array(N + 1);
     const level = new Float64Array(N + 1);
     for (let j = 0; j <= N; j++) {
-      ts[j] = (t0 * (N - j)) / N;
+      ts[j] = N === 0 ? 0 : (t0 * (N - j)) / N;
       level[j] = j === N ? 1 : schedule.alphaBar(ts[j]);
     }
-    if (N === 0) level[0] = 1;
     return { ts, level, steps: N, tStart: N === 0 ? 0 : t0, indices: null };
   }
   if (sampler !== 've') {
