@@ -9,12 +9,12 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outfile = join(root, 'dist', 'cli.cjs');
 
-export async function buildCli() {
-  mkdirSync(dirname(outfile), { recursive: true });
-  const tmp = `${outfile}.${process.pid}.tmp`;
+export async function buildCli(entry = join(root, 'src', 'cli', 'main.ts'), out = outfile) {
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
   try {
     await build({
-      entryPoints: [join(root, 'src', 'cli', 'main.ts')],
+      entryPoints: [entry],
       outfile: tmp,
       bundle: true,
       platform: 'node',
@@ -23,13 +23,19 @@ export async function buildCli() {
       external: ['onnxruntime-node'],
       logLevel: 'warning',
     });
-    renameSync(tmp, outfile);
+    renameSync(tmp, out);
   } finally {
     rmSync(tmp, { force: true });
   }
-  return outfile;
+  return out;
+}
+
+/** The `sdedit-eval` command (src/cli/eval/main.ts → dist/eval.cjs). */
+export function buildEval() {
+  return buildCli(join(root, 'src', 'cli', 'eval', 'main.ts'), join(root, 'dist', 'eval.cjs'));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await buildCli();
+  if (process.argv[2] === 'eval') await buildEval();
+  else await buildCli();
 }
