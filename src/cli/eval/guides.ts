@@ -18,9 +18,15 @@ export function strokeOptions(size: number): StrokeOptions {
   return { downsample: size / STROKE_CELLS, medianRadius: 1, colors: 6, seed: 0, iterations: 20 };
 }
 
+/** Round values in [−1, 1] (images) or [0, 1] (masks) to what an 8-bit PNG holds, so an input
+ *  made in memory equals the same input read back from its file. */
+function to8bit(v: Float32Array, signed: boolean): Float32Array {
+  return signed ? v.map((x) => (2 * M.round(((M.max(-1, M.min(1, x)) + 1) / 2) * 255)) / 255 - 1) : v.map((x) => M.round(M.max(0, M.min(1, x)) * 255) / 255);
+}
+
 /** The stroke painting of a 3×size×size scene. */
 export function strokeGuide(scene: Float32Array, size: number): Float32Array {
-  return simulateStrokes(scene, 3, size, size, strokeOptions(size));
+  return to8bit(simulateStrokes(scene, 3, size, size, strokeOptions(size)), true);
 }
 
 type Pt = [number, number];
@@ -131,7 +137,7 @@ export function strokeEdit(scene: Float32Array, size: number): MaskedInput {
   paint(guide, size, island, hex('#1f3d24'));
   const painted = union(union(mountain, cap), island).map((v) => (v > 0 ? 1 : 0));
   const mask = featherMask(dilateMask(painted, size, size, M.max(1, 0.02 * size)), size, size, M.max(1, 0.03 * size));
-  return { guide, mask };
+  return { guide: to8bit(guide, true), mask: to8bit(mask, false) };
 }
 
 /** The asset: a conifer (three stacked dark green triangles on a brown trunk) as RGBA bytes with
@@ -192,5 +198,5 @@ export function compositeInput(scene: Float32Array, size: number): MaskedInput &
   }
   const sil = maskFromAlpha(asset, size, size, 0.5);
   const mask = featherMask(dilateMask(sil, size, size, M.max(1, 0.015 * size)), size, size, M.max(1, 0.04 * size));
-  return { guide, mask, asset };
+  return { guide: to8bit(guide, true), mask: to8bit(mask, false), asset };
 }
