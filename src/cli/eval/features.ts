@@ -230,7 +230,7 @@ export function fitFeatureSpace(realRaw: readonly Float64Array[]): FeatureSpace 
 
 /** One line for tables and model.json. */
 export const FEATURE_SPACE_SUMMARY =
-  `hand-crafted ${FEATURE_DIM}-d descriptor (no Inception weights here): at 3 scales (S, S/2, S/4, area downsampling) ` +
+  `${FEATURE_DIM}-d descriptor: at 3 scales (S, S/2, S/4, area downsampling) ` +
   'per-channel mean/std in opponent colour space, log gradient magnitude and an 8-bin magnitude-weighted orientation histogram, ' +
   'log Laplacian RMS per channel and 3×3 local-std statistics; plus a 4×4 grid of mean opponent colours; ' +
   'standardised on the real reference set and soft-clipped to ±5σ, the 4 groups (colour, edges, texture, layout) weighted equally. ' +

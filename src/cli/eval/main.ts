@@ -22,7 +22,9 @@ KID to other real scenes; baselines) through src/core and the model pack.
   --size PX          working size, a multiple of 32               [256; 128 with --quick]
   --steps N          DDIM steps                                    [20; 10 with --quick]
   --t0 LIST          comma-separated t0 values         [0.2,0.3,0.4,0.5,0.6,0.7,0.8; 0.3,0.5,0.7 quick]
-  --ddpm LIST        t0 values also run with DDPM at every step (the paper's sampler) [0.3; none quick]
+  --ddpm LIST        t0 values also run with the DDPM (ancestral) sampler    [0.5; none quick]
+  --ddpm-steps N     its steps; 0 = every step of the 1000-step schedule below t0, the
+                     paper's setting (t0·1000 network calls per guide)                 [20]
   --batch N          guides per network call                       [1 at ≥ 256², else all]
   --seed S           seed of guide i is S + i                      [1]
   --threads N        ONNX Runtime CPU threads                      [2]
@@ -53,7 +55,7 @@ export function parseEvalArgs(argv: readonly string[]): Parsed {
     else if (name === 'make-examples') {
       const next = argv[i + 1];
       makeExamples = next && !next.startsWith('--') ? (i++, next) : 'examples';
-    } else if (['model', 'heldout', 'out', 'scenes', 'refs', 'size', 'steps', 't0', 'ddpm', 'batch', 'seed', 'threads'].includes(name)) {
+    } else if (['model', 'heldout', 'out', 'scenes', 'refs', 'size', 'steps', 't0', 'ddpm', 'ddpm-steps', 'batch', 'seed', 'threads'].includes(name)) {
       const v = argv[++i];
       if (v === undefined) throw new Error(`--${name} needs a value`);
       a.set(name, v);
@@ -77,9 +79,9 @@ export function parseEvalArgs(argv: readonly string[]): Parsed {
   if (size % 32 !== 0) throw new Error(`--size must be a multiple of 32, got ${size}`);
   const steps = int('steps', quick ? 10 : 20);
   const t0s = list('t0', quick ? [0.3, 0.5, 0.7] : [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
-  const ddpm = list('ddpm', quick ? [] : [0.3]);
+  const ddpm = list('ddpm', quick ? [] : [0.5]);
   const samplers: SamplerSpec[] = [{ sampler: 'ddim', steps }];
-  if (ddpm.length) samplers.push({ sampler: 'ddpm', steps: 0, t0s: ddpm });
+  if (ddpm.length) samplers.push({ sampler: 'ddpm', steps: int('ddpm-steps', 20, 0), t0s: ddpm });
   const scenes = int('scenes', quick ? 4 : 8, 2);
   const cfg: EvalConfig = {
     heldout: a.get('heldout') ?? 'models/eval/heldout',
