@@ -218,8 +218,9 @@ export async function evaluate(loaded: LoadedPack, cfg: EvalConfig): Promise<Eva
   const refFiles = files.slice(cfg.guides, cfg.guides + nRef);
   const scenes = guideFiles.map((f) => loadScene(f, S));
   const guides = scenes.map((s) => strokeGuide(s, S));
-  const space: FeatureSpace = fitFeatureSpace(refFiles.map((f) => rawFeatures(loadScene(f, S), S, S)));
-  const refFeats = refFiles.map((f) => space.apply(rawFeatures(loadScene(f, S), S, S)));
+  const refRaw = refFiles.map((f) => rawFeatures(loadScene(f, S), S, S));
+  const space: FeatureSpace = fitFeatureSpace(refRaw);
+  const refFeats = refRaw.map((f) => space.apply(f));
   const factor = S / STROKE_CELLS;
   const rows: Row[] = [];
   const measure = (method: Row['method'], sampler: string | null, t0: number | null, imgs: Float32Array[]): Row => {
@@ -329,7 +330,7 @@ export function pictureSheet(report: EvalReport, label: string, file: string): v
   const cols = t0s.length + 2;
   const rows = report.guides.length;
   const cv = new Canvas(cols * S + (cols + 1) * gap, head + rows * S + rows * gap, [255, 255, 255]);
-  const titles = ['guide', ...t0s.map((t) => `t0=${t.toFixed(1)}`), 'real'];
+  const titles = ['strokes', ...t0s.map((t) => `t0=${t.toFixed(1)}`), 'real'];
   titles.forEach((t, c) => cv.text(t, gap + c * (S + gap) + M.max(0, M.round((S - Canvas.textWidth(t, scale)) / 2)), gap + 2, scale));
   for (let r = 0; r < rows; r++) {
     const y = head + r * (S + gap);
@@ -458,7 +459,7 @@ export function reportMarkdown(report: EvalReport, cfg: EvalConfig, model: { nam
   out.push('');
   out.push(`The paper runs DDPM at every step of the 1000-step schedule below t0: over these t0 and guides that is ${every} network calls, about ${fmt((every * tm.ms_per_call) / 3.6e6, 1)} h at the rate above, so the full run uses DDIM (and strided DDPM) instead; \`--ddpm LIST --ddpm-steps 0\` runs the paper's sampler where there is time.`);
   out.push('');
-  out.push('`sheet.png`: one row per guide scene: guide | SDEdit across t0 | the real scene it came from.');
+  out.push('`sheet.png`: one row per guide scene: the stroke guide ("strokes") | SDEdit (first sampler) across t0 | the real scene it came from.');
   out.push('');
   return out.join('\n');
 }
