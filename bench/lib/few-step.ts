@@ -1,7 +1,8 @@
 // The few-step sweep: how few network calls DDIM and DPM-Solver++(2M) need to match the paper's
 // every-step DDPM result (t0 = 0.5: 500 calls) within 5% on L2-to-guide and on KID.
 //
-// Guides are simulated colour strokes (core's simulateStrokes) of held-out scenes; each guide
+// Guides are simulated colour strokes of held-out scenes (the evaluation's strokeGuide when
+// src/cli/eval is there, else core's simulateStrokes); each guide
 // gets V variations (seeds). Every configuration runs all guides at once: a batching denoiser
 // gathers the concurrent sdedit runs' calls into one onnxruntime-node batch (all runs of one
 // configuration make the same calls at the same times, so results equal separate runs).
@@ -12,11 +13,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import type { SDEditOptions } from '../../src/core';
-import { resizeChw, rgbaToChw, sdedit, sdeditDpmpp2m, simulateStrokes } from '../../src/core';
+import { resizeChw, rgbaToChw, sdedit, sdeditDpmpp2m } from '../../src/core';
 import type { FastGrid } from '../../src/core';
 import { loadPackFromDir } from '../../src/model/node';
 import { BatchingDenoiser } from './batching';
-import { FEATURE_SPACE, kid, kidWithSpread, meanL2 } from './metrics';
+import { FEATURE_SPACE, GUIDES, kid, kidWithSpread, l2Factor, makeGuide, meanL2 } from './metrics';
 
 interface Config {
   model: string;
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   if (files.length < cfg.guides + 4) throw new Error(`need at least ${cfg.guides + 4} scenes in ${cfg.scenes}, found ${files.length}`);
   const sources = files.slice(0, cfg.guides).map((f) => readScene(f, S));
   const real = files.slice(cfg.guides).map((f) => readScene(f, S));
-  const guides = sources.map((x) => simulateStrokes(x, 3, S, S));
+  const guides = sources.map((x) => makeGuide(x, S));
   const loaded = await loadPackFromDir(cfg.model, { threads: cfg.threads });
   const { schedule } = loaded;
   const batching = new BatchingDenoiser(loaded.denoiser);
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
       grid: grid ?? (sampler === 'ddpm' ? 'every step' : 'time'),
       steps,
       calls: batching.calls,
-      l2: meanL2(images, pairedGuides, 3, S, S),
+      l2: meanL2(images, pairedGuides, 3, S, S, l2Factor(S)),
       ...kidWithSpread(real, images, 3, S, S),
       seconds: (performance.now() - start) / 1000,
     };
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
       criterion: `|metric − DDPM every-step| ≤ ${tol * 100}% of DDPM's, on both L2 and KID, at this and every larger tested count`,
       per_solver_noise_aware: perSolverNoise,
       criterion_noise_aware: `L2 as above; KID within 5% of DDPM's or within 2 standard deviations of the two KIDs combined (the KID estimate's own noise at this sample size)`,
-      setting: { ...cfg, scenes: cfg.scenes, guides: guides.length, real: real.length, feature_space: FEATURE_SPACE },
+      setting: { ...cfg, scenes: cfg.scenes, guides: guides.length, real: real.length, feature_space: FEATURE_SPACE, stroke_guides: GUIDES, l2_cell_px: l2Factor(S) },
       setting_short: `${S}², t0 ${cfg.t0}, ${guides.length} stroke guides × ${cfg.variations} seeds, KID vs ${real.length} held-out scenes`,
       noise: { kid_real_half_vs_half: kidReal, kid_guides_vs_real: kidGuides },
       reference: ref,

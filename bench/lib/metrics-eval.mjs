@@ -5,6 +5,19 @@
 import { downsampledL2 } from '../../src/core';
 import { FEATURE_SPACE_SUMMARY, fitFeatureSpace, rawFeatures } from '../../src/cli/eval/features';
 import { kid as kidOf } from '../../src/cli/eval/kid';
+import { STROKE_CELLS, strokeGuide } from '../../src/cli/eval/guides';
+
+export const GUIDES = `src/cli/eval strokeGuide (${STROKE_CELLS}×${STROKE_CELLS} cells, 3×3 median, 6 colours, 8-bit rounded)`;
+
+/** The stroke guide of a 3×S×S scene, exactly as the evaluation makes it. */
+export function makeGuide(scene, size) {
+  return strokeGuide(scene, size);
+}
+
+/** The evaluation's L2 cell: size / STROKE_CELLS pixels. */
+export function l2Factor(size) {
+  return size / STROKE_CELLS;
+}
 
 export const FEATURE_SPACE = `src/cli/eval: ${FEATURE_SPACE_SUMMARY}`;
 

@@ -7,9 +7,21 @@
 // feature vector per image (no learned network is available offline) — colour layout at 8×8,
 // colour statistics, and texture statistics (gradient and Laplacian energy histograms at two
 // scales), each block standardised by the real set.
-import { downsampledL2, resizeChw } from '../../src/core';
+import { downsampledL2, resizeChw, simulateStrokes } from '../../src/core';
 
 export const FEATURE_SPACE = 'bench fallback: 8×8 colour layout + colour moments + gradient/Laplacian histograms (2 scales)';
+
+export const GUIDES = 'core simulateStrokes with its defaults (8-pixel cells, 6 colours)';
+
+/** The stroke guide of a 3×S×S scene. */
+export function makeGuide(scene: Float32Array, size: number): Float32Array {
+  return simulateStrokes(scene, 3, size, size);
+}
+
+/** Downsampling factor of the L2 (the stroke cell size). */
+export function l2Factor(_size: number): number {
+  return 8;
+}
 
 /** Mean downsampled L2 between each output and its guide (outputs[i] ↔ guides[i]). */
 export function meanL2(outputs: Float32Array[], guides: Float32Array[], c: number, h: number, w: number, factor = 8): number {
