@@ -25,6 +25,8 @@ def main():
     ap.add_argument('--run', default='models/train/runs/default')
     ap.add_argument('--out', default='models/default')
     ap.add_argument('--raw', action='store_true', help='export the raw weights instead of the EMA')
+    ap.add_argument('--scenes', type=int, default=1200, help='the --scenes the run was trained with')
+    ap.add_argument('--batch', type=int, default=32, help='the --bs the run was trained with')
     args = ap.parse_args()
     ck = torch.load(os.path.join(args.run, 'ckpt.pt'), map_location='cpu')
     arch = ck['arch']
@@ -72,11 +74,11 @@ def main():
             'recipe': 'models/train (scenes.py, unet.py, train.py, export.py)',
             'data': 'procedural scenes from models/train/scenes.py, seeds 0..N-1 rendered at 256², '
                     'random rescale to [64, 256] then 64² crops, horizontal flips',
-            'scenes': None,
+            'scenes': ck.get('scenes', args.scenes),
             'arch': {k: list(v) if isinstance(v, tuple) else v for k, v in arch.items()},
             'params': count_params(model),
             'steps': ck['step'],
-            'batch': None,
+            'batch': ck.get('batch', args.batch),
             'minutes': round(ck['elapsed'] / 60, 1),
             'final_loss_ema': final_loss,
             'ema': 'weights are the EMA (decay 0.999)' if not args.raw else 'raw weights',
@@ -84,10 +86,6 @@ def main():
         },
         'quality': old.get('quality'),
     }
-    if 'training' in old:
-        for k in ('scenes', 'batch', 'hardware'):
-            if old['training'].get(k) is not None and pack['training'][k] is None:
-                pack['training'][k] = old['training'][k]
     json.dump(pack, open(json_path, 'w'), indent=2)
     open(json_path, 'a').write('\n')
 

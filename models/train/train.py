@@ -107,7 +107,7 @@ def main():
     def save():
         torch.save({'model': model.state_dict(), 'ema': ema.state_dict(), 'opt': opt.state_dict(),
                     'g': g.get_state(), 'step': step, 'elapsed': elapsed + time.time() - start,
-                    'arch': ARCH}, ckpt_path + '.tmp')
+                    'arch': ARCH, 'scenes': args.scenes, 'batch': args.bs}, ckpt_path + '.tmp')
         os.replace(ckpt_path + '.tmp', ckpt_path)
         logf.flush()
 
