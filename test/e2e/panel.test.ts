@@ -55,15 +55,26 @@ test.each(['light', 'dark'] as Theme[])('%s theme: live preview debounces; Gener
   const { page, frame } = ui;
 
   // Live preview: five quick t0 changes → one preview run, ≈0.25 s after the last change.
-  await frame.waitForFunction(() => true);
+  // The selection itself starts a preview: let it finish, so that what is counted below is ours.
+  await frame.waitForSelector('[data-testid="live-preview-img"]', { timeout: 60_000 });
   const before = (await runStarts(ui, true)).length;
-  const input = frame.locator('[data-testid="t0-input"]');
-  for (const v of ['0.42', '0.44', '0.46', '0.48', '0.5']) {
-    await input.fill(v);
-    await input.press('Enter');
-    await page.waitForTimeout(40);
+  // Typed inside the page 40 ms apart, so that the spacing is the page's own and not the
+  // round trips of the test driver on a loaded machine.
+  await frame.evaluate(async (values) => {
+    const el = document.querySelector('[data-testid="t0-input"]') as HTMLInputElement;
+    const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+    for (const v of values) {
+      setValue.call(el, v);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise((r) => setTimeout(r, 40));
+    }
+  }, ['0.42', '0.44', '0.46', '0.48', '0.5']);
+  // A stale run is aborted within a step; the debounced one starts after it (steps of the real
+  // model take seconds on a loaded machine), then nothing else may start.
+  for (let waited = 0; waited < 30_000 && (await runStarts(ui, true)).length === before; waited += 250) {
+    await page.waitForTimeout(250);
   }
-  await page.waitForTimeout(1200);
+  await page.waitForTimeout(1500);
   const previews = (await runStarts(ui, true)).length - before;
   console.log(`${theme}: 5 t0 changes within ≈0.2 s gave ${previews} preview run(s)`);
   expect(previews).toBe(1);

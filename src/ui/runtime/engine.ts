@@ -165,7 +165,8 @@ export class RuntimeEngine implements Engine {
       repeats,
       seed: req.seed,
       variations,
-      previewEvery: req.preview ? 2 : Math.max(1, Math.round(steps / 6)),
+      // a designer wants to see the picture form: every sixth of the run, but at least every 5 steps
+      previewEvery: req.preview ? 2 : Math.max(1, Math.min(5, Math.round(steps / 6))),
     };
     record({
       type: 'run-start',
