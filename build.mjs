@@ -165,9 +165,13 @@ async function buildCli() {
   const cliBuilder = join(root, 'src/cli/build-cli.mjs');
   if (!existsSync(cliBuilder)) return;
   const mod = await import(pathToFileURL(cliBuilder).href);
-  const fn = mod.buildCli || mod.default;
-  if (typeof fn === 'function') await fn({ esbuild, root, dist, production });
-  if (existsSync(join(dist, 'cli.cjs'))) console.log(`dist/cli.cjs        ${MB(statSync(join(dist, 'cli.cjs')).size)}`);
+  // build-cli.mjs owns the CLI bundles' options (entry and output default to the sdedit command)
+  await mod.buildCli();
+  if (mod.buildEval) await mod.buildEval();
+  for (const name of ['cli.cjs', 'eval.cjs']) {
+    const file = join(dist, name);
+    if (existsSync(file)) console.log(`dist/${name.padEnd(17)}${MB(statSync(file).size)}`);
+  }
 }
 
 await buildSandbox();
