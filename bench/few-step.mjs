@@ -3,7 +3,8 @@
 //   node bench/few-step.mjs                 # 64², 12 stroke guides × 2 seeds, t0 0.5
 //   node bench/few-step.mjs --size 128 --guides 8 --variations 2
 //   node bench/few-step.mjs --tiny          # plumbing check: 32², 4 guides, a few counts
-//   options: --model DIR (default models/default), --threads N (default 2), --out FILE,
+//   options: --ddim 10,20,… --dpm 4,6,… --grids logsnr,quadratic,time (counts and grids to try),
+//            --model DIR (default models/default), --threads N (default 2), --out FILE,
 //            --fallback-metrics (bench/lib/metrics.ts even when src/cli/eval exists)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,10 +19,11 @@ const opt = (name, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 if (argv.includes('--help') || argv.includes('-h')) {
-  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 7).map((l) => l.slice(3)).join('\n') + '\n');
+  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 8).map((l) => l.slice(3)).join('\n') + '\n');
   process.exit(0);
 }
 const tiny = argv.includes('--tiny');
+const list = (name, dflt) => (opt(name, null) ? opt(name, '').split(',') : dflt);
 const cfg = {
   model: join(root, opt('--model', 'models/default')),
   scenes: join(root, 'models/eval/heldout'),
@@ -30,9 +32,9 @@ const cfg = {
   variations: Number(opt('--variations', tiny ? 1 : 2)),
   threads: Number(opt('--threads', 2)),
   t0: Number(opt('--t0', 0.5)),
-  ddim: tiny ? [5, 10] : [5, 8, 10, 15, 20, 25, 30, 40, 50, 70, 100],
-  dpm: tiny ? [3, 5] : [3, 4, 5, 6, 8, 10, 12, 15, 20],
-  grids: tiny ? ['time', 'logsnr'] : ['time', 'quadratic', 'logsnr'],
+  ddim: list('--ddim', tiny ? [5, 10] : [5, 8, 10, 15, 20, 25, 30, 40, 50, 70, 100]).map(Number),
+  dpm: list('--dpm', tiny ? [3, 5] : [3, 4, 5, 6, 8, 10, 12, 15, 20]).map(Number),
+  grids: list('--grids', tiny ? ['time', 'logsnr'] : ['time', 'quadratic', 'logsnr']),
   tolerance: 0.05,
 };
 const out = join(root, 'bench', 'out');

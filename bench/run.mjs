@@ -3,7 +3,7 @@
 // operator profile (WASM vs native), the sampler overhead of a whole edit, and the few-step
 // solver result. Ends with ONE JSON line (the summary). Details in bench/RESULTS.md.
 //
-//   node bench/run.mjs                 # full run (≈8–10 min on 2 cores)
+//   node bench/run.mjs                 # full run (≈10 min on 2 cores)
 //   node bench/run.mjs --quick         # ≈1 min: 64² and 256² batch 1, few repeats, no 512²
 //   options: --model DIR (a pack dir: model.json + onnx; default models/default, else a
 //            random-weight export in bench/out/random), --no-chromium, --no-experiments,
@@ -135,9 +135,9 @@ const CASES = QUICK
       [1, 64, 15, 5],
       [4, 64, 8, 2],
       [1, 256, 7, 2],
-      [4, 256, 3, 1],
-      [1, 512, 3, 1],
-      [4, 512, 2, 1],
+      [4, 256, 2, 1],
+      [1, 512, 2, 1],
+      [4, 512, 1, 1],
     ];
 const WASM_SKIP = (n, size) => n === 4 && size === 512; // ≈30 s per WASM call: native only
 const EXP = QUICK ? { size: 64, reps: 5, warmup: 4 } : { size: 256, reps: 4, warmup: 2 };
