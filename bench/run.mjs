@@ -435,6 +435,8 @@ function summarise(res) {
     few_step_calls: res.few_step?.few_step_calls ?? null,
     few_step_solver: res.few_step?.few_step_solver ?? null,
     few_step_calls_noise_aware: res.few_step?.few_step_calls_noise_aware ?? null,
+    few_step_calls_no_worse: res.few_step?.few_step_calls_no_worse ?? null,
+    few_step_calls_vs_ode: res.few_step?.few_step_calls_vs_ode ?? null,
     few_step_setting: res.few_step ? res.few_step.setting_short : null,
     model: res.model.dir,
     quick: res.quick,
