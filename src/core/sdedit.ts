@@ -169,15 +169,20 @@ export function networkCalls(schedule: Schedule, opts: SDEditOptions): number {
   return plan.steps * (opts.repeats ?? 1) * per;
 }
 
-/** sdedit with the noise supplied by the caller (tests inject recorded noise here). */
-export async function sdeditWithNoise(
-  denoiser: Denoiser,
-  guide: Float32Array,
-  shape: [number, number, number],
-  schedule: Schedule,
-  opts: SDEditOptions,
-  noise: NoiseSource,
-): Promise<Float32Array> {
+/** Sizes of one run, after the checks every sampler shares. */
+export interface RunShape {
+  c: number;
+  h: number;
+  w: number;
+  HW: number;
+  P: number;
+  N: number;
+  K: number;
+  mask: Float32Array | null;
+}
+
+/** The input checks every SDEdit sampler shares: shapes, batch, repeats, denoiser kind, mask. */
+export function checkRun(denoiser: Denoiser, guide: Float32Array, shape: [number, number, number], schedule: Schedule, opts: SDEditOptions): RunShape {
   const [c, h, w] = shape;
   posInt(c, 'channels');
   posInt(h, 'height');
@@ -192,14 +197,28 @@ export async function sdeditWithNoise(
   if (denoiser.kind !== want) {
     throw new Error(`sdedit: a ${vp ? 'VP' : 'VE'} schedule needs a denoiser that predicts '${want}', this one predicts '${denoiser.kind}'`);
   }
+  const mask = opts.mask ?? null;
+  if (mask && mask.length !== HW) throw new Error(`sdedit: mask has ${mask.length} values, the image has ${h}×${w} = ${HW} pixels`);
+  return { c, h, w, HW, P, N, K, mask };
+}
+
+/** sdedit with the noise supplied by the caller (tests inject recorded noise here). */
+export async function sdeditWithNoise(
+  denoiser: Denoiser,
+  guide: Float32Array,
+  shape: [number, number, number],
+  schedule: Schedule,
+  opts: SDEditOptions,
+  noise: NoiseSource,
+): Promise<Float32Array> {
+  const { c, h, w, HW, P, N, K, mask } = checkRun(denoiser, guide, shape, schedule, opts);
+  const vp = schedule.type === 'vp';
   const eta = opts.eta ?? 0;
   if (!(eta >= 0)) throw new Error(`sdedit: eta must be ≥ 0, got ${opts.eta}`);
   const corrector = vp ? 0 : (opts.correctorSteps ?? 0);
   if (!(Number.isInteger(corrector) && corrector >= 0)) throw new Error(`sdedit: correctorSteps must be a non-negative integer, got ${opts.correctorSteps}`);
   const snr = opts.snr ?? 0.16;
   if (corrector > 0 && !(snr > 0)) throw new Error(`sdedit: snr must be > 0, got ${opts.snr}`);
-  const mask = opts.mask ?? null;
-  if (mask && mask.length !== HW) throw new Error(`sdedit: mask has ${mask.length} values, the image has ${h}×${w} = ${HW} pixels`);
   if (opts.sampler === 'dpmpp2m') throw new Error("sdedit: 'dpmpp2m' runs through sdeditDpmpp2mWithNoise (src/core/solvers-fast.ts)");
   const plan = planSDEdit(schedule, opts);
   const S = plan.steps;

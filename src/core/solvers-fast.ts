@@ -20,7 +20,7 @@
 import type { Denoiser, SDEditOptions, Shape4, StepInfo } from './types';
 import type { Schedule, VPSchedule } from './schedule';
 import type { NoiseRequest, NoiseSource } from './sdedit';
-import { abortError, seededNoise } from './sdedit';
+import { abortError, checkRun, seededNoise } from './sdedit';
 
 /** The time grid and levels of a DPM-Solver++(2M) run (exported for tests and step counts). */
 export interface FastPlan {
@@ -110,11 +110,6 @@ export function sdeditDpmpp2m(
   return sdeditDpmpp2mWithNoise(denoiser, guide, shape, schedule, opts, seededNoise(opts.seed));
 }
 
-function posInt(v: number, name: string): number {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`sdedit: ${name} must be a positive integer, got ${v}`);
-  return v;
-}
-
 /** sdeditDpmpp2m with the noise supplied by the caller. */
 export async function sdeditDpmpp2mWithNoise(
   denoiser: Denoiser,
@@ -125,22 +120,9 @@ export async function sdeditDpmpp2mWithNoise(
   noise: NoiseSource,
 ): Promise<Float32Array> {
   needVP(schedule);
-  const [c, h, w] = shape;
-  posInt(c, 'channels');
-  posInt(h, 'height');
-  posInt(w, 'width');
-  const HW = h * w;
-  const P = c * HW;
-  if (guide.length !== P) throw new Error(`sdedit: guide has ${guide.length} values, shape ${c}×${h}×${w} needs ${P}`);
-  const N = posInt(opts.batch ?? 1, 'batch');
-  const K = posInt(opts.repeats ?? 1, 'repeats');
-  if (denoiser.kind !== 'eps') {
-    throw new Error(`sdedit: a VP schedule needs a denoiser that predicts 'eps', this one predicts '${denoiser.kind}'`);
-  }
+  const { c, h, w, HW, P, N, K, mask } = checkRun(denoiser, guide, shape, schedule, opts);
   const order = opts.order ?? 2;
   if (order !== 1 && order !== 2) throw new Error(`sdedit: order must be 1 or 2, got ${String(opts.order)}`);
-  const mask = opts.mask ?? null;
-  if (mask && mask.length !== HW) throw new Error(`sdedit: mask has ${mask.length} values, the image has ${h}×${w} = ${HW} pixels`);
   const plan = planDpmpp2m(schedule, opts);
   const S = plan.steps;
   const { ts, level } = plan;
