@@ -1,0 +1,256 @@
+// The SDEdit update and the mask blend as small ONNX graphs of their own, built here at run time
+// (a few hundred bytes of protobuf, no .onnx file to ship or keep in sync), so that on WebGPU the
+// sample stays on the GPU between steps: UNet → update graph → UNet → … (see resident.ts).
+//
+// One graph serves every step: the per-step scalars come in as a small float32 input `coef`,
+// split inside the graph. Sizes are symbolic (N, C, H, W), so one graph serves every size too.
+// The equations are those of src/core/sdedit.ts ('ddpm', 'ddim' with η ≥ 0) and
+// src/core/solvers-fast.ts ('dpmpp2m'), written in one affine form:
+//
+//   ε    = out                          (prediction 'eps')
+//        = ex·x + eo·out                (prediction 'v' / 'x0': the adapter's map, linear in x, out)
+//   x̂0   = (x − sn·ε)·inv               (inv = 1/√ᾱ_t, sn = √(1−ᾱ_t); the preview and DPM's D)
+//   x'   = A·x + B·ε [+ C0·x̂0 + C1·d1] [+ Sz·z]
+//   x''  = m·x' + (1−m)·(sa·g + sk·z0)   (kept pixels: the guide at the new level, with the
+//                                          repeat's initial noise z0; only when there is a mask)
+// DDPM/DDIM use (A, B, Sz); DPM-Solver++(2M) uses (A = σ_s/σ_t, C0, C1) with d1 the previous
+// step's x̂0, and its last step is A = B = C1 = 0, C0 = 1 (x ← x̂0).
+//
+// The init graph noises the guide at the start of a repeat: x = sa·g + sn·z0.
+//
+// The sample and all arithmetic stay float32. For a network with float16 I/O the graph takes
+// `out` as float16 (Cast in) and also returns x'' as float16 (`x_net`) to feed the network.
+
+// ---- a minimal protobuf writer for onnx.proto --------------------------------------------------
+
+class Pb {
+  private chunks: number[] = [];
+  varint(v: number): this {
+    // non-negative integers up to 2^53
+    let n = v;
+    while (n >= 0x80) {
+      this.chunks.push((n % 0x80) | 0x80);
+      n = Math.floor(n / 0x80);
+    }
+    this.chunks.push(n);
+    return this;
+  }
+  private key(field: number, wire: number): this {
+    return this.varint(field * 8 + wire);
+  }
+  int(field: number, v: number): this {
+    return this.key(field, 0).varint(v);
+  }
+  bytes(field: number, b: Uint8Array): this {
+    this.key(field, 2).varint(b.length);
+    for (let i = 0; i < b.length; i++) this.chunks.push(b[i]);
+    return this;
+  }
+  str(field: number, s: string): this {
+    return this.bytes(field, new TextEncoder().encode(s));
+  }
+  msg(field: number, m: Pb): this {
+    return this.bytes(field, m.done());
+  }
+  float(field: number, v: number): this {
+    this.key(field, 5);
+    const b = new Uint8Array(new Float32Array([v]).buffer);
+    for (let i = 0; i < 4; i++) this.chunks.push(b[i]);
+    return this;
+  }
+  done(): Uint8Array {
+    return Uint8Array.from(this.chunks);
+  }
+}
+
+/** ONNX TensorProto.DataType */
+export const DT = { float32: 1, int64: 7, float16: 10 } as const;
+type DType = keyof typeof DT;
+
+interface NodeSpec {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  attrs?: { name: string; int?: number; ints?: number[] }[];
+}
+
+interface ValueSpec {
+  name: string;
+  type: DType;
+  /** numbers are fixed sizes, strings are symbolic */
+  dims: (number | string)[];
+}
+
+interface InitSpec {
+  name: string;
+  type: 'float32' | 'int64';
+  dims: number[];
+  values: number[];
+}
+
+function valueInfo(v: ValueSpec): Pb {
+  const shape = new Pb();
+  for (const d of v.dims) shape.msg(1, typeof d === 'number' ? new Pb().int(1, d) : new Pb().str(2, d));
+  const tensor = new Pb().int(1, DT[v.type]).msg(2, shape);
+  return new Pb().str(1, v.name).msg(2, new Pb().msg(1, tensor));
+}
+
+function initializer(t: InitSpec): Pb {
+  const p = new Pb();
+  for (const d of t.dims) p.int(1, d);
+  p.int(2, DT[t.type]);
+  p.str(8, t.name);
+  const raw =
+    t.type === 'float32'
+      ? new Uint8Array(new Float32Array(t.values).buffer)
+      : new Uint8Array(new BigInt64Array(t.values.map((v) => BigInt(v))).buffer);
+  return p.bytes(9, raw);
+}
+
+function node(n: NodeSpec, i: number): Pb {
+  const p = new Pb();
+  for (const s of n.inputs) p.str(1, s);
+  for (const s of n.outputs) p.str(2, s);
+  p.str(3, `${n.op}_${i}`);
+  p.str(4, n.op);
+  for (const a of n.attrs ?? []) {
+    const ap = new Pb().str(1, a.name);
+    if (a.ints) {
+      for (const v of a.ints) ap.int(8, v);
+      ap.int(20, 7); // INTS
+    } else {
+      ap.int(3, a.int ?? 0);
+      ap.int(20, 2); // INT
+    }
+    p.msg(5, ap);
+  }
+  return p;
+}
+
+/** Encode a ModelProto (IR 8, opset 17). */
+export function encodeModel(g: { name: string; nodes: NodeSpec[]; inputs: ValueSpec[]; outputs: ValueSpec[]; inits: InitSpec[] }): Uint8Array {
+  const graph = new Pb();
+  g.nodes.forEach((n, i) => graph.msg(1, node(n, i)));
+  graph.str(2, g.name);
+  for (const t of g.inits) graph.msg(5, initializer(t));
+  for (const v of g.inputs) graph.msg(11, valueInfo(v));
+  for (const v of g.outputs) graph.msg(12, valueInfo(v));
+  return new Pb()
+    .int(1, 8) // ir_version
+    .str(2, 'sdedit-figma')
+    .str(3, '1')
+    .msg(7, graph)
+    .msg(8, new Pb().str(1, '').int(2, 17))
+    .done();
+}
+
+// ---- the graphs -------------------------------------------------------------------------------
+
+/** The slots of the step graph's `coef` input (float32, length COEF_LEN). */
+export const COEF = { A: 0, B: 1, C0: 2, C1: 3, Sz: 4, inv: 5, sn: 6, sa: 7, sk: 8, ex: 9, eo: 10 } as const;
+export const COEF_LEN = 11;
+
+export interface StepGraphOptions {
+  /** blend kept pixels (inputs g, z0, m) */
+  mask: boolean;
+  /** add Sz·z (input z) */
+  noise: boolean;
+  /** DPM-Solver++(2M) terms C0·x̂0 + C1·d1 (input d1) */
+  dpm: boolean;
+  /** the network's output is not ε: ε = ex·x + eo·out */
+  linearEps: boolean;
+  /** the network's I/O dtype (the sample itself stays float32) */
+  netType: 'float32' | 'float16';
+}
+
+const X_DIMS = ['N', 'C', 'H', 'W'];
+
+/** Names of the step graph's inputs and outputs. */
+export const STEP_IO = { x: 'x', out: 'out', coef: 'coef', z: 'z', d1: 'd1', g: 'g', z0: 'z0', m: 'm', xNext: 'x_next', x0: 'x0', xNet: 'x_net' } as const;
+
+export function stepGraphKey(o: StepGraphOptions): string {
+  return `${+o.mask}${+o.noise}${+o.dpm}${+o.linearEps}${o.netType}`;
+}
+
+/** The step graph: x, out, coef [, z] [, d1] [, g, z0, m] → x_next, x0 [, x_net]. */
+export function buildStepGraph(o: StepGraphOptions): Uint8Array {
+  const nodes: NodeSpec[] = [];
+  const inputs: ValueSpec[] = [
+    { name: STEP_IO.x, type: 'float32', dims: X_DIMS },
+    { name: STEP_IO.out, type: o.netType, dims: X_DIMS },
+    { name: STEP_IO.coef, type: 'float32', dims: [COEF_LEN] },
+  ];
+  if (o.noise) inputs.push({ name: STEP_IO.z, type: 'float32', dims: X_DIMS });
+  if (o.dpm) inputs.push({ name: STEP_IO.d1, type: 'float32', dims: X_DIMS });
+  if (o.mask) {
+    inputs.push({ name: STEP_IO.g, type: 'float32', dims: X_DIMS });
+    inputs.push({ name: STEP_IO.z0, type: 'float32', dims: X_DIMS });
+    inputs.push({ name: STEP_IO.m, type: 'float32', dims: [1, 1, 'H', 'W'] });
+  }
+  const inits: InitSpec[] = [{ name: 'split_sizes', type: 'int64', dims: [COEF_LEN], values: new Array<number>(COEF_LEN).fill(1) }];
+  const c = Object.keys(COEF).map((k) => `c_${k}`);
+  nodes.push({ op: 'Split', inputs: [STEP_IO.coef, 'split_sizes'], outputs: c, attrs: [{ name: 'axis', int: 0 }] });
+  const k = (name: keyof typeof COEF) => c[COEF[name]];
+  let n = 0;
+  const op = (type: string, ...args: string[]): string => {
+    const out = `t${n++}`;
+    nodes.push({ op: type, inputs: args, outputs: [out] });
+    return out;
+  };
+  let out: string = STEP_IO.out;
+  if (o.netType === 'float16') {
+    out = 'out_f32';
+    nodes.push({ op: 'Cast', inputs: [STEP_IO.out], outputs: [out], attrs: [{ name: 'to', int: DT.float32 }] });
+  }
+  const eps = o.linearEps ? op('Add', op('Mul', k('ex'), STEP_IO.x), op('Mul', k('eo'), out)) : out;
+  // x̂0 = (x − sn·ε)·inv
+  nodes.push({ op: 'Mul', inputs: [op('Sub', STEP_IO.x, op('Mul', k('sn'), eps)), k('inv')], outputs: [STEP_IO.x0] });
+  let acc = op('Add', op('Mul', k('A'), STEP_IO.x), op('Mul', k('B'), eps));
+  if (o.dpm) acc = op('Add', op('Add', acc, op('Mul', k('C0'), STEP_IO.x0)), op('Mul', k('C1'), STEP_IO.d1));
+  if (o.noise) acc = op('Add', acc, op('Mul', k('Sz'), STEP_IO.z));
+  const outputs: ValueSpec[] = [
+    { name: STEP_IO.xNext, type: 'float32', dims: X_DIMS },
+    { name: STEP_IO.x0, type: 'float32', dims: X_DIMS },
+  ];
+  if (o.mask) {
+    inits.push({ name: 'one', type: 'float32', dims: [], values: [1] });
+    const y = op('Add', op('Mul', k('sa'), STEP_IO.g), op('Mul', k('sk'), STEP_IO.z0));
+    nodes.push({ op: 'Add', inputs: [op('Mul', STEP_IO.m, acc), op('Mul', op('Sub', 'one', STEP_IO.m), y)], outputs: [STEP_IO.xNext] });
+  } else {
+    nodes.push({ op: 'Identity', inputs: [acc], outputs: [STEP_IO.xNext] });
+  }
+  if (o.netType === 'float16') {
+    nodes.push({ op: 'Cast', inputs: [STEP_IO.xNext], outputs: [STEP_IO.xNet], attrs: [{ name: 'to', int: DT.float16 }] });
+    outputs.push({ name: STEP_IO.xNet, type: 'float16', dims: X_DIMS });
+  }
+  return encodeModel({ name: `sdedit_step_${stepGraphKey(o)}`, nodes, inputs, outputs, inits });
+}
+
+/** Names of the init graph's inputs and outputs. */
+export const INIT_IO = { g: 'g', z0: 'z0', coef: 'coef', x: 'x', xNet: 'x_net' } as const;
+
+/** The init graph: g, z0, coef [sa, sn] → x = sa·g + sn·z0 [, x_net]. */
+export function buildInitGraph(netType: 'float32' | 'float16'): Uint8Array {
+  const nodes: NodeSpec[] = [
+    { op: 'Split', inputs: [INIT_IO.coef, 'split_sizes'], outputs: ['sa', 'sn'], attrs: [{ name: 'axis', int: 0 }] },
+    { op: 'Mul', inputs: ['sa', INIT_IO.g], outputs: ['a'] },
+    { op: 'Mul', inputs: ['sn', INIT_IO.z0], outputs: ['b'] },
+    { op: 'Add', inputs: ['a', 'b'], outputs: [INIT_IO.x] },
+  ];
+  const outputs: ValueSpec[] = [{ name: INIT_IO.x, type: 'float32', dims: X_DIMS }];
+  if (netType === 'float16') {
+    nodes.push({ op: 'Cast', inputs: [INIT_IO.x], outputs: [INIT_IO.xNet], attrs: [{ name: 'to', int: DT.float16 }] });
+    outputs.push({ name: INIT_IO.xNet, type: 'float16', dims: X_DIMS });
+  }
+  return encodeModel({
+    name: `sdedit_init_${netType}`,
+    nodes,
+    inputs: [
+      { name: INIT_IO.g, type: 'float32', dims: X_DIMS },
+      { name: INIT_IO.z0, type: 'float32', dims: X_DIMS },
+      { name: INIT_IO.coef, type: 'float32', dims: [2] },
+    ],
+    outputs,
+    inits: [{ name: 'split_sizes', type: 'int64', dims: [2], values: [1, 1] }],
+  });
+}
