@@ -27,7 +27,9 @@ import { veGeometric, vpCosine, vpLinear } from '../core';
 export type PackKind = 'pixel' | 'latent';
 export type Prediction = 'eps' | 'v' | 'x0' | 'score';
 export type TimeInput = 'index' | 'continuous' | 'sigma';
-export type FileRole = 'unet' | 'vae_encoder' | 'vae_decoder' | 'text_encoder' | 'tokenizer';
+// 'unet_fp16': optional second copy of the UNet that computes in fp16 with the same fp32 inputs
+// and outputs, for WebGPU adapters with `shader-f16` (models/train/export_fp16.py).
+export type FileRole = 'unet' | 'unet_fp16' | 'vae_encoder' | 'vae_decoder' | 'text_encoder' | 'tokenizer';
 
 export interface VPSde {
   type: 'vp';
@@ -155,7 +157,7 @@ function parseFile(v: unknown, i: number): PackFile {
   const bytes = num(v, 'bytes', `${p}.bytes`, (x) => Number.isInteger(x) && x > 0, 'a positive integer');
   const sha = str(v, 'sha256', `${p}.sha256`);
   if (!/^[0-9a-fA-F]{64}$/.test(sha)) fail(`${p}.sha256`, '64 hex digits', sha);
-  const role = oneOf(v, 'role', ['unet', 'vae_encoder', 'vae_decoder', 'text_encoder', 'tokenizer'] as const, `${p}.role`);
+  const role = oneOf(v, 'role', ['unet', 'unet_fp16', 'vae_encoder', 'vae_decoder', 'text_encoder', 'tokenizer'] as const, `${p}.role`);
   return { name, bytes, sha256: sha.toLowerCase(), role };
 }
 
@@ -191,6 +193,8 @@ export function parsePack(json: unknown): ModelPack {
   const files = o.files.map(parseFile);
   const unets = files.filter((f) => f.role === 'unet');
   if (unets.length !== 1) fail('files', `exactly one entry with role "unet" (found ${unets.length})`, o.files.map((f) => (isObj(f) ? f.role : f)));
+  const fp16 = files.filter((f) => f.role === 'unet_fp16');
+  if (fp16.length > 1) fail('files', `at most one entry with role "unet_fp16" (found ${fp16.length})`, files.map((f) => f.role));
   if (kind === 'latent') {
     for (const role of ['vae_encoder', 'vae_decoder'] as const) {
       if (!files.some((f) => f.role === role)) fail('files', `an entry with role "${role}" for a latent pack`, files.map((f) => f.role));
@@ -221,6 +225,11 @@ export function unetFile(pack: ModelPack): PackFile {
   const f = pack.files.find((e) => e.role === 'unet');
   if (!f) throw new PackError(`model pack "${pack.name}" lists no file with role "unet"`);
   return f;
+}
+
+/** The fp16 copy of the UNet, when the pack ships one (used on WebGPU with `shader-f16` only). */
+export function unetFp16File(pack: ModelPack): PackFile | null {
+  return pack.files.find((e) => e.role === 'unet_fp16') ?? null;
 }
 
 /** SHA-256 of bytes as lower-case hex. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { PackError, parsePack, scheduleFromPack, unetFile, verifyFile, webDigest } from '../../src/model/pack';
+import { PackError, parsePack, scheduleFromPack, unetFile, unetFp16File, verifyFile, webDigest } from '../../src/model/pack';
 
 const FIXTURE = path.join(__dirname, '../fixtures/tiny-model');
 const base = (): Record<string, unknown> => JSON.parse(readFileSync(path.join(FIXTURE, 'model.json'), 'utf8'));
@@ -14,8 +14,18 @@ describe('parsePack', () => {
     expect(p.outputs).toEqual({ out: 'eps' });
     expect(p.multiple).toBe(4);
     expect(unetFile(p).name).toBe('tiny.onnx');
+    expect(unetFp16File(p)).toBeNull();
     expect(parsePack(base())).toEqual(p);
     expect(parsePack({ ...base(), inputs: ['img', 'time'], outputs: ['v_pred'] })).toMatchObject({ inputs: { x: 'img', t: 'time' }, outputs: { out: 'v_pred' } });
+  });
+
+  it('finds the optional fp16 copy of the UNet by its role', () => {
+    const o = base();
+    const f16 = { name: 'tiny-fp16.onnx', bytes: 10, sha256: 'c'.repeat(64), role: 'unet_fp16' };
+    o.files = [...(o.files as object[]), f16];
+    const p = parsePack(o);
+    expect(unetFile(p).name).toBe('tiny.onnx');
+    expect(unetFp16File(p)).toEqual(f16);
   });
 
   it('reads the shape models/train/export.py writes (names as keys with descriptions, null quality)', () => {
@@ -52,6 +62,7 @@ describe('parsePack', () => {
     ['file bytes', (o) => ((o.files as Record<string, unknown>[])[0].bytes = -1), /"files\[0\].bytes" must be a positive integer/],
     ['file name', (o) => ((o.files as Record<string, unknown>[])[0].name = '../x.onnx'), /"files\[0\].name" must be a plain file name/],
     ['no unet', (o) => ((o.files as Record<string, unknown>[])[0].role = 'vae_decoder'), /exactly one entry with role "unet"/],
+    ['two fp16 unets', (o) => (o.files = [...(o.files as object[]), { name: 'a.onnx', bytes: 1, sha256: 'a'.repeat(64), role: 'unet_fp16' }, { name: 'b.onnx', bytes: 1, sha256: 'b'.repeat(64), role: 'unet_fp16' }]), /at most one entry with role "unet_fp16"/],
     ['latent without vae', (o) => (o.kind = 'latent'), /role "vae_encoder" for a latent pack/],
     ['license', (o) => delete o.license, /"license" must be a non-empty string/],
   ];
