@@ -81,11 +81,19 @@ export interface WebSessionOptions {
   gpu?: GpuLike | null;
   /** override globalThis.crossOriginIsolated (tests) */
   crossOriginIsolated?: boolean;
+  /** the pack's fp16 UNet (role "unet_fp16"), tried first on adapters with `shader-f16` */
+  fp16ModelBytes?: Uint8Array;
 }
+
+export type WebPrecision = 'fp32' | 'fp16';
 
 export interface WebSession {
   session: SessionLike & { release(): Promise<void> };
   backend: WebBackend;
+  /** which copy of the UNet runs: fp16 only on WebGPU with `shader-f16` and a pack that has one */
+  precision: WebPrecision;
+  /** why the fp16 copy was not used although the adapter has shader-f16 (fp32 ran instead) */
+  fp16FallbackReason?: string;
   /** why WebGPU was not used (when it was wanted), in words for the designer */
   fallbackReason?: string;
   fallbackCode?: WebErrorCode;
@@ -101,12 +109,13 @@ function defaultGpu(): GpuLike | null {
   return nav?.gpu ?? null;
 }
 
-/** Ask for a WebGPU adapter; returns the reason when there is none. */
-async function probeWebGPU(gpu: GpuLike | null): Promise<WebRuntimeError | null> {
+/** Ask for a WebGPU adapter: whether it has `shader-f16`, or the reason when there is none. */
+async function probeWebGPU(gpu: GpuLike | null): Promise<{ shaderF16: boolean } | WebRuntimeError> {
   if (!gpu || typeof gpu.requestAdapter !== 'function') return new WebRuntimeError('no-webgpu', MESSAGES['no-webgpu']);
   try {
-    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    return adapter ? null : new WebRuntimeError('no-adapter', MESSAGES['no-adapter']);
+    const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) as { features?: { has?(f: string): boolean } } | null;
+    if (!adapter) return new WebRuntimeError('no-adapter', MESSAGES['no-adapter']);
+    return { shaderF16: typeof adapter.features?.has === 'function' && adapter.features.has('shader-f16') };
   } catch (e) {
     return new WebRuntimeError('no-adapter', MESSAGES['no-adapter'], { cause: e });
   }
@@ -123,18 +132,33 @@ export async function createWebSession(ort: WebOrt, modelBytes: Uint8Array, opts
   let fallback: WebRuntimeError | undefined;
   let session: (SessionLike & { release(): Promise<void> }) | undefined;
   let backend: WebBackend = 'wasm';
+  let precision: WebPrecision = 'fp32';
+  let fp16Fallback: string | undefined;
   if (opts.preferWebGPU) {
-    const noGpu = await probeWebGPU(opts.gpu === undefined ? defaultGpu() : opts.gpu);
-    if (noGpu) fallback = noGpu;
+    const probe = await probeWebGPU(opts.gpu === undefined ? defaultGpu() : opts.gpu);
+    if (probe instanceof WebRuntimeError) fallback = probe;
     else {
-      try {
-        session = await ort.InferenceSession.create(modelBytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
-        backend = 'webgpu';
-      } catch (e) {
-        const err = classifyWebError(e);
-        // A CSP block or a broken model fails on WASM too: say so now instead of retrying.
-        if (err.code === 'csp-wasm' || err.code === 'invalid-model') throw err;
-        fallback = err.code === 'unknown' ? new WebRuntimeError('unknown', `WebGPU could not start (${err.message}); the model runs on the CPU.`, { cause: e }) : err;
+      // fp16 halves memory traffic on GPUs that run f16 shaders; any failure to build it (an
+      // operator without an f16 kernel, a driver quirk) falls back to the fp32 copy, still on WebGPU.
+      if (probe.shaderF16 && opts.fp16ModelBytes) {
+        try {
+          session = await ort.InferenceSession.create(opts.fp16ModelBytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+          backend = 'webgpu';
+          precision = 'fp16';
+        } catch (e) {
+          fp16Fallback = `the fp16 model could not start on this GPU (${classifyWebError(e).message}); using fp32`;
+        }
+      }
+      if (!session) {
+        try {
+          session = await ort.InferenceSession.create(modelBytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+          backend = 'webgpu';
+        } catch (e) {
+          const err = classifyWebError(e);
+          // A CSP block or a broken model fails on WASM too: say so now instead of retrying.
+          if (err.code === 'csp-wasm' || err.code === 'invalid-model') throw err;
+          fallback = err.code === 'unknown' ? new WebRuntimeError('unknown', `WebGPU could not start (${err.message}); the model runs on the CPU.`, { cause: e }) : err;
+        }
       }
     }
   }
@@ -151,6 +175,8 @@ export async function createWebSession(ort: WebOrt, modelBytes: Uint8Array, opts
   return {
     session: s,
     backend,
+    precision,
+    fp16FallbackReason: fp16Fallback,
     fallbackReason: fallback?.message,
     fallbackCode: fallback?.code,
     numThreads,

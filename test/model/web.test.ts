@@ -24,17 +24,22 @@ interface FakeOpts {
   runError?: Error;
   /** output dims override */
   outDims?: number[];
+  /** creating a session from exactly these bytes throws this error */
+  failBytes?: [Uint8Array, Error];
 }
 
 function fakeOrt(o: FakeOpts = {}) {
   const calls: string[] = [];
+  const models: Uint8Array[] = [];
   const ort = {
     env: { wasm: {} as { wasmBinary?: ArrayBufferLike | Uint8Array; numThreads?: number; proxy?: boolean } },
     Tensor: FakeTensor,
     InferenceSession: {
-      async create(_bytes: Uint8Array, options?: { executionProviders?: readonly string[] }) {
+      async create(model: Uint8Array, options?: { executionProviders?: readonly string[] }) {
         const ep = options?.executionProviders?.[0] as 'webgpu' | 'wasm';
         calls.push(ep);
+        models.push(model);
+        if (o.failBytes && model === o.failBytes[0]) throw o.failBytes[1];
         const err = o.createError?.[ep];
         if (err) throw err;
         const session: SessionLike & { release(): Promise<void>; released: boolean } = {
@@ -58,7 +63,7 @@ function fakeOrt(o: FakeOpts = {}) {
       },
     },
   };
-  return { ort: ort as WebOrt, env: ort.env, calls };
+  return { ort: ort as WebOrt, env: ort.env, calls, models };
 }
 
 const adapter = (a: unknown): GpuLike => ({ requestAdapter: async () => a });
@@ -133,6 +138,41 @@ describe('createWebSession backend choice', () => {
     const s2 = await createWebSession(b.ort, bytes, { preferWebGPU: false, numThreads: 4, crossOriginIsolated: true });
     expect(b.env.wasm.numThreads).toBe(4);
     expect(s2.numThreads).toBe(4);
+  });
+});
+
+describe('fp16 copy of the UNet', () => {
+  const fp16 = new Uint8Array([16, 16]);
+  const withFeatures = (...f: string[]) => adapter({ features: new Set(f) });
+
+  it('runs the fp16 model on WebGPU when the adapter has shader-f16', async () => {
+    const { ort, calls, models } = fakeOrt();
+    const s = await createWebSession(ort, bytes, { preferWebGPU: true, numThreads: 1, gpu: withFeatures('shader-f16'), fp16ModelBytes: fp16 });
+    expect([s.backend, s.precision]).toEqual(['webgpu', 'fp16']);
+    expect(calls).toEqual(['webgpu']);
+    expect(models).toEqual([fp16]);
+  });
+  it('keeps fp32 without shader-f16, without an fp16 file, and on WASM', async () => {
+    for (const [gpu, f16, prefer] of [
+      [withFeatures('timestamp-query'), fp16, true],
+      [adapter({}), fp16, true],
+      [withFeatures('shader-f16'), undefined, true],
+      [withFeatures('shader-f16'), fp16, false],
+    ] as const) {
+      const { ort, models } = fakeOrt();
+      const s = await createWebSession(ort, bytes, { preferWebGPU: prefer, numThreads: 1, gpu, fp16ModelBytes: f16 });
+      expect(s.precision).toBe('fp32');
+      expect(models).toEqual([bytes]);
+    }
+  });
+  it('falls back to the fp32 model on WebGPU when the fp16 one fails to start, and says why', async () => {
+    const { ort, calls, models } = fakeOrt({ failBytes: [fp16, new Error('Program Transpose requires f16 but the device does not support it')] });
+    const s = await createWebSession(ort, bytes, { preferWebGPU: true, numThreads: 1, gpu: withFeatures('shader-f16'), fp16ModelBytes: fp16 });
+    expect([s.backend, s.precision]).toEqual(['webgpu', 'fp32']);
+    expect(s.fp16FallbackReason).toMatch(/fp16 model could not start .*requires f16.*using fp32/);
+    expect(s.fallbackReason).toBeUndefined();
+    expect(calls).toEqual(['webgpu', 'webgpu']);
+    expect(models).toEqual([fp16, bytes]);
   });
 });
 
