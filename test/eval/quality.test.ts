@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { PackError, unetFile, verifyFile } from '../../src/model';
+import * as ort from 'onnxruntime-node';
+import { PackError, unetFile, unetFp16File, verifyFile } from '../../src/model';
 import { loadPackFromDir, nodeDigest, type LoadedPack } from '../../src/model/node';
 import { evaluate, type EvalReport } from '../../src/cli/eval/run';
 
@@ -51,6 +52,40 @@ maybe('the shipped default pack (models/default)', () => {
       const eps = await loaded.denoiser.predict(x, [n, 3, s, s], new Float32Array([0.1, 0.7]));
       expect(eps.length).toBe(x.length);
       expect(eps.every(Number.isFinite)).toBe(true);
+    }
+  }, 60_000);
+
+  it('ships an fp16 copy (role unet_fp16) with its sha256, about half the size, whose ε follows fp32 within 1% RMS', async () => {
+    const entry = unetFp16File(loaded.pack);
+    expect(entry).not.toBeNull();
+    if (!entry) return;
+    const bytes = new Uint8Array(readFileSync(path.join(PACK, entry.name)));
+    expect(bytes.length).toBe(entry.bytes);
+    await expect(verifyFile(bytes, entry, nodeDigest)).resolves.toBeUndefined();
+    expect(bytes.length).toBeLessThan(0.6 * unetFile(loaded.pack).bytes);
+    // onnxruntime-node has no fp16 convolution on x86 and runs it through inserted Casts: every
+    // tensor between operators is rounded to fp16, arithmetic inside them is fp32. That checks the
+    // graph (inputs, outputs, the fp32 islands) and the fp16 weights; the WebGPU f16 shaders'
+    // own arithmetic is measured on a GPU (bench/RESULTS.md, fp16 row).
+    const f16 = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 2 });
+    try {
+      const s = 64;
+      const x = Float32Array.from({ length: 2 * 3 * s * s }, (_, i) => Math.sin(i * 0.013) * 0.9);
+      const tIdx = new Float32Array([100, 700]);
+      const feeds = { x: new ort.Tensor('float32', x, [2, 3, s, s]), t: new ort.Tensor('float32', tIdx, [2]) };
+      const a = (await loaded.session.run(feeds)).eps.data as Float32Array;
+      const out = await f16.run(feeds);
+      const b = out.eps.data as Float32Array;
+      expect(out.eps.type).toBe('float32');
+      let d = 0;
+      let r = 0;
+      for (let i = 0; i < a.length; i++) {
+        d += (a[i] - b[i]) ** 2;
+        r += a[i] ** 2;
+      }
+      expect(Math.sqrt(d / r)).toBeLessThan(0.01);
+    } finally {
+      await f16.release();
     }
   }, 60_000);
 
