@@ -1,5 +1,5 @@
 // The SDEdit engine: pure TypeScript, no imports outside src/core.
-export type { Denoiser, SDEditOptions, SamplerName, Shape4, StepInfo } from './types';
+export type { Denoiser, FastGrid, SDEditOptions, SamplerName, Shape4, StepInfo } from './types';
 export type { Schedule, VESchedule, VPSchedule } from './schedule';
 export { describeT0, signalAt, veGeometric, vpCosine, vpLinear } from './schedule';
 export { gaussian, mix32, streamId, streamKeys, uniform } from './rng';
@@ -10,5 +10,5 @@ export { chwToRgba, cropChw, maskFromRgba, padToMultiple, resizeChw, resizeMask,
 export { dilateMask, featherMask, maskCoverage, maskFromAlpha } from './mask';
 export type { StrokeOptions } from './strokes';
 export { downsampledL2, medianFilter, quantizeColors, simulateStrokes, strokeSize, upsampleNearest } from './strokes';
-export type { FastGrid, FastOptions, FastPlan } from './solvers-fast';
-export { planDpmpp2m, sdeditDpmpp2m, sdeditDpmpp2mWithNoise } from './solvers-fast';
+export type { FastOptions, FastPlan } from './solvers-fast';
+export { planDpmpp2m, sdeditDpmpp2m, sdeditDpmpp2mSde, sdeditDpmpp2mSdeWithNoise, sdeditDpmpp2mWithNoise } from './solvers-fast';

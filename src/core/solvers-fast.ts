@@ -1,26 +1,45 @@
 // Few-step SDEdit: DPM-Solver++(2M) (Lu et al. 2022, "DPM-Solver++", multistep second order,
-// data-prediction form) started from the same SDEdit noising as the other samplers.
+// data-prediction form), as an ODE solver ('dpmpp2m') and as an SDE solver ('dpmpp2m-sde'),
+// started from the same SDEdit noising as the other samplers.
 //
 // VP schedule, α_t = √ᾱ(t), σ_t = √(1−ᾱ(t)), λ_t = log(α_t/σ_t). The network's ε̂ becomes the
 // data prediction x̂0 = (x − σ_t·ε̂)/α_t. On the descending grid ts[0] = t0 > … > ts[N] = 0
-// (FastGrid: uniform in t by default, the grid of 'ddim' with the same step count), step j (ts[j] → ts[j+1]) asks the
-// network once at ts[j], then with h_j = λ(ts[j+1]) − λ(ts[j]):
+// (FastGrid: uniform in t by default, the grid of 'ddim' with the same step count), step j
+// (t = ts[j] → s = ts[j+1]) asks the network once at t, with h = λ_s − λ_t > 0:
+//
+// ODE, 'dpmpp2m' (the probability-flow ODE; deterministic given x_{t0}):
 //   first step:  D = x̂0_j                                       (= one DDIM step)
 //   later steps: r = h_{j−1}/h_j,  D = (1 + 1/(2r))·x̂0_j − (1/(2r))·x̂0_{j−1}
-//   x ← (σ_{j+1}/σ_j)·x + α_{j+1}·(1 − e^{−h_j})·D
-// The last step lands on t = 0 (σ = 0, h = ∞) and is first order: x ← x̂0 of the last call,
-// as k-diffusion's sample_dpmpp_2m and diffusers' lower_order_final do. N steps = N calls.
+//   x ← (σ_s/σ_t)·x + α_s·(1 − e^{−h})·D
 //
-// Noising, masks, repeats, batch and randomness follow src/core/sdedit.ts exactly: the guide is
-// noised to t0 with the 'init' draw of the repeat (so the same seed starts DDIM, DDPM and this
-// solver from the same x_{t0}); after every step kept pixels become the guide noised to the
+// SDE, 'dpmpp2m-sde' (the reverse SDE, η = 1; paper §4 / Appendix, "SDE-DPM-Solver++(2M)").
+// In λ the data-prediction reverse SDE has the exact solution
+//   x_s = (σ_s/σ_t)·e^{−h}·x_t + α_s·∫_0^h 2e^{−2(h−u)}·x̂0(λ_t + u) du + σ_s·√(1 − e^{−2h})·z.
+// Order 1 (x̂0 constant over the step; the weights integrate to 1 − e^{−2h}) is the DDPM
+// posterior step. Order 2 takes x̂0(λ_t + u) ≈ x̂0_j + u·(x̂0_j − x̂0_{j−1})/h_{j−1}, which adds
+// α_s·c·D1 with D1 = (x̂0_j − x̂0_{j−1})/r and
+//   'heun' (the exact integral of the linear term): c = 1 − (1 − e^{−2h})/(2h)
+//   'midpoint' (default; the paper's algorithm):    c = ½·(1 − e^{−2h})
+// Both are second order (c differs at O(h²)). z is a fresh draw of the solver's own stream
+// (NoiseRequest kind 'sde', step j) for each step but the last.
+//
+// The last step lands on t = 0 (σ = 0, h = ∞) and is first order without noise: x ← x̂0 of the
+// last call, as k-diffusion's sample_dpmpp_2m(_sde) and diffusers' lower_order_final do.
+// N steps = N network calls.
+//
+// Noising, masks, repeats, batch and randomness are the engine's (src/core/loop.ts): the guide is
+// noised to t0 with the 'init' draw of the repeat (so the same seed starts DDIM, DDPM and these
+// solvers from the same x_{t0}); after every step kept pixels become the guide noised to the
 // sample's new level with that same draw, x ← m·x + (1−m)·(√ᾱ·x_g + √(1−ᾱ)·z), and the level
-// after the last step is clean, so kept pixels equal the guide bit for bit. The solver itself
-// draws no noise (deterministic given x_{t0}).
-import type { Denoiser, SDEditOptions, Shape4, StepInfo } from './types';
+// after the last step is clean, so kept pixels equal the guide bit for bit.
+import type { Denoiser, FastGrid, SDEditOptions } from './types';
 import type { Schedule, VPSchedule } from './schedule';
-import type { NoiseRequest, NoiseSource } from './sdedit';
-import { abortError, checkRun, seededNoise } from './sdedit';
+import type { LoopState, NoiseSource, Stepper } from './loop';
+import { axpby, checkRun, clip1, runLoop, seededNoise, vpKeep } from './loop';
+
+const M = Math; // local alias: global lookups are slow in jest's vm context
+
+export type { FastGrid } from './types';
 
 /** The time grid and levels of a DPM-Solver++(2M) run (exported for tests and step counts). */
 export interface FastPlan {
@@ -31,26 +50,22 @@ export interface FastPlan {
   steps: number;
 }
 
-function needVP(schedule: Schedule): VPSchedule {
+function needVP(schedule: Schedule, sampler = 'dpmpp2m'): VPSchedule {
   if (schedule.type !== 'vp') {
-    throw new Error("sdedit: sampler 'dpmpp2m' needs a VP schedule; this model's schedule is VE (use 've')");
+    throw new Error(`sdedit: sampler '${sampler}' needs a VP schedule; this model's schedule is VE (use 've')`);
   }
   return schedule;
 }
-
-/** Where the steps go between t0 and 0:
- *  - 'time': uniform in t, t_j = t0·(N−j)/N (the grid of 'ddim' and strided 'ddpm');
- *  - 'quadratic': t_j = t0·((N−j)/N)² (DDIM paper's quadratic skip: denser near the data);
- *  - 'logsnr': uniform in λ = log(α/σ) from λ(t0) to λ(1/n), the schedule's first discrete
- *    level, then the last step to 0 (DPM-Solver's recommendation). */
-export type FastGrid = 'time' | 'quadratic' | 'logsnr';
 
 /** Options of the few-step solver on top of SDEditOptions. */
 export interface FastOptions {
   /** default 'time' */
   grid?: FastGrid;
-  /** 2 (default): DPM-Solver++(2M); 1: first order, which is DDIM (η = 0) on the same grid */
+  /** 2 (default): DPM-Solver++(2M); 1: first order, which is DDIM (η = 0) on the same grid for
+   *  'dpmpp2m' and the DDPM posterior step on it for 'dpmpp2m-sde' */
   order?: 1 | 2;
+  /** 'dpmpp2m-sde' only: the second-order correction, 'midpoint' (default) or 'heun' */
+  correction?: 'midpoint' | 'heun';
 }
 
 /** Grid of `steps` (default 10) steps from t0 to 0 (N steps = N network calls). */
@@ -110,8 +125,20 @@ export function sdeditDpmpp2m(
   return sdeditDpmpp2mWithNoise(denoiser, guide, shape, schedule, opts, seededNoise(opts.seed));
 }
 
+/** SDEdit with SDE-DPM-Solver++(2M); same arguments and result as `sdedit` (opts.sampler is not read). */
+export function sdeditDpmpp2mSde(
+  denoiser: Denoiser,
+  guide: Float32Array,
+  shape: [number, number, number],
+  schedule: Schedule,
+  opts: SDEditOptions & FastOptions,
+): Promise<Float32Array> {
+  if (!Number.isSafeInteger(opts.seed)) throw new Error(`sdedit: seed must be a safe integer, got ${opts.seed}`);
+  return sdeditDpmpp2mSdeWithNoise(denoiser, guide, shape, schedule, opts, seededNoise(opts.seed));
+}
+
 /** sdeditDpmpp2m with the noise supplied by the caller. */
-export async function sdeditDpmpp2mWithNoise(
+export function sdeditDpmpp2mWithNoise(
   denoiser: Denoiser,
   guide: Float32Array,
   shape: [number, number, number],
@@ -119,112 +146,122 @@ export async function sdeditDpmpp2mWithNoise(
   opts: SDEditOptions & FastOptions,
   noise: NoiseSource,
 ): Promise<Float32Array> {
-  needVP(schedule);
-  const { c, h, w, HW, P, N, K, mask } = checkRun(denoiser, guide, shape, schedule, opts);
+  return multistep(denoiser, guide, shape, schedule, opts, noise, false);
+}
+
+/** sdeditDpmpp2mSde with the noise supplied by the caller. */
+export function sdeditDpmpp2mSdeWithNoise(
+  denoiser: Denoiser,
+  guide: Float32Array,
+  shape: [number, number, number],
+  schedule: Schedule,
+  opts: SDEditOptions & FastOptions,
+  noise: NoiseSource,
+): Promise<Float32Array> {
+  return multistep(denoiser, guide, shape, schedule, opts, noise, true);
+}
+
+/** One pass of a multistep update: d0 ← (x − σ·eps)·inv (x̂0 of this call, stored as float32),
+ *  x0 ← clip(d0) when x0 is not null, x ← A·x + B0·d0 + B1·d1. */
+function multistepUpdate(x: Float32Array, eps: Float32Array, d0: Float32Array, d1: Float32Array, x0: Float32Array | null, sigma: number, inv: number, A: number, B0: number, B1: number): void {
+  const n = x.length;
+  for (let k = 0; k < n; k++) {
+    const d = M.fround((x[k] - sigma * eps[k]) * inv);
+    d0[k] = d;
+    x[k] = A * x[k] + B0 * d + B1 * d1[k];
+  }
+  if (x0) clip1(x0, d0);
+}
+
+/** The same for the first step (no previous x̂0) and, with A = 0, B0 = 1, the last. */
+function firstUpdate(x: Float32Array, eps: Float32Array, d0: Float32Array, x0: Float32Array | null, sigma: number, inv: number, A: number, B0: number): void {
+  const n = x.length;
+  for (let k = 0; k < n; k++) {
+    const d = M.fround((x[k] - sigma * eps[k]) * inv);
+    d0[k] = d;
+    x[k] = A * x[k] + B0 * d;
+  }
+  if (x0) clip1(x0, d0);
+}
+
+async function multistep(
+  denoiser: Denoiser,
+  guide: Float32Array,
+  shape: [number, number, number],
+  schedule: Schedule,
+  opts: SDEditOptions & FastOptions,
+  noise: NoiseSource,
+  sde: boolean,
+): Promise<Float32Array> {
+  needVP(schedule, sde ? 'dpmpp2m-sde' : 'dpmpp2m');
+  const run = checkRun(denoiser, guide, shape, schedule, opts);
   const order = opts.order ?? 2;
   if (order !== 1 && order !== 2) throw new Error(`sdedit: order must be 1 or 2, got ${String(opts.order)}`);
+  const correction = opts.correction ?? 'midpoint';
+  if (correction !== 'midpoint' && correction !== 'heun') throw new Error(`sdedit: correction must be 'midpoint' or 'heun', got '${String(opts.correction)}'`);
   const plan = planDpmpp2m(schedule, opts);
   const S = plan.steps;
   const { ts, level } = plan;
-  const { signal, onStep } = opts;
 
-  const total = N * P;
-  const nshape: Shape4 = [N, c, h, w];
-  const g = new Float32Array(total);
-  for (let b = 0; b < N; b++) g.set(guide, b * P);
-  const x = new Float32Array(total);
-  if (S === 0) {
-    x.set(g);
-    return x;
-  }
-  const z0 = new Float32Array(total);
-  let d0 = new Float32Array(total); // x̂0 of the current step
-  let d1 = new Float32Array(total); // x̂0 of the previous step
-  const clipped = onStep ? new Float32Array(total) : null;
-  const tArr = new Float32Array(N);
-
-  const draw = (repeat: number, out: Float32Array): void => {
-    for (let b = 0; b < N; b++) {
-      const req: NoiseRequest = { item: b, repeat, kind: 'init', step: 0, sub: 0 };
-      noise(req, out, b * P, P);
-    }
-  };
-  const replaceKept = (j: number): void => {
-    if (!mask) return;
-    const sa = Math.sqrt(level[j]);
-    const sn = Math.sqrt(Math.max(0, 1 - level[j]));
-    for (let b = 0; b < N; b++) {
-      for (let ch = 0; ch < c; ch++) {
-        const base = b * P + ch * HW;
-        for (let p = 0; p < HW; p++) {
-          const mv = mask[p];
-          if (mv === 1) continue;
-          const k = base + p;
-          const y = sn === 0 ? sa * g[k] : sa * g[k] + sn * z0[k];
-          x[k] = mv === 0 ? y : mv * x[k] + (1 - mv) * y;
-        }
-      }
-    }
-  };
+  // per-step scalars: x ← A·x + B0·x̂0_j + B1·x̂0_{j−1} + Sz·z (the last step: x ← x̂0_j)
+  const A = new Float64Array(S);
+  const B0 = new Float64Array(S);
+  const B1 = new Float64Array(S);
+  const Sz = new Float64Array(S);
   const lambda = (a: number): number => 0.5 * Math.log(a / (1 - a));
-
-  let done = 0;
-  const totalSteps = K * S;
-  for (let r = 0; r < K; r++) {
-    draw(r, z0);
-    {
-      const sa = Math.sqrt(level[0]);
-      const sn = Math.sqrt(Math.max(0, 1 - level[0]));
-      for (let k = 0; k < total; k++) x[k] = sa * g[k] + sn * z0[k];
+  let hPrev = 0;
+  for (let j = 0; j < S; j++) {
+    const at = level[j];
+    const as = level[j + 1];
+    if (as >= 1) continue; // last step, to the clean level
+    const h = lambda(as) - lambda(at);
+    const ratio = Math.sqrt((1 - as) / (1 - at)); // σ_s/σ_t
+    const second = j > 0 && order === 2;
+    const q = second ? hPrev / h : 1; // r
+    if (!sde) {
+      const coef = Math.sqrt(as) * -Math.expm1(-h);
+      A[j] = ratio;
+      B0[j] = second ? coef * (1 + 1 / (2 * q)) : coef;
+      B1[j] = second ? coef * (-1 / (2 * q)) : 0;
+    } else {
+      const one = -Math.expm1(-2 * h); // 1 − e^{−2h}
+      const alphaS = Math.sqrt(as);
+      const c = correction === 'heun' ? 1 + Math.expm1(-2 * h) / (2 * h) : 0.5 * one;
+      A[j] = ratio * Math.exp(-h);
+      B0[j] = alphaS * one + (second ? (alphaS * c) / q : 0);
+      B1[j] = second ? -(alphaS * c) / q : 0;
+      Sz[j] = Math.sqrt(1 - as) * Math.sqrt(one);
     }
-    let hPrev = 0;
-    for (let j = 0; j < S; j++) {
-      if (signal?.aborted) throw abortError();
-      tArr.fill(ts[j]);
-      const out = await denoiser.predict(x, nshape, tArr);
-      if (!out || out.length !== total) {
-        throw new Error(`sdedit: the denoiser returned ${out ? out.length : 'nothing'} values, expected ${total} (${N}×${c}×${h}×${w})`);
-      }
-      const at = level[j];
-      const as = level[j + 1];
-      const alphaT = Math.sqrt(at);
-      const sigmaT = Math.sqrt(1 - at);
-      const inv = 1 / alphaT;
-      for (let k = 0; k < total; k++) d0[k] = (x[k] - sigmaT * out[k]) * inv;
-      if (clipped) {
-        for (let k = 0; k < total; k++) {
-          const v = d0[k];
-          clipped[k] = v > 1 ? 1 : v < -1 ? -1 : v;
-        }
-      }
-      if (as >= 1) {
-        // last step, to the clean level: first order, x = x̂0
-        x.set(d0);
-      } else {
-        const hj = lambda(as) - lambda(at);
-        const ratio = Math.sqrt((1 - as) / (1 - at));
-        const coef = Math.sqrt(as) * -Math.expm1(-hj);
-        if (j === 0 || order === 1) {
-          for (let k = 0; k < total; k++) x[k] = ratio * x[k] + coef * d0[k];
-        } else {
-          const q = hPrev / hj;
-          const c0 = coef * (1 + 1 / (2 * q));
-          const c1 = coef * (-1 / (2 * q));
-          for (let k = 0; k < total; k++) x[k] = ratio * x[k] + c0 * d0[k] + c1 * d1[k];
-        }
-        hPrev = hj;
-      }
-      replaceKept(j + 1);
-      const tmp = d1;
-      d1 = d0;
-      d0 = tmp;
-      done++;
-      if (onStep) {
-        const info: StepInfo = { step: done, total: totalSteps, repeat: r, t: ts[j + 1], x, x0: clipped as Float32Array };
-        await onStep(info);
-      }
-    }
-    if (r < K - 1) g.set(x);
+    hPrev = h;
   }
-  return x;
+
+  const stepper = (st: LoopState): Stepper => {
+    const { x, x0 } = st;
+    let d0 = new Float32Array(st.total); // x̂0 of the current step
+    let d1 = new Float32Array(st.total); // x̂0 of the previous step
+    const zs = sde ? new Float32Array(st.total) : null;
+    return {
+      async step(r, j) {
+        const out = await st.predict(ts[j]);
+        const at = level[j];
+        const sigma = Math.sqrt(1 - at);
+        const inv = 1 / Math.sqrt(at);
+        if (level[j + 1] >= 1) {
+          // last step, to the clean level: x = x̂0
+          firstUpdate(x, out, d0, x0, sigma, inv, 0, 1);
+          x.set(d0);
+        } else if (B1[j] !== 0) multistepUpdate(x, out, d0, d1, x0, sigma, inv, A[j], B0[j], B1[j]);
+        else firstUpdate(x, out, d0, x0, sigma, inv, A[j], B0[j]);
+        if (Sz[j] !== 0) {
+          const z = zs as Float32Array;
+          st.draw(r, 'sde', j, 0, z);
+          axpby(x, 1, z, Sz[j]);
+        }
+        const tmp = d1;
+        d1 = d0;
+        d0 = tmp;
+      },
+    };
+  };
+  return runLoop(denoiser, guide, run, { ts, steps: S, ...vpKeep(level) }, opts, noise, stepper);
 }

@@ -15,8 +15,17 @@ export interface Denoiser {
   predict(x: Float32Array, shape: Shape4, t: Float32Array): Promise<Float32Array>;
 }
 
-/** 'dpmpp2m': DPM-Solver++(2M), few-step, VP only (src/core/solvers-fast.ts, sdeditDpmpp2m). */
-export type SamplerName = 'ddpm' | 'ddim' | 've' | 'dpmpp2m';
+/** 'dpmpp2m': DPM-Solver++(2M), few-step ODE solver, VP only (src/core/solvers-fast.ts,
+ *  sdeditDpmpp2m). 'dpmpp2m-sde': its stochastic (SDE) variant, few-step, VP only
+ *  (sdeditDpmpp2mSde). */
+export type SamplerName = 'ddpm' | 'ddim' | 've' | 'dpmpp2m' | 'dpmpp2m-sde';
+
+/** Where the few-step solvers ('dpmpp2m', 'dpmpp2m-sde') put their steps between t0 and 0:
+ *  - 'time': uniform in t, t_j = t0·(N−j)/N (the grid of 'ddim' and strided 'ddpm');
+ *  - 'quadratic': t_j = t0·((N−j)/N)² (DDIM paper's quadratic skip: denser near the data);
+ *  - 'logsnr': uniform in λ = log(α/σ) from λ(t0) to λ(1/n), the schedule's first discrete
+ *    level, then the last step to 0 (DPM-Solver's recommendation). */
+export type FastGrid = 'time' | 'quadratic' | 'logsnr';
 
 /** Progress reported after every reverse step. */
 export interface StepInfo {
@@ -41,6 +50,8 @@ export interface SDEditOptions {
   /** Number of reverse steps from t0 to 0. For 'ddpm' 0 or undefined means every step of the
    *  discrete schedule below t0 (the paper's setting). */
   steps?: number;
+  /** Few-step solvers only: the time grid (default 'time'). */
+  grid?: FastGrid;
   /** DDIM η (0 = deterministic). */
   eta?: number;
   /** K in the paper: how many times the noise–denoise cycle is repeated. Default 1. */
