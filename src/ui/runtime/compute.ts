@@ -2,13 +2,21 @@
 // WASM worker (worker.ts) or on the iframe's main thread (WebGPU, which workers here lack).
 // It sees tensors only: PNG decoding and encoding stay with the engine on the main thread.
 import type * as Ort from 'onnxruntime-web';
-import type { Denoiser, Shape4, StepInfo } from '../../core/types';
+import type { SamplerChoice } from '../../protocol';
+import type { Denoiser, FastGrid, Shape4, StepInfo } from '../../core/types';
 import { sdedit } from '../../core';
 import { parsePack, scheduleFromPack, unetFile, verifyFile } from '../../model/pack';
-import { createWebSession, type WebOrt } from '../../model/web';
+import { classifyWebError, createWebSession, type WebOrt } from '../../model/web';
 import type { Backend, ModelInfo } from './engine-api';
+import { ResidentSampler } from './resident';
+import { record, trace } from './trace';
 
 type OrtModule = typeof Ort;
+
+/** The few-step solvers run on the log-SNR grid (bench/RESULTS.md §4: better than uniform t at
+ *  every step count); DDIM and DDPM keep their uniform grid. */
+export const fewStepGrid = (s: SamplerChoice): FastGrid | undefined => (s === 'dpmpp2m' || s === 'dpmpp2m-sde' ? 'logsnr' : undefined);
+
 
 export interface PackBytes {
   name: string;
@@ -26,7 +34,7 @@ export interface ComputeJob {
   mask: Float32Array | null;
   t0: number;
   steps: number;
-  sampler: 'ddpm' | 'ddim';
+  sampler: SamplerChoice;
   repeats: number;
   seed: number;
   variations: number;
@@ -92,6 +100,10 @@ export async function verifyPack(pack: PackBytes): Promise<void> {
 export class Compute {
   /** why WebGPU was not used when it was wanted (for the notice) */
   fallbackReason?: string;
+  /** WebGPU only: the GPU-resident loop (null when it could not start or has failed once) */
+  private resident: ResidentSampler | null = null;
+  /** why the resident loop is not used (for the trace) */
+  residentReason?: string;
 
   private constructor(
     readonly backend: Backend,
@@ -122,14 +134,94 @@ export class Compute {
     };
     const c = new Compute(web.backend, info, web.denoiser(manifest), schedule, () => web.release());
     c.fallbackReason = web.fallbackReason;
+    if (web.backend === 'webgpu') {
+      // A second UNet session with GPU-buffer outputs for the resident loop; any failure leaves
+      // the CPU-update loop (the session above) in charge.
+      try {
+        c.resident = await ResidentSampler.create(ort, modelBytes, manifest, schedule, { where: 'gpu' });
+      } catch (e) {
+        c.residentReason = `the GPU-resident loop could not start: ${(e as Error).message}`;
+        record({ type: 'webgpu-loop', loop: 'cpu-update', reason: c.residentReason });
+      }
+    }
     return c;
   }
 
   async dispose(): Promise<void> {
+    const r = this.resident;
+    this.resident = null;
+    await r?.release().catch(() => undefined);
     await this.release();
   }
 
+  /** WebGPU runs go through the GPU-resident loop when it can take the job; if it fails (other
+   *  than a cancel, an error of the caller's onStep, or a lost device), the run starts again on
+   *  the CPU-update loop and the resident loop is not used again by this Compute. */
   async run(job: ComputeJob, onStep: (s: ComputeStep) => void, signal: AbortSignal): Promise<ComputeOutput> {
+    const forced = (trace() as { webgpuLoop?: string }).webgpuLoop; // test hook: 'cpu-update' | 'resident'
+    const r = this.resident;
+    const why = !r ? this.residentReason : forced === 'cpu-update' ? 'forced by __sdeditRuntime.webgpuLoop' : r.unsupported(job.sampler);
+    if (this.backend === 'webgpu' && r && !why) {
+      let callerError: unknown = undefined;
+      try {
+        const out = await this.runResident(r, job, onStep, signal, (e) => (callerError = e));
+        record({ type: 'webgpu-loop', loop: 'resident', readbackBytes: out.readbackBytes });
+        return out;
+      } catch (e) {
+        if (isAbort(e) || (callerError !== undefined && e === callerError)) throw e;
+        const err = classifyWebError(e);
+        if (err.code === 'device-lost' || forced === 'resident') throw err;
+        this.resident = null;
+        this.residentReason = `the GPU-resident loop failed: ${(e as Error).message}`;
+        await r.release().catch(() => undefined);
+      }
+    }
+    if (this.backend === 'webgpu') record({ type: 'webgpu-loop', loop: 'cpu-update', reason: why ?? this.residentReason });
+    return this.runCpuUpdate(job, onStep, signal);
+  }
+
+  private async runResident(
+    r: ResidentSampler,
+    job: ComputeJob,
+    onStep: (s: ComputeStep) => void,
+    signal: AbortSignal,
+    callerFailed: (e: unknown) => void,
+  ): Promise<ComputeOutput & { readbackBytes: number }> {
+    const start = performance.now();
+    let last = start;
+    const res = await r.run(
+      {
+        guide: job.guide,
+        shape: [job.channels, job.height, job.width],
+        mask: job.mask,
+        sampler: job.sampler,
+        grid: fewStepGrid(job.sampler),
+        t0: job.t0,
+        steps: job.steps,
+        repeats: job.repeats,
+        seed: job.seed,
+        batch: job.variations,
+        previewEvery: job.previewEvery,
+      },
+      async (s) => {
+        const now = performance.now();
+        const ms = now - last;
+        last = now;
+        try {
+          onStep({ step: s.step, total: s.total, msPerStep: ms, x0: s.x0 });
+        } catch (e) {
+          callerFailed(e);
+          throw e;
+        }
+        await yieldToEventLoop();
+        if (signal.aborted) throw abortError();
+      },
+      signal,
+    );
+    return { out: res.out, networkMs: res.networkMs, totalMs: performance.now() - start, readbackBytes: res.readbackBytes };
+  }
+
+  private async runCpuUpdate(job: ComputeJob, onStep: (s: ComputeStep) => void, signal: AbortSignal): Promise<ComputeOutput> {
     const start = performance.now();
     let networkMs = 0;
     const inner = this.denoiser;
@@ -148,6 +240,7 @@ export class Compute {
     const chw = job.channels * job.height * job.width;
     const out = await sdedit(timed, job.guide, [job.channels, job.height, job.width], this.schedule, {
       sampler: job.sampler,
+      grid: fewStepGrid(job.sampler),
       t0: job.t0,
       steps: job.steps,
       repeats: job.repeats,

@@ -164,6 +164,8 @@ export interface StepGraphOptions {
 }
 
 const X_DIMS = ['N', 'C', 'H', 'W'];
+/** outputs per Split node (each is a storage buffer of its shader; WebGPU guarantees 8 per stage) */
+const SPLIT_MAX = 6;
 
 /** Names of the step graph's inputs and outputs. */
 export const STEP_IO = { x: 'x', out: 'out', coef: 'coef', z: 'z', d1: 'd1', g: 'g', z0: 'z0', m: 'm', xNext: 'x_next', x0: 'x0', xNet: 'x_net' } as const;
@@ -187,9 +189,17 @@ export function buildStepGraph(o: StepGraphOptions): Uint8Array {
     inputs.push({ name: STEP_IO.z0, type: 'float32', dims: X_DIMS });
     inputs.push({ name: STEP_IO.m, type: 'float32', dims: [1, 1, 'H', 'W'] });
   }
-  const inits: InitSpec[] = [{ name: 'split_sizes', type: 'int64', dims: [COEF_LEN], values: new Array<number>(COEF_LEN).fill(1) }];
+  // coef → COEF_LEN scalars in two levels of Split: a shader binds one storage buffer per input
+  // and output, and browsers allow as few as 8 per stage (Chromium on SwiftShader: 10).
   const c = Object.keys(COEF).map((k) => `c_${k}`);
-  nodes.push({ op: 'Split', inputs: [STEP_IO.coef, 'split_sizes'], outputs: c, attrs: [{ name: 'axis', int: 0 }] });
+  const groups: string[][] = [];
+  for (let i = 0; i < c.length; i += SPLIT_MAX) groups.push(c.slice(i, i + SPLIT_MAX));
+  const inits: InitSpec[] = [{ name: 'split_groups', type: 'int64', dims: [groups.length], values: groups.map((gr) => gr.length) }];
+  nodes.push({ op: 'Split', inputs: [STEP_IO.coef, 'split_groups'], outputs: groups.map((_, i) => `coef_${i}`), attrs: [{ name: 'axis', int: 0 }] });
+  groups.forEach((gr, i) => {
+    inits.push({ name: `split_ones_${i}`, type: 'int64', dims: [gr.length], values: new Array<number>(gr.length).fill(1) });
+    nodes.push({ op: 'Split', inputs: [`coef_${i}`, `split_ones_${i}`], outputs: gr, attrs: [{ name: 'axis', int: 0 }] });
+  });
   const k = (name: keyof typeof COEF) => c[COEF[name]];
   let n = 0;
   const op = (type: string, ...args: string[]): string => {
