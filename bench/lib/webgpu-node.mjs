@@ -1,0 +1,274 @@
+// onnxruntime-web's WebGPU EP in Node, on whatever adapter Dawn (the `webgpu` package) finds: a
+// real GPU on a GPU machine, SwiftShader's Vulkan (a CPU) here. Prints the adapter, per-call UNet
+// latency, and a whole masked DDIM edit with the GPU-resident loop (src/ui/runtime/resident.ts)
+// against the readback-per-step loop (core's sdedit over a session with CPU outputs, what the
+// plugin ran before), then one JSON line.
+//
+//   node bench/lib/webgpu-node.mjs --build            # here: bundle the TS it needs into
+//                                                     #   bench/out/resident.bundle.mjs (esbuild)
+//   node bench/lib/webgpu-node.mjs [--quick] [--model DIR] [--json-out FILE]
+//        [--sizes 64,256,512] [--batches 1,4] [--edit-size 256] [--edit-steps 20] [--no-edit]
+//        [--swiftshader] [--liftoff] [--reps R] [--warmup W] [--edit-reps R]
+//
+// Needs only node_modules/onnxruntime-web (dist/ort.webgpu.mjs + the asyncify wasm) and
+// node_modules/webgpu (dist/linux-x64/dawn.node) beside the repo root, plus the bundle made by
+// --build (bench/out/ is git-ignored: carry it). No TypeScript, npm or esbuild on the GPU machine.
+// Vulkan: with no VK_ICD_FILENAMES / VK_DRIVER_FILES set, NVIDIA's ICD is used when its json is at
+// the device machine's usual place, else SwiftShader's (Chromium's) when there is no /dev/nvidia0.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BUNDLE = join(root, 'bench/out/resident.bundle.mjs');
+const argv = process.argv.slice(2);
+const has = (n) => argv.includes(n);
+const opt = (n, d) => (has(n) && argv[argv.indexOf(n) + 1] !== undefined ? argv[argv.indexOf(n) + 1] : d);
+const list = (n, d) => opt(n, d).split(',').map(Number).filter((v) => v > 0);
+
+// ---- --build: bundle the resident loop, core and the pack parser into one plain ESM file -------
+if (has('--build')) {
+  const esbuild = await import('esbuild');
+  mkdirSync(dirname(BUNDLE), { recursive: true });
+  await esbuild.build({
+    stdin: {
+      contents: [
+        "export { ResidentSampler, toHalf } from './src/ui/runtime/resident.ts';",
+        "export { sdedit } from './src/core/index.ts';",
+        "export { parsePack, scheduleFromPack, unetFile } from './src/model/pack.ts';",
+        "export { networkTime } from './src/model/adapter.ts';",
+      ].join('\n'),
+      resolveDir: root,
+      sourcefile: 'resident-entry.ts',
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    outfile: BUNDLE,
+    logLevel: 'warning',
+  });
+  console.log(`webgpu-node: wrote ${BUNDLE}`);
+  if (!has('--run')) process.exit(0);
+}
+if (!existsSync(BUNDLE)) {
+  console.error(`webgpu-node: ${BUNDLE} is missing: run \`node bench/lib/webgpu-node.mjs --build\` where esbuild is installed`);
+  process.exit(2);
+}
+
+// ---- Vulkan driver choice (before Dawn loads) ------------------------------------------------
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const NVIDIA_ICD = '/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json';
+if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES) {
+  if (has('--swiftshader') || (!existsSync('/dev/nvidia0') && existsSync(SWIFTSHADER))) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+  else if (existsSync(NVIDIA_ICD)) process.env.VK_DRIVER_FILES = NVIDIA_ICD;
+}
+
+// ---- WebGPU in Node ------------------------------------------------------------------------------
+const { create, globals } = await import(pathToFileURL(join(root, 'node_modules/webgpu/index.js')).href);
+Object.assign(globalThis, globals);
+const gpu = create([]);
+Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node', hardwareConcurrency: 1 }, configurable: true, writable: true });
+// Dawn rejects views of shared memory ("Invalid argument"): copy them first.
+const writeBuffer = globals.GPUQueue.prototype.writeBuffer;
+globals.GPUQueue.prototype.writeBuffer = function (buffer, offset, data, dataOffset, size) {
+  const buf = ArrayBuffer.isView(data) ? data.buffer : data;
+  if (typeof SharedArrayBuffer !== 'undefined' && buf instanceof SharedArrayBuffer) {
+    const view = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+    const el = ArrayBuffer.isView(data) && data.BYTES_PER_ELEMENT ? data.BYTES_PER_ELEMENT : 1;
+    const copy = view.slice();
+    return writeBuffer.call(this, buffer, offset, copy, (dataOffset ?? 0) * el, size === undefined ? undefined : size * el);
+  }
+  return writeBuffer.call(this, buffer, offset, data, dataOffset, size);
+};
+
+const started = performance.now();
+const result = { bench: 'webgpu-node', node: process.version, adapter: null, rows: [] };
+const out = opt('--json-out', null);
+const finish = (code = 0) => {
+  result.totalS = +((performance.now() - started) / 1000).toFixed(1);
+  if (out) writeFileSync(out, JSON.stringify(result, null, 2));
+  console.log(JSON.stringify(result));
+  process.exit(code);
+};
+
+const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+if (!adapter) {
+  result.error = 'Dawn found no WebGPU adapter';
+  console.log(`webgpu-node: SKIP: ${result.error} (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES ?? ''} VK_DRIVER_FILES=${process.env.VK_DRIVER_FILES ?? ''})`);
+  finish(0);
+}
+{
+  const i = adapter.info ?? {};
+  result.adapter = {
+    vendor: i.vendor,
+    architecture: i.architecture,
+    device: i.device,
+    description: i.description,
+    isFallbackAdapter: adapter.isFallbackAdapter ?? i.isFallbackAdapter ?? null,
+    f16: adapter.features.has('shader-f16'),
+  };
+  const cpu = /swiftshader|llvmpipe|lavapipe/i.test(`${i.description} ${i.device} ${i.architecture}`) || result.adapter.isFallbackAdapter === true;
+  result.adapter.cpuFallback = cpu;
+  console.log(`webgpu-node: adapter ${JSON.stringify(result.adapter)}${cpu ? '  (a CPU rasteriser: not a GPU figure)' : ''}`);
+  // V8 tiers ORT's 26 MB wasm up with TurboFan in the background; on a busy 2-core machine that
+  // stalled the event loop for minutes. On a CPU rasteriser (or with --liftoff) keep the baseline
+  // compiler only: the WebGPU EP's wasm only dispatches kernels. Set before the wasm compiles.
+  result.wasmTier = cpu || has('--liftoff') ? 'liftoff-only' : 'tier-up';
+  if (result.wasmTier === 'liftoff-only') v8.setFlagsFromString('--liftoff-only');
+}
+
+const B = await import(pathToFileURL(BUNDLE).href);
+const ort = await import(pathToFileURL(join(root, 'node_modules/onnxruntime-web/dist/ort.webgpu.mjs')).href);
+ort.env.wasm.wasmBinary = readFileSync(join(root, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm'));
+ort.env.wasm.numThreads = 1;
+ort.env.wasm.proxy = false;
+ort.env.logLevel = 'error';
+
+// ---- the model pack ------------------------------------------------------------------------------
+const dir = resolve(root, opt('--model', 'models/default'));
+const pack = B.parsePack(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')));
+const modelFile = join(dir, B.unetFile(pack).name);
+const bytes = new Uint8Array(readFileSync(modelFile));
+const schedule = B.scheduleFromPack(pack);
+result.model = { dir: opt('--model', 'models/default'), file: B.unetFile(pack).name, bytes: bytes.length };
+
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const st = (a) => ({ median: +median(a).toFixed(2), min: +Math.min(...a).toFixed(2), max: +Math.max(...a).toFixed(2), reps: a.length });
+const fmt = (s) => `${s.median.toFixed(1)} ms (${s.min.toFixed(1)}–${s.max.toFixed(1)}, ${s.reps} runs)`;
+
+const fromHalf = (h) => {
+  const outF = new Float32Array(h.length);
+  for (let i = 0; i < h.length; i++) {
+    const v = h[i];
+    const s = v & 0x8000 ? -1 : 1;
+    const e = (v >> 10) & 0x1f;
+    const m = v & 0x3ff;
+    outF[i] = e === 0 ? s * m * 2 ** -24 : e === 31 ? (m ? NaN : s * Infinity) : s * (1 + m / 1024) * 2 ** (e - 15);
+  }
+  return outF;
+};
+
+let session;
+try {
+  const t0 = performance.now();
+  session = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
+  result.createMs = +(performance.now() - t0).toFixed(1);
+} catch (e) {
+  result.error = `session: ${String(e?.message ?? e).split('\n')[0].slice(0, 300)}`;
+  console.log(`webgpu-node: ${result.error}`);
+  finish(1);
+}
+const typeOf = (name) => session.inputMetadata?.find((m) => m.name === name)?.type ?? 'float32';
+const xType = typeOf(pack.inputs.x);
+const tType = typeOf(pack.inputs.t);
+result.model.io = { x: xType, t: tType };
+console.log(`webgpu-node: model ${result.model.dir}/${result.model.file} (${(bytes.length / 1048576).toFixed(2)} MB, x ${xType}, t ${tType}), session ${result.createMs} ms`);
+
+const tensor = (type, f32, dims) => (type === 'float16' ? new ort.Tensor('float16', B.toHalf(f32), dims) : new ort.Tensor('float32', f32, dims));
+
+// ---- per call --------------------------------------------------------------------------------------
+const quick = has('--quick');
+const sizes = list('--sizes', quick ? '64,256' : '64,256,512');
+const batches = list('--batches', quick ? '1' : '1,4');
+const repsFor = (px) => Number(opt('--reps', px <= 64 * 64 * 4 ? 10 : px <= 256 * 256 * 4 ? 5 : 3));
+const warmup = Number(opt('--warmup', 2));
+const tNet = B.networkTime(schedule, pack.time_input, new Float32Array([0.5]))[0];
+for (const size of sizes) {
+  for (const n of batches) {
+    const x = new Float32Array(n * 3 * size * size);
+    for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.001) * 0.8;
+    const feeds = { [pack.inputs.x]: tensor(xType, x, [n, 3, size, size]), [pack.inputs.t]: tensor(tType, new Float32Array(n).fill(tNet), [n]) };
+    const times = [];
+    try {
+      for (let i = 0; i < warmup + repsFor(n * size * size); i++) {
+        const t0 = performance.now();
+        const r = await session.run(feeds);
+        const o = r[pack.outputs.out];
+        if (o.data.length !== x.length) throw new Error(`output has ${o.data.length} values`);
+        if (i >= warmup) times.push(performance.now() - t0);
+      }
+      const s = st(times);
+      result.rows.push({ size, n, ...s });
+      console.log(`webgpu-node: UNet ${n} × ${size}²  ${fmt(s)}`);
+    } catch (e) {
+      result.rows.push({ size, n, error: String(e?.message ?? e).split('\n')[0].slice(0, 200) });
+      console.log(`webgpu-node: UNet ${n} × ${size}² failed: ${result.rows.at(-1).error}`);
+    }
+  }
+}
+
+// ---- a whole masked DDIM edit: resident vs readback per step ------------------------------------
+if (!has('--no-edit')) {
+  const size = Number(opt('--edit-size', 256));
+  const steps = Number(opt('--edit-steps', 20));
+  const editReps = Number(opt('--edit-reps', 3));
+  const HW = size * size;
+  const guide = new Float32Array(3 * HW);
+  for (let c = 0; c < 3; c++) for (let p = 0; p < HW; p++) guide[c * HW + p] = Math.sin((p % size) * 0.07 + c) * Math.cos(Math.floor(p / size) * 0.05) * 0.8;
+  const mask = new Float32Array(HW);
+  for (let p = 0; p < HW; p++) mask[p] = p % size < size / 2 ? 1 : 0;
+  const opts = { sampler: 'ddim', t0: 0.5, steps, repeats: 1, mask, seed: 1, batch: 1 };
+  const edit = { size, steps, sampler: 'ddim', t0: 0.5, mask: 'left half' };
+  result.edit = edit;
+  // readback per step: core's loop over the plain session (CPU in, CPU out every step)
+  const denoiser = {
+    kind: 'eps',
+    async predict(x, shape, t) {
+      const r = await session.run({ [pack.inputs.x]: tensor(xType, x, shape), [pack.inputs.t]: tensor(tType, B.networkTime(schedule, pack.time_input, t), [shape[0]]) });
+      const o = r[pack.outputs.out];
+      const d = o.type === 'float16' ? fromHalf(o.data instanceof Uint16Array ? o.data : new Uint16Array(o.data.buffer, o.data.byteOffset, o.data.length)) : new Float32Array(o.data);
+      return d;
+    },
+  };
+  let resident;
+  try {
+    const t0 = performance.now();
+    resident = await B.ResidentSampler.create(ort, bytes, pack, schedule, { where: 'gpu' });
+    await resident.warmUp({ sampler: 'ddim', mask, eta: 0 });
+    edit.residentCreateMs = +(performance.now() - t0).toFixed(1);
+  } catch (e) {
+    edit.error = `resident: ${String(e?.message ?? e).split('\n')[0].slice(0, 300)}`;
+  }
+  if (resident) {
+    try {
+      const job = { guide, shape: [3, size, size], mask, sampler: 'ddim', t0: 0.5, steps, repeats: 1, seed: 1, batch: 1, previewEvery: 0 };
+      const a = [];
+      const b = [];
+      let outR;
+      let outC;
+      // one warm-up each, then alternate so that drift hits both alike
+      for (let i = 0; i <= editReps; i++) {
+        let t0 = performance.now();
+        const r = await resident.run(job, null);
+        if (i > 0) a.push(performance.now() - t0);
+        outR = r.out;
+        edit.readbackBytes = r.readbackBytes;
+        t0 = performance.now();
+        outC = await B.sdedit(denoiser, guide, [3, size, size], schedule, opts);
+        if (i > 0) b.push(performance.now() - t0);
+      }
+      let maxDiff = 0;
+      for (let i = 0; i < outR.length; i++) maxDiff = Math.max(maxDiff, Math.abs(outR[i] - outC[i]));
+      edit.resident = st(a);
+      edit.readback = st(b);
+      edit.ratio = +(edit.readback.median / edit.resident.median).toFixed(3);
+      edit.maxAbsDiff = +maxDiff.toExponential(2);
+      console.log(
+        `webgpu-node: ${size}² ${steps}-step masked DDIM edit: resident ${fmt(edit.resident)}, readback per step ${fmt(edit.readback)}, ` +
+          `readback/resident ${edit.ratio}×, max |Δ| ${edit.maxAbsDiff}`,
+      );
+    } catch (e) {
+      edit.error = `edit: ${String(e?.message ?? e).split('\n')[0].slice(0, 300)}`;
+    }
+    await resident.release();
+  }
+  if (edit.error) console.log(`webgpu-node: edit failed: ${edit.error}`);
+}
+await session.release();
+finish(0);
