@@ -130,6 +130,7 @@ describe('resident loop on CPU tensors vs core sdedit (tiny model)', () => {
       mask: job.mask,
       seed: job.seed,
       batch: job.batch,
+      grid: job.grid,
       onStep: (i) => {
         if (every > 0 && (i.step % every === 0 || i.step === i.total)) previews.push(i.x0.slice(0, P));
       },
@@ -170,6 +171,7 @@ describe('resident loop on CPU tensors vs core sdedit (tiny model)', () => {
 
   test('DPM-Solver++(2M), mask, 2 repeats, previews', async () => {
     await compare({ ...base, mask, sampler: 'dpmpp2m', steps: 4, repeats: 2, previewEvery: 3 });
+    await compare({ ...base, mask, sampler: 'dpmpp2m', steps: 5, grid: 'logsnr' });
   });
 
   test('no mask; v-prediction pack (ε map folded into the graph)', async () => {

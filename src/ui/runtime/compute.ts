@@ -5,7 +5,7 @@ import type * as Ort from 'onnxruntime-web';
 import type { SamplerChoice } from '../../protocol';
 import type { Denoiser, FastGrid, Shape4, StepInfo } from '../../core/types';
 import { sdedit } from '../../core';
-import { parsePack, scheduleFromPack, unetFile, verifyFile } from '../../model/pack';
+import { parsePack, scheduleFromPack, unetFile, unetFp16File, verifyFile } from '../../model/pack';
 import { classifyWebError, createWebSession, type WebOrt } from '../../model/web';
 import type { Backend, ModelInfo } from './engine-api';
 import { ResidentSampler } from './resident';
@@ -138,7 +138,10 @@ export class Compute {
       // A second UNet session with GPU-buffer outputs for the resident loop; any failure leaves
       // the CPU-update loop (the session above) in charge.
       try {
-        c.resident = await ResidentSampler.create(ort, modelBytes, manifest, schedule, { where: 'gpu' });
+        // the same copy of the UNet as the CPU-update session (fp16 where web.ts chose it)
+        const fp16 = web.precision === 'fp16' ? unetFp16File(manifest) : null;
+        const bytes = (fp16 && pack.files.get(fp16.name)) || modelBytes;
+        c.resident = await ResidentSampler.create(ort, bytes, manifest, schedule, { where: 'gpu' });
       } catch (e) {
         c.residentReason = `the GPU-resident loop could not start: ${(e as Error).message}`;
         record({ type: 'webgpu-loop', loop: 'cpu-update', reason: c.residentReason });
