@@ -45,13 +45,27 @@ export async function installWebGPU() {
     };
     q.__sharedCopy = true;
   }
-  const gpu = create([]);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node', hardwareConcurrency: 1, language: 'en' }, configurable: true, writable: true });
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  // Dawn on NVIDIA's Vulkan driver offered no shader-f16 on the H100 with default toggles; try
+  // again with allow_unsafe_apis (recorded as `dawnFlags` so a figure says how it was obtained).
+  let dawnFlags = [];
+  let gpu = create(dawnFlags);
+  let adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('Dawn found no WebGPU adapter (no Vulkan driver? set VK_ICD_FILENAMES)');
+  if (!adapter.features.has('shader-f16') && process.env.DAWN_TRY_F16 !== '0') {
+    const flags = ['enable-dawn-features=allow_unsafe_apis'];
+    const g2 = create(flags);
+    const a2 = await g2.requestAdapter({ powerPreference: 'high-performance' });
+    if (a2?.features.has('shader-f16')) {
+      gpu = g2;
+      adapter = a2;
+      dawnFlags = flags;
+    }
+  }
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node', hardwareConcurrency: 1, language: 'en' }, configurable: true, writable: true });
   const info = adapter.info ?? {};
   return {
     gpu,
+    dawnFlags,
     adapter: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description },
     features: [...adapter.features],
   };

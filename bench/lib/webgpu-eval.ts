@@ -16,7 +16,7 @@ import { createWebSession, type WebOrt } from '../../src/model/web';
 import type { LoadedPack } from '../../src/model/node';
 
 interface Dawn {
-  installWebGPU(): Promise<{ adapter: Record<string, string>; features: string[] }>;
+  installWebGPU(): Promise<{ adapter: Record<string, string>; features: string[]; dawnFlags: string[] }>;
   loadOrtWebGPU(): Promise<unknown>;
 }
 
@@ -45,7 +45,7 @@ async function loaded(ort: WebOrt, pack: ModelPack, dir: string, bytes: Uint8Arr
 async function main(): Promise<void> {
   const root = process.cwd();
   const dawn = (await import(path.join(root, 'bench/lib/dawn.mjs'))) as Dawn;
-  const { adapter, features } = await dawn.installWebGPU();
+  const { adapter, features, dawnFlags } = await dawn.installWebGPU();
   const ort = (await dawn.loadOrtWebGPU()) as WebOrt;
   const dir = path.resolve(arg('model', 'models/default'));
   const pack = parsePack(readFileSync(path.join(dir, 'model.json'), 'utf8'));
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     editSampler: { sampler: 'ddim' as const, steps },
   };
   const log = (s: string) => process.stderr.write(s + '\n');
-  log(`webgpu-eval: adapter ${JSON.stringify(adapter)}; shader-f16 ${features.includes('shader-f16')}`);
+  log(`webgpu-eval: adapter ${JSON.stringify(adapter)}; shader-f16 ${features.includes('shader-f16')}; Dawn flags ${JSON.stringify(dawnFlags)}`);
   const runs: { precision: string; backend: string; note?: string; report: EvalReport; wallMs: number }[] = [];
   for (const want of ['fp32', 'fp16'] as const) {
     if (want === 'fp16' && !fp16) {
@@ -102,6 +102,7 @@ async function main(): Promise<void> {
   const summary = {
     adapter,
     shader_f16: features.includes('shader-f16'),
+    dawn_flags: dawnFlags,
     size,
     steps,
     guides,
