@@ -11,7 +11,15 @@ export type JobMode =
   /** Layers selected inside a frame: their silhouettes (dilated, feathered) are blended in. */
   | 'composite';
 
-export type SamplerChoice = 'ddpm' | 'ddim';
+/**
+ * The reverse sampler. 'ddpm': the paper's ancestral sampler (stochastic; many steps).
+ * 'ddim': deterministic DDIM. 'dpmpp2m': DPM-Solver++(2M), deterministic, second order: reaches
+ * DDIM's many-step result in few steps. 'dpmpp2m-sde': its stochastic variant, which lands where
+ * the paper's DDPM does in few steps. The few-step solvers run on a log-SNR time grid.
+ */
+export type SamplerChoice = 'ddpm' | 'ddim' | 'dpmpp2m' | 'dpmpp2m-sde';
+/** Every sampler the panel offers, in its menu order; both sides validate against this list. */
+export const SAMPLER_CHOICES: readonly SamplerChoice[] = ['dpmpp2m-sde', 'dpmpp2m', 'ddim', 'ddpm'];
 export type SeedMode = 'random' | 'fixed' | 'increment';
 /**
  * Where an applied result goes. 'new-node': a new rectangle beside the source (same size, same

@@ -1,15 +1,14 @@
 // Validation of everything that comes from outside the sandbox's own code: settings read from
 // figma.clientStorage (may be old, partial or corrupted), settings and run parameters sent by
 // the UI, and the plugin data stored on result nodes (may have been written by another version).
-import { DEFAULT_SETTINGS, PLUGIN_DATA_PARAMS, PLUGIN_DATA_SOURCE } from '../protocol';
-import type { JobMode, RunParams, SamplerChoice, SeedMode, Settings } from '../protocol';
+import { DEFAULT_SETTINGS, PLUGIN_DATA_PARAMS, PLUGIN_DATA_SOURCE, SAMPLER_CHOICES } from '../protocol';
+import type { JobMode, RunParams, SeedMode, Settings } from '../protocol';
 
 /** Plugin data key for the ids of the layers whose silhouettes made a composite mask (JSON array). */
 export const PLUGIN_DATA_LAYERS = 'sdedit-layers';
 /** clientStorage key of the settings. */
 export const SETTINGS_KEY = 'sdedit-settings';
 
-const SAMPLERS: readonly SamplerChoice[] = ['ddpm', 'ddim'];
 const SEED_MODES: readonly SeedMode[] = ['random', 'fixed', 'increment'];
 const MODES: readonly JobMode[] = ['synthesis', 'mask-edit', 'composite'];
 const MAX_MODEL_NAME = 200;
@@ -29,7 +28,7 @@ const t0Check = (v: unknown): v is number => num(0, 1)(v) && v > 0;
 const SETTINGS_CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
   t0: t0Check,
   steps: int(1, 1000),
-  sampler: oneOf(SAMPLERS),
+  sampler: oneOf(SAMPLER_CHOICES),
   repeats: int(1, 16),
   seedMode: oneOf(SEED_MODES),
   seed: int(0, 0xffffffff),
@@ -60,7 +59,7 @@ export function validateSettings(value: unknown): Settings {
 const PARAMS_CHECKS: { [K in keyof RunParams]: Check<RunParams[K]> } = {
   t0: t0Check,
   steps: int(0, 1000),
-  sampler: oneOf(SAMPLERS),
+  sampler: oneOf(SAMPLER_CHOICES),
   repeats: int(1, 16),
   seed: int(0, 0xffffffff),
   size: int(1, 4096),

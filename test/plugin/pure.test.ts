@@ -1,5 +1,5 @@
 // The Figma-free modules of the sandbox: sizing, PNG check, params, geometry.
-import { DEFAULT_SETTINGS, PLUGIN_DATA_PARAMS, PLUGIN_DATA_SOURCE, type RunParams } from '../../src/protocol';
+import { DEFAULT_SETTINGS, PLUGIN_DATA_PARAMS, PLUGIN_DATA_SOURCE, SAMPLER_CHOICES, type RunParams } from '../../src/protocol';
 import { invert, multiply, relativeTo, type Affine } from '../../src/plugin/geometry';
 import { PLUGIN_DATA_LAYERS, decodeResultData, encodeResultData, parseRunParams, validateSettings } from '../../src/plugin/params';
 import { readPngInfo } from '../../src/plugin/png';
@@ -80,6 +80,8 @@ describe('settings and params', () => {
     expect(parseRunParams({ ...params, extra: true })).toEqual(params);
     expect(parseRunParams({ ...params, mode: 'paint' })).toBeNull();
     expect(parseRunParams({ ...params, seed: 1.5 })).toBeNull();
+    for (const sampler of SAMPLER_CHOICES) expect(parseRunParams({ ...params, sampler })).toEqual({ ...params, sampler });
+    expect(parseRunParams({ ...params, sampler: 'euler' })).toBeNull();
     const { model: _model, ...noModel } = params;
     expect(parseRunParams(noModel)).toBeNull();
   });

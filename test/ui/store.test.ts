@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS } from '../../src/protocol';
+import { DEFAULT_SETTINGS, SAMPLER_CHOICES } from '../../src/protocol';
 import {
   errorToUi,
   galleryItems,
@@ -52,6 +52,7 @@ describe('settings validation', () => {
   test('valid settings pass unchanged', () => {
     const good = { ...DEFAULT_SETTINGS, t0: 0.42, sampler: 'ddpm' as const, seedMode: 'fixed' as const, size: 512, model: 'big' };
     expect(sanitizeSettings(good)).toEqual(good);
+    for (const sampler of SAMPLER_CHOICES) expect(sanitizeSettings({ ...good, sampler }).sampler).toBe(sampler);
   });
   test('working size: a multiple of 8 within 32–1024', () => {
     expect(validSize(64)).toBe(64);

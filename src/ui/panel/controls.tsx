@@ -7,8 +7,10 @@ import { backendLabel, formatBytes, sourceLabel } from './format';
 import { MAX_REPEATS, MAX_SEED, MAX_STEPS, WORKING_SIZES, type EngineState } from './store';
 
 const SAMPLERS: readonly { value: SamplerChoice; label: string }[] = [
-  { value: 'ddim', label: 'DDIM (fast)' },
-  { value: 'ddpm', label: 'DDPM (as in the paper)' },
+  { value: 'dpmpp2m-sde', label: 'DPM-Solver++ SDE (few steps, like the paper)' },
+  { value: 'dpmpp2m', label: 'DPM-Solver++ (few steps, smoother)' },
+  { value: 'ddim', label: 'DDIM' },
+  { value: 'ddpm', label: 'DDPM (the paper; many steps)' },
 ];
 
 const SEED_MODES: readonly { value: SeedMode; label: string }[] = [

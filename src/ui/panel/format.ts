@@ -1,4 +1,5 @@
 // Small formatting helpers for the panel.
+import type { SamplerChoice } from '../../protocol';
 import type { Backend } from '../runtime/engine-api';
 
 export function formatBytes(n: number): string {
@@ -13,6 +14,11 @@ export function formatMs(ms: number): string {
   if (!(ms > 0)) return '–';
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(ms < 10000 ? 1 : 0)} s`;
+}
+
+/** Short sampler names for the history line ("20 DDIM steps"). */
+export function samplerShortLabel(s: SamplerChoice): string {
+  return { 'dpmpp2m-sde': 'DPM++ SDE', dpmpp2m: 'DPM++', ddim: 'DDIM', ddpm: 'DDPM' }[s] ?? String(s).toUpperCase();
 }
 
 export function backendLabel(b: Backend | null): string {

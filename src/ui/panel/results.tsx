@@ -1,6 +1,6 @@
 // Results gallery (the variations of the last run, as a grid) and the session history.
 import type { Placement } from '../../protocol';
-import { backendLabel, formatMs } from './format';
+import { backendLabel, formatMs, samplerShortLabel } from './format';
 import { PngImage } from './png';
 import { formatT0 } from './t0-value';
 import type { GalleryItem, HistoryEntry } from './store';
@@ -61,7 +61,7 @@ export function describeEntry(e: HistoryEntry): string {
   const seeds = e.params.length > 1 ? `seeds ${p.seed}–${e.params[e.params.length - 1].seed}` : `seed ${p?.seed ?? s.seed}`;
   return [
     `t0 ${formatT0(p?.t0 ?? s.t0)}`,
-    `${p?.steps ?? s.steps} ${(p?.sampler ?? s.sampler).toUpperCase()} steps`,
+    `${p?.steps ?? s.steps} ${samplerShortLabel(p?.sampler ?? s.sampler)} steps`,
     (p?.repeats ?? s.repeats) > 1 ? `K ${p?.repeats ?? s.repeats}` : null,
     seeds,
     `${p?.size ?? s.size} px`,

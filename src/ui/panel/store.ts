@@ -2,6 +2,7 @@
 // the project that holds mutable application state (App keeps it with useReducer).
 import {
   DEFAULT_SETTINGS,
+  SAMPLER_CHOICES,
   type JobInput,
   type JobMode,
   type Placement,
@@ -154,7 +155,6 @@ export function initialState(settings: Settings = DEFAULT_SETTINGS): State {
 
 // ---- settings validation -----------------------------------------------------------------
 
-const SAMPLERS: readonly SamplerChoice[] = ['ddim', 'ddpm'];
 const SEED_MODES: readonly SeedMode[] = ['random', 'fixed', 'increment'];
 
 function num(v: unknown): number | null {
@@ -188,7 +188,7 @@ export function sanitizeSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS
   return {
     t0: t0 !== null && t0 > 0 ? clampT0(t0) : base.t0,
     steps: clampInt(r.steps, 1, MAX_STEPS, base.steps),
-    sampler: SAMPLERS.includes(r.sampler as SamplerChoice) ? (r.sampler as SamplerChoice) : base.sampler,
+    sampler: SAMPLER_CHOICES.includes(r.sampler as SamplerChoice) ? (r.sampler as SamplerChoice) : base.sampler,
     repeats: clampInt(r.repeats, 1, MAX_REPEATS, base.repeats),
     seedMode: SEED_MODES.includes(r.seedMode as SeedMode) ? (r.seedMode as SeedMode) : base.seedMode,
     seed: clampInt(r.seed, 0, MAX_SEED, base.seed),
