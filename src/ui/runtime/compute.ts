@@ -95,6 +95,12 @@ export async function verifyPack(pack: PackBytes): Promise<void> {
   const bytes = pack.files.get(file.name);
   if (!bytes) throw new Error(`The embedded model pack lacks ${file.name}: rebuild the plugin.`);
   await verifyFile(bytes, file);
+  const f16 = unetFp16File(manifest);
+  if (f16) {
+    const b16 = pack.files.get(f16.name);
+    if (!b16) throw new Error(`The embedded model pack lacks ${f16.name}: rebuild the plugin.`);
+    await verifyFile(b16, f16);
+  }
 }
 
 export class Compute {
@@ -119,10 +125,15 @@ export class Compute {
     const modelBytes = pack.files.get(file.name);
     if (!modelBytes) throw new Error(`The embedded model pack lacks ${file.name}: rebuild the plugin.`);
     if (!opts.verified) await verifyFile(modelBytes, file);
+    // The fp16 copy (if the pack has one) is offered to WebGPU adapters with shader-f16.
+    const f16File = unetFp16File(manifest);
+    const f16Bytes = f16File ? pack.files.get(f16File.name) : undefined;
+    if (f16File && f16Bytes && !opts.verified) await verifyFile(f16Bytes, f16File);
     const web = await createWebSession(ort as unknown as WebOrt, modelBytes, {
       preferWebGPU: opts.preferWebGPU,
       wasmBinary: opts.wasmBinary,
       numThreads: opts.numThreads,
+      fp16ModelBytes: f16Bytes,
     });
     const schedule = scheduleFromPack(manifest);
     const info: ModelInfo = {
@@ -139,8 +150,7 @@ export class Compute {
       // the CPU-update loop (the session above) in charge.
       try {
         // the same copy of the UNet as the CPU-update session (fp16 where web.ts chose it)
-        const fp16 = web.precision === 'fp16' ? unetFp16File(manifest) : null;
-        const bytes = (fp16 && pack.files.get(fp16.name)) || modelBytes;
+        const bytes = (web.precision === 'fp16' && f16Bytes) || modelBytes;
         c.resident = await ResidentSampler.create(ort, bytes, manifest, schedule, { where: 'gpu' });
       } catch (e) {
         c.residentReason = `the GPU-resident loop could not start: ${(e as Error).message}`;
