@@ -69,8 +69,8 @@ export interface FastOptions {
 }
 
 /** Grid of `steps` (default 10) steps from t0 to 0 (N steps = N network calls). */
-export function planDpmpp2m(schedule: Schedule, opts: Pick<SDEditOptions, 't0' | 'steps'> & Pick<FastOptions, 'grid'>): FastPlan {
-  const vp = needVP(schedule);
+export function planDpmpp2m(schedule: Schedule, opts: Pick<SDEditOptions, 't0' | 'steps'> & Partial<Pick<SDEditOptions, 'sampler' | 'grid'>>): FastPlan {
+  const vp = needVP(schedule, opts.sampler === 'dpmpp2m-sde' ? 'dpmpp2m-sde' : 'dpmpp2m');
   const { t0 } = opts;
   const grid = opts.grid ?? 'time';
   if (grid !== 'time' && grid !== 'quadratic' && grid !== 'logsnr') throw new Error(`sdedit: unknown grid '${String(grid)}'`);
