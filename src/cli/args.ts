@@ -1,5 +1,10 @@
 // Argument parsing for the `sdedit` command: pure, no I/O.
-import type { SamplerName } from '../core';
+import type { FastGrid, SamplerName } from '../core';
+
+const SAMPLERS: readonly SamplerName[] = ['ddpm', 'ddim', 've', 'dpmpp2m', 'dpmpp2m-sde'];
+const GRIDS: readonly FastGrid[] = ['time', 'quadratic', 'logsnr'];
+/** the few-step solvers, which take --grid */
+export const FAST_SAMPLERS: readonly SamplerName[] = ['dpmpp2m', 'dpmpp2m-sde'];
 
 export interface CliOptions {
   guide: string;
@@ -10,6 +15,8 @@ export interface CliOptions {
   steps: number;
   /** null = the pack's natural sampler (ddpm for VP, ve for VE) */
   sampler: SamplerName | null;
+  /** few-step solvers' time grid; null = core's default ('time') */
+  grid: FastGrid | null;
   eta: number;
   repeats: number;
   seed: number;
@@ -41,7 +48,10 @@ SDEdit on PNG files: noise the guide to t0, then denoise it with a diffusion mod
   --model DIR         model pack directory with model.json               [models/default]
   --t0 T              SDE time to noise the guide to, in (0, 1]           [0.5]
   --steps N           reverse steps (0 = every step, ddpm only)          [20]
-  --sampler NAME      ddpm | ddim | ve                                    [ddpm, or ve for VE packs]
+  --sampler NAME      ddpm | ddim | ve | dpmpp2m | dpmpp2m-sde            [ddpm, or ve for VE packs]
+                      dpmpp2m: DPM-Solver++(2M), few-step ODE solver; dpmpp2m-sde: its
+                      stochastic variant (closest to ddpm in few calls); VP packs only
+  --grid NAME         time | quadratic | logsnr: where dpmpp2m(-sde) puts its steps  [time]
   --eta E             DDIM eta (0 = deterministic)                        [0]
   --repeats K         noise-denoise cycles (the paper's K)                [1]
   --seed S            seed of the first variation; variation i uses S+i  [1]
@@ -51,7 +61,7 @@ SDEdit on PNG files: noise the guide to t0, then denoise it with a diffusion mod
   --json              print one JSON line with parameters, timings and outputs
   --help              this text`;
 
-const VALUE_FLAGS = ['guide', 'mask', 'model', 't0', 'steps', 'sampler', 'eta', 'repeats', 'seed', 'size', 'variations', 'threads', 'out'] as const;
+const VALUE_FLAGS = ['guide', 'mask', 'model', 't0', 'steps', 'sampler', 'grid', 'eta', 'repeats', 'seed', 'size', 'variations', 'threads', 'out'] as const;
 const BOOL_FLAGS = ['json', 'help'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
@@ -106,8 +116,13 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const t0 = number('t0', get('t0', '0.5'));
   if (!(t0 > 0 && t0 <= 1)) throw new ArgError(`--t0 must be in (0, 1], got ${get('t0', '')}`);
   const samplerRaw = values.get('sampler');
-  if (samplerRaw !== undefined && samplerRaw !== 'ddpm' && samplerRaw !== 'ddim' && samplerRaw !== 've') {
-    throw new ArgError(`--sampler must be ddpm, ddim or ve, got '${samplerRaw}'`);
+  if (samplerRaw !== undefined && !(SAMPLERS as readonly string[]).includes(samplerRaw)) {
+    throw new ArgError(`--sampler must be ${SAMPLERS.slice(0, -1).join(', ')} or ${SAMPLERS[SAMPLERS.length - 1]}, got '${samplerRaw}'`);
+  }
+  const gridRaw = values.get('grid');
+  if (gridRaw !== undefined) {
+    if (!(GRIDS as readonly string[]).includes(gridRaw)) throw new ArgError(`--grid must be ${GRIDS.join(', ')}, got '${gridRaw}'`);
+    if (!(FAST_SAMPLERS as readonly (string | undefined)[]).includes(samplerRaw)) throw new ArgError('--grid applies to --sampler dpmpp2m or dpmpp2m-sde only');
   }
   const eta = number('eta', get('eta', '0'));
   if (eta < 0) throw new ArgError(`--eta must be ≥ 0, got ${eta}`);
@@ -125,6 +140,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       t0,
       steps: integer('steps', get('steps', '20'), 0, 100000),
       sampler: (samplerRaw as SamplerName | undefined) ?? null,
+      grid: (gridRaw as FastGrid | undefined) ?? null,
       eta,
       repeats: integer('repeats', get('repeats', '1'), 1, 100),
       seed: integer('seed', get('seed', '1'), 0, 2 ** 31 - 1),

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import type { SamplerName, StepInfo } from '../core';
-import { chwToRgba, maskFromRgba, networkCalls, padToMultiple, planSDEdit, resizeChw, resizeMask, rgbaToChw, sdedit, signalAt } from '../core';
+import { chwToRgba, maskFromRgba, networkCalls, padToMultiple, resizeChw, resizeMask, rgbaToChw, sdedit, signalAt } from '../core';
 import { loadPackFromDir } from '../model/node';
 import { ArgError, USAGE, type CliOptions, outputPaths, parseArgs, workingSize } from './args';
 
@@ -90,9 +90,10 @@ export async function run(opts: CliOptions, io: CliIO): Promise<Record<string, u
     const { pack, schedule, denoiser } = loaded;
     const sampler: SamplerName = opts.sampler ?? (schedule.type === 've' ? 've' : 'ddpm');
     const steps = opts.steps === 0 && sampler !== 'ddpm' ? Math.max(1, Math.round(opts.t0 * 1000)) : opts.steps;
-    const sdOpts = { sampler, t0: opts.t0, steps, eta: opts.eta, repeats: opts.repeats, seed: opts.seed, batch: opts.variations };
+    const sdOpts = { sampler, t0: opts.t0, steps, eta: opts.eta, repeats: opts.repeats, seed: opts.seed, batch: opts.variations, ...(opts.grid ? { grid: opts.grid } : {}) };
     try {
-      planSDEdit(schedule, sdOpts);
+      // checks the sampler against the schedule (every sampler's planner)
+      networkCalls(schedule, sdOpts);
     } catch (e) {
       throw new CliError(`${(e as Error).message.replace(/^sdedit: /, '')} (model ${pack.name})`);
     }
@@ -137,6 +138,7 @@ export async function run(opts: CliOptions, io: CliIO): Promise<Record<string, u
         signal_kept: signalAt(schedule, opts.t0),
         sampler,
         steps,
+        ...(opts.grid ? { grid: opts.grid } : {}),
         eta: opts.eta,
         repeats: opts.repeats,
         seed: opts.seed,

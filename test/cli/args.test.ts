@@ -17,6 +17,7 @@ describe('parseArgs', () => {
       t0: 0.5,
       steps: 20,
       sampler: null,
+      grid: null,
       eta: 0,
       repeats: 1,
       seed: 1,
@@ -29,6 +30,11 @@ describe('parseArgs', () => {
   it('reads every option, in both --flag value and --flag=value forms', () => {
     const o = opts([...req, '--mask', 'm.png', '--model=packs/x', '--t0', '1', '--steps=0', '--sampler', 'ddim', '--eta', '0.5', '--repeats', '3', '--seed', '42', '--size', '512', '--variations', '4', '--threads', '1', '--json']);
     expect(o).toMatchObject({ mask: 'm.png', model: 'packs/x', t0: 1, steps: 0, sampler: 'ddim', eta: 0.5, repeats: 3, seed: 42, size: 512, variations: 4, threads: 1, json: true });
+  });
+  it('takes the few-step solvers, with a grid', () => {
+    expect(opts([...req, '--sampler', 'dpmpp2m'])).toMatchObject({ sampler: 'dpmpp2m', grid: null });
+    expect(opts([...req, '--sampler', 'dpmpp2m-sde', '--grid', 'logsnr', '--steps', '10'])).toMatchObject({ sampler: 'dpmpp2m-sde', grid: 'logsnr', steps: 10 });
+    expect(opts([...req, '--sampler=dpmpp2m', '--grid=quadratic'])).toMatchObject({ sampler: 'dpmpp2m', grid: 'quadratic' });
   });
   it('--help wins', () => {
     expect(parseArgs(['--help']).help).toBe(true);
@@ -45,7 +51,10 @@ describe('parseArgs', () => {
     [[...req, '--t0', '1.01'], /--t0 must be in \(0, 1\]/],
     [[...req, '--t0', 'half'], /--t0 must be a number, got 'half'/],
     [[...req, '--steps', '2.5'], /--steps must be an integer from 0/],
-    [[...req, '--sampler', 'euler'], /--sampler must be ddpm, ddim or ve, got 'euler'/],
+    [[...req, '--sampler', 'euler'], /--sampler must be ddpm, ddim, ve, dpmpp2m or dpmpp2m-sde, got 'euler'/],
+    [[...req, '--sampler', 'dpmpp2m', '--grid', 'cubic'], /--grid must be time, quadratic, logsnr, got 'cubic'/],
+    [[...req, '--grid', 'logsnr'], /--grid applies to --sampler dpmpp2m or dpmpp2m-sde only/],
+    [[...req, '--sampler', 'ddim', '--grid', 'time'], /--grid applies to --sampler dpmpp2m or dpmpp2m-sde only/],
     [[...req, '--eta', '0.3'], /--eta applies to --sampler ddim only/],
     [[...req, '--sampler', 'ddim', '--eta', '-1'], /--eta must be ≥ 0/],
     [[...req, '--repeats', '0'], /--repeats must be an integer from 1/],

@@ -70,4 +70,7 @@ it('runs a VE pack (eps output adapted to the score) with the ve sampler by defa
   const d = io(false);
   expect(await main([...a.slice(0, -2), '--sampler', 'ddpm', '--out', path.join(tmp, 've2.png')], d.x)).toBe(1);
   expect(d.err.join('')).toMatch(/^sdedit: sampler 'ddpm' needs a VP schedule/);
+  const e = io(false);
+  expect(await main([...a.slice(0, -2), '--sampler', 'dpmpp2m-sde', '--out', path.join(tmp, 've3.png')], e.x)).toBe(1);
+  expect(e.err.join('')).toMatch(/^sdedit: sampler 'dpmpp2m-sde' needs a VP schedule/);
 });

@@ -123,6 +123,23 @@ describe('sdedit CLI', () => {
     expect(editedDiff).toBeGreaterThan(0); // the variations differ where edited
   });
 
+  it.each(['dpmpp2m', 'dpmpp2m-sde'])('the few-step solver %s on the logsnr grid: its steps are its calls, kept pixels stay', async (sampler) => {
+    const out = path.join(tmp, `${sampler}.png`);
+    const r = await sdedit(['--guide', guide(), '--mask', path.join(tmp, 'mask.png'), '--model', MODEL, '--t0', '0.5', '--steps', '4', '--size', '32', '--sampler', sampler, '--grid', 'logsnr', '--json', '--out', out]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.params).toMatchObject({ sampler, steps: 4, grid: 'logsnr' });
+    expect(j.network_calls).toBe(4);
+    const m = readPng(path.join(tmp, 'mask.png'));
+    const W = 32;
+    const H = 24;
+    const mask = resizeMask(maskFromRgba(m.data, m.w, m.h), m.h, m.w, H, W);
+    const g = readPng(guide());
+    const expected = chwToRgba(resizeChw(rgbaToChw(g.data, g.w, g.h), 3, g.h, g.w, H, W), W, H);
+    const a = readPng(out);
+    for (let p = 0; p < W * H; p++) if (mask[p] === 0) for (let c = 0; c < 3; c++) expect(a.data[4 * p + c]).toBe(expected[4 * p + c]);
+  });
+
   it('pads to the multiple and crops back (non-multiple height)', async () => {
     const tall = path.join(tmp, 'odd.png');
     writePng(tall, 40, 13, (x, y) => [x * 6, y * 18, 90]);
