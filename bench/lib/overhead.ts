@@ -6,11 +6,12 @@
 //
 // Bundled by bench/run.mjs to bench/out/overhead.cjs and run as
 //   node bench/out/overhead.cjs '{"model": "models/default", "size": 256, "threads": 1, ...}'
-// Prints one JSON line.
+// (any sampler name sdedit() takes: ddpm, ddim, dpmpp2m, dpmpp2m-sde; "zeroOnly": true skips the
+// real-network edit). Prints one JSON line.
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import type { Denoiser, SDEditOptions, Shape4, StepInfo } from '../../src/core';
-import { chwToRgba, maskFromRgba, resizeChw, resizeMask, rgbaToChw, sdedit, sdeditDpmpp2m } from '../../src/core';
+import { chwToRgba, maskFromRgba, resizeChw, resizeMask, rgbaToChw, sdedit } from '../../src/core';
 import { loadPackFromDir } from '../../src/model/node';
 
 interface Config {
@@ -23,6 +24,8 @@ interface Config {
   /** [sampler, steps] pairs */
   runs: [string, number][];
   reps: number;
+  /** only the zero-cost-denoiser edits (no real network run) */
+  zeroOnly?: boolean;
 }
 
 const now = (): number => performance.now();
@@ -75,7 +78,7 @@ async function edit(den: Denoiser, schedule: Parameters<typeof sdedit>[3], guide
   const guide = resizeChw(rgbaToChw(g.data, g.width, g.height), 3, g.height, g.width, S, S);
   const mask = resizeMask(maskFromRgba(m.data, m.width, m.height), m.height, m.width, S, S);
   const opts: SDEditOptions = {
-    sampler: sampler === 'dpmpp2m' ? 'dpmpp2m' : (sampler as 'ddpm' | 'ddim'),
+    sampler: sampler as SDEditOptions['sampler'],
     t0: cfg.t0,
     steps,
     seed: 1,
@@ -85,7 +88,7 @@ async function edit(den: Denoiser, schedule: Parameters<typeof sdedit>[3], guide
       if (info.step % 4 === 0) info.x0.slice(0, 3 * S * S);
     },
   };
-  const out = sampler === 'dpmpp2m' ? await sdeditDpmpp2m(den, guide, [3, S, S], schedule, opts) : await sdedit(den, guide, [3, S, S], schedule, opts);
+  const out = await sdedit(den, guide, [3, S, S], schedule, opts);
   encode(chwToRgba(out, S, S), S, S);
   return now() - start;
 }
@@ -113,6 +116,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < cfg.reps; i++) zeroMs.push(await edit(zero, loaded.schedule, guidePng, maskPng, cfg, sampler, steps));
     zeroMs.sort((a, b) => a - b);
     const overheadZero = zeroMs[Math.floor(zeroMs.length / 2)];
+    if (cfg.zeroOnly) {
+      rows.push({ sampler, steps, size: cfg.size, zero_denoiser_edit_ms: overheadZero, zero_denoiser_edit_ms_min: zeroMs[0], zero_denoiser_edit_ms_max: zeroMs[zeroMs.length - 1], reps: cfg.reps });
+      continue;
+    }
     // the real network: overhead = total − time inside session.run
     calls = 0;
     const net0 = loaded.networkMs();
@@ -124,6 +131,7 @@ async function main(): Promise<void> {
       calls,
       size: cfg.size,
       zero_denoiser_edit_ms: overheadZero,
+      zero_denoiser_edit_ms_min: zeroMs[0],
       real_total_ms: total,
       real_network_ms: network,
       real_overhead_ms: total - network,
