@@ -8,7 +8,10 @@
 //                                                     #   bench/out/resident.bundle.mjs (esbuild)
 //   node bench/lib/webgpu-node.mjs [--quick] [--model DIR] [--json-out FILE]
 //        [--sizes 64,256,512] [--batches 1,4] [--edit-size 256] [--edit-steps 20] [--no-edit]
-//        [--swiftshader] [--liftoff] [--reps R] [--warmup W] [--edit-reps R]
+//        [--precision fp32|fp16|both] [--swiftshader] [--liftoff] [--reps R] [--warmup W] [--edit-reps R]
+//
+// Every precision the pack has (its fp32 UNet and its unet_fp16 copy) is measured unless
+// --precision picks one; a model whose ONNX has float16 inputs/outputs is fed float16.
 //
 // Needs only node_modules/onnxruntime-web (dist/ort.webgpu.mjs + the asyncify wasm) and
 // node_modules/webgpu (dist/linux-x64/dawn.node) beside the repo root, plus the bundle made by
@@ -36,7 +39,7 @@ if (has('--build')) {
       contents: [
         "export { ResidentSampler, toHalf } from './src/ui/runtime/resident.ts';",
         "export { sdedit } from './src/core/index.ts';",
-        "export { parsePack, scheduleFromPack, unetFile } from './src/model/pack.ts';",
+        "export { parsePack, scheduleFromPack, unetFile, unetFp16File } from './src/model/pack.ts';",
         "export { networkTime } from './src/model/adapter.ts';",
       ].join('\n'),
       resolveDir: root,
@@ -130,10 +133,15 @@ ort.env.logLevel = 'error';
 // ---- the model pack ------------------------------------------------------------------------------
 const dir = resolve(root, opt('--model', 'models/default'));
 const pack = B.parsePack(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')));
-const modelFile = join(dir, B.unetFile(pack).name);
-const bytes = new Uint8Array(readFileSync(modelFile));
 const schedule = B.scheduleFromPack(pack);
-result.model = { dir: opt('--model', 'models/default'), file: B.unetFile(pack).name, bytes: bytes.length };
+// the pack's fp32 UNet, and its fp16 copy (role unet_fp16) when it has one
+const wanted = opt('--precision', 'both');
+const variants = [];
+if (wanted !== 'fp16') variants.push({ precision: 'fp32', file: B.unetFile(pack) });
+const f16 = B.unetFp16File(pack);
+if (f16 && wanted !== 'fp32') variants.push({ precision: 'fp16', file: f16 });
+result.model = { dir: opt('--model', 'models/default'), files: variants.map((v) => ({ precision: v.precision, name: v.file.name, bytes: v.file.bytes })) };
+result.edits = [];
 
 const median = (a) => {
   const s = [...a].sort((x, y) => x - y);
@@ -141,134 +149,141 @@ const median = (a) => {
 };
 const st = (a) => ({ median: +median(a).toFixed(2), min: +Math.min(...a).toFixed(2), max: +Math.max(...a).toFixed(2), reps: a.length });
 const fmt = (s) => `${s.median.toFixed(1)} ms (${s.min.toFixed(1)}–${s.max.toFixed(1)}, ${s.reps} runs)`;
+const errText = (e) => String(e?.message ?? e).split('\n')[0].slice(0, 300);
 
 const fromHalf = (h) => {
   const outF = new Float32Array(h.length);
   for (let i = 0; i < h.length; i++) {
     const v = h[i];
-    const s = v & 0x8000 ? -1 : 1;
+    const sg = v & 0x8000 ? -1 : 1;
     const e = (v >> 10) & 0x1f;
     const m = v & 0x3ff;
-    outF[i] = e === 0 ? s * m * 2 ** -24 : e === 31 ? (m ? NaN : s * Infinity) : s * (1 + m / 1024) * 2 ** (e - 15);
+    outF[i] = e === 0 ? sg * m * 2 ** -24 : e === 31 ? (m ? NaN : sg * Infinity) : sg * (1 + m / 1024) * 2 ** (e - 15);
   }
   return outF;
 };
+const asF32 = (o) => (o.type === 'float16' ? fromHalf(o.data instanceof Uint16Array ? o.data : new Uint16Array(o.data.buffer, o.data.byteOffset, o.data.length)) : new Float32Array(o.data));
 
-let session;
-try {
-  const t0 = performance.now();
-  session = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all' });
-  result.createMs = +(performance.now() - t0).toFixed(1);
-} catch (e) {
-  result.error = `session: ${String(e?.message ?? e).split('\n')[0].slice(0, 300)}`;
-  console.log(`webgpu-node: ${result.error}`);
-  finish(1);
-}
-const typeOf = (name) => session.inputMetadata?.find((m) => m.name === name)?.type ?? 'float32';
-const xType = typeOf(pack.inputs.x);
-const tType = typeOf(pack.inputs.t);
-result.model.io = { x: xType, t: tType };
-console.log(`webgpu-node: model ${result.model.dir}/${result.model.file} (${(bytes.length / 1048576).toFixed(2)} MB, x ${xType}, t ${tType}), session ${result.createMs} ms`);
-
-const tensor = (type, f32, dims) => (type === 'float16' ? new ort.Tensor('float16', B.toHalf(f32), dims) : new ort.Tensor('float32', f32, dims));
-
-// ---- per call --------------------------------------------------------------------------------------
 const quick = has('--quick');
 const sizes = list('--sizes', quick ? '64,256' : '64,256,512');
 const batches = list('--batches', quick ? '1' : '1,4');
 const repsFor = (px) => Number(opt('--reps', px <= 64 * 64 * 4 ? 10 : px <= 256 * 256 * 4 ? 5 : 3));
 const warmup = Number(opt('--warmup', 2));
 const tNet = B.networkTime(schedule, pack.time_input, new Float32Array([0.5]))[0];
-for (const size of sizes) {
-  for (const n of batches) {
-    const x = new Float32Array(n * 3 * size * size);
-    for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.001) * 0.8;
-    const feeds = { [pack.inputs.x]: tensor(xType, x, [n, 3, size, size]), [pack.inputs.t]: tensor(tType, new Float32Array(n).fill(tNet), [n]) };
-    const times = [];
-    try {
-      for (let i = 0; i < warmup + repsFor(n * size * size); i++) {
-        const t0 = performance.now();
-        const r = await session.run(feeds);
-        const o = r[pack.outputs.out];
-        if (o.data.length !== x.length) throw new Error(`output has ${o.data.length} values`);
-        if (i >= warmup) times.push(performance.now() - t0);
-      }
-      const s = st(times);
-      result.rows.push({ size, n, ...s });
-      console.log(`webgpu-node: UNet ${n} × ${size}²  ${fmt(s)}`);
-    } catch (e) {
-      result.rows.push({ size, n, error: String(e?.message ?? e).split('\n')[0].slice(0, 200) });
-      console.log(`webgpu-node: UNet ${n} × ${size}² failed: ${result.rows.at(-1).error}`);
-    }
-  }
-}
 
-// ---- a whole masked DDIM edit: resident vs readback per step ------------------------------------
-if (!has('--no-edit')) {
-  const size = Number(opt('--edit-size', 256));
-  const steps = Number(opt('--edit-steps', 20));
-  const editReps = Number(opt('--edit-reps', 3));
-  const HW = size * size;
-  const guide = new Float32Array(3 * HW);
-  for (let c = 0; c < 3; c++) for (let p = 0; p < HW; p++) guide[c * HW + p] = Math.sin((p % size) * 0.07 + c) * Math.cos(Math.floor(p / size) * 0.05) * 0.8;
-  const mask = new Float32Array(HW);
-  for (let p = 0; p < HW; p++) mask[p] = p % size < size / 2 ? 1 : 0;
-  const opts = { sampler: 'ddim', t0: 0.5, steps, repeats: 1, mask, seed: 1, batch: 1 };
-  const edit = { size, steps, sampler: 'ddim', t0: 0.5, mask: 'left half' };
-  result.edit = edit;
-  // readback per step: core's loop over the plain session (CPU in, CPU out every step)
-  const denoiser = {
-    kind: 'eps',
-    async predict(x, shape, t) {
-      const r = await session.run({ [pack.inputs.x]: tensor(xType, x, shape), [pack.inputs.t]: tensor(tType, B.networkTime(schedule, pack.time_input, t), [shape[0]]) });
-      const o = r[pack.outputs.out];
-      const d = o.type === 'float16' ? fromHalf(o.data instanceof Uint16Array ? o.data : new Uint16Array(o.data.buffer, o.data.byteOffset, o.data.length)) : new Float32Array(o.data);
-      return d;
-    },
-  };
-  let resident;
+async function measure({ precision, file }) {
+  const tag = `[${precision}]`;
+  const bytes = new Uint8Array(readFileSync(join(dir, file.name)));
+  let session;
   try {
     const t0 = performance.now();
-    resident = await B.ResidentSampler.create(ort, bytes, pack, schedule, { where: 'gpu' });
-    await resident.warmUp({ sampler: 'ddim', mask, eta: 0 });
-    edit.residentCreateMs = +(performance.now() - t0).toFixed(1);
+    session = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+    result.createMs = { ...result.createMs, [precision]: +(performance.now() - t0).toFixed(1) };
   } catch (e) {
-    edit.error = `resident: ${String(e?.message ?? e).split('\n')[0].slice(0, 300)}`;
+    result.rows.push({ precision, error: `session: ${errText(e)}` });
+    console.log(`webgpu-node: ${tag} ${file.name}: the session could not start: ${errText(e)}`);
+    return;
   }
-  if (resident) {
-    try {
-      const job = { guide, shape: [3, size, size], mask, sampler: 'ddim', t0: 0.5, steps, repeats: 1, seed: 1, batch: 1, previewEvery: 0 };
-      const a = [];
-      const b = [];
-      let outR;
-      let outC;
-      // one warm-up each, then alternate so that drift hits both alike
-      for (let i = 0; i <= editReps; i++) {
-        let t0 = performance.now();
-        const r = await resident.run(job, null);
-        if (i > 0) a.push(performance.now() - t0);
-        outR = r.out;
-        edit.readbackBytes = r.readbackBytes;
-        t0 = performance.now();
-        outC = await B.sdedit(denoiser, guide, [3, size, size], schedule, opts);
-        if (i > 0) b.push(performance.now() - t0);
+  const typeOf = (name) => session.inputMetadata?.find((m) => m.name === name)?.type ?? 'float32';
+  const xType = typeOf(pack.inputs.x);
+  const tType = typeOf(pack.inputs.t);
+  const tensor = (type, f32, dims) => (type === 'float16' ? new ort.Tensor('float16', B.toHalf(f32), dims) : new ort.Tensor('float32', f32, dims));
+  console.log(`webgpu-node: ${tag} ${result.model.dir}/${file.name} (${(bytes.length / 1048576).toFixed(2)} MB, x ${xType}, t ${tType}), session ${result.createMs[precision]} ms`);
+
+  // ---- per call (CPU in, CPU out: what one network call costs the readback loop) ----
+  for (const size of sizes) {
+    for (const n of batches) {
+      const x = new Float32Array(n * 3 * size * size);
+      for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.001) * 0.8;
+      const feeds = { [pack.inputs.x]: tensor(xType, x, [n, 3, size, size]), [pack.inputs.t]: tensor(tType, new Float32Array(n).fill(tNet), [n]) };
+      const times = [];
+      try {
+        for (let i = 0; i < warmup + repsFor(n * size * size); i++) {
+          const t0 = performance.now();
+          const r = await session.run(feeds);
+          const o = r[pack.outputs.out];
+          if (o.data.length !== x.length) throw new Error(`output has ${o.data.length} values`);
+          if (i >= warmup) times.push(performance.now() - t0);
+        }
+        const s = st(times);
+        result.rows.push({ precision, io: xType, size, n, ...s });
+        console.log(`webgpu-node: ${tag} UNet ${n} × ${size}²  ${fmt(s)}`);
+      } catch (e) {
+        result.rows.push({ precision, size, n, error: errText(e) });
+        console.log(`webgpu-node: ${tag} UNet ${n} × ${size}² failed: ${errText(e)}`);
       }
-      let maxDiff = 0;
-      for (let i = 0; i < outR.length; i++) maxDiff = Math.max(maxDiff, Math.abs(outR[i] - outC[i]));
-      edit.resident = st(a);
-      edit.readback = st(b);
-      edit.ratio = +(edit.readback.median / edit.resident.median).toFixed(3);
-      edit.maxAbsDiff = +maxDiff.toExponential(2);
-      console.log(
-        `webgpu-node: ${size}² ${steps}-step masked DDIM edit: resident ${fmt(edit.resident)}, readback per step ${fmt(edit.readback)}, ` +
-          `readback/resident ${edit.ratio}×, max |Δ| ${edit.maxAbsDiff}`,
-      );
-    } catch (e) {
-      edit.error = `edit: ${String(e?.message ?? e).split('\n')[0].slice(0, 300)}`;
     }
-    await resident.release();
   }
-  if (edit.error) console.log(`webgpu-node: edit failed: ${edit.error}`);
+
+  // ---- a whole masked DDIM edit: GPU-resident vs readback per step ----
+  if (!has('--no-edit')) {
+    const size = Number(opt('--edit-size', 256));
+    const steps = Number(opt('--edit-steps', 20));
+    const editReps = Number(opt('--edit-reps', 3));
+    const HW = size * size;
+    const guide = new Float32Array(3 * HW);
+    for (let c = 0; c < 3; c++) for (let p = 0; p < HW; p++) guide[c * HW + p] = Math.sin((p % size) * 0.07 + c) * Math.cos(Math.floor(p / size) * 0.05) * 0.8;
+    const mask = new Float32Array(HW);
+    for (let p = 0; p < HW; p++) mask[p] = p % size < size / 2 ? 1 : 0;
+    const edit = { precision, size, steps, sampler: 'ddim', t0: 0.5, mask: 'left half' };
+    result.edits.push(edit);
+    // readback per step: core's loop over the plain session (x uploaded, ε read back every call)
+    const denoiser = {
+      kind: 'eps',
+      async predict(x, shape, t) {
+        const r = await session.run({ [pack.inputs.x]: tensor(xType, x, shape), [pack.inputs.t]: tensor(tType, B.networkTime(schedule, pack.time_input, t), [shape[0]]) });
+        return asF32(r[pack.outputs.out]);
+      },
+    };
+    let resident;
+    try {
+      const t0 = performance.now();
+      resident = await B.ResidentSampler.create(ort, bytes, pack, schedule, { where: 'gpu' });
+      await resident.warmUp({ sampler: 'ddim', mask, eta: 0 });
+      edit.residentCreateMs = +(performance.now() - t0).toFixed(1);
+    } catch (e) {
+      edit.error = `resident: ${errText(e)}`;
+    }
+    if (resident) {
+      try {
+        const job = { guide, shape: [3, size, size], mask, sampler: 'ddim', t0: 0.5, steps, repeats: 1, seed: 1, batch: 1, previewEvery: 0 };
+        const opts = { sampler: 'ddim', t0: 0.5, steps, repeats: 1, mask, seed: 1, batch: 1 };
+        const a = [];
+        const b = [];
+        let outR;
+        let outC;
+        // one warm-up each, then alternate so that drift hits both alike
+        for (let i = 0; i <= editReps; i++) {
+          let t0 = performance.now();
+          const r = await resident.run(job, null);
+          if (i > 0) a.push(performance.now() - t0);
+          outR = r.out;
+          edit.readbackBytes = r.readbackBytes;
+          t0 = performance.now();
+          outC = await B.sdedit(denoiser, guide, [3, size, size], schedule, opts);
+          if (i > 0) b.push(performance.now() - t0);
+        }
+        let maxDiff = 0;
+        for (let i = 0; i < outR.length; i++) maxDiff = Math.max(maxDiff, Math.abs(outR[i] - outC[i]));
+        edit.resident = st(a);
+        edit.readback = st(b);
+        edit.ratio = +(edit.readback.median / edit.resident.median).toFixed(3);
+        edit.maxAbsDiff = +maxDiff.toExponential(2);
+        console.log(
+          `webgpu-node: ${tag} ${size}² ${steps}-step masked DDIM edit: resident ${fmt(edit.resident)}, readback per step ${fmt(edit.readback)}, ` +
+            `readback/resident ${edit.ratio}×, max |Δ| ${edit.maxAbsDiff}`,
+        );
+      } catch (e) {
+        edit.error = `edit: ${errText(e)}`;
+      }
+      await resident.release();
+    }
+    if (edit.error) console.log(`webgpu-node: ${tag} edit failed: ${edit.error}`);
+  }
+  await session.release();
 }
-await session.release();
+
+for (const v of variants) await measure(v);
+const fp32Edit = result.edits.find((e) => e.precision === 'fp32' && e.ratio);
+if (fp32Edit) result.resident_speedup = fp32Edit.ratio;
 finish(0);

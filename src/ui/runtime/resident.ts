@@ -81,7 +81,10 @@ export interface ResidentOptions {
 /** The part of a GPUDevice used to upload inputs (typed loosely: no @webgpu/types here). */
 interface DeviceLike {
   createBuffer(d: { size: number; usage: number; mappedAtCreation?: boolean }): { destroy(): void };
-  queue: { writeBuffer(buffer: unknown, offset: number, data: ArrayBufferLike, dataOffset?: number, size?: number): void };
+  queue: {
+    writeBuffer(buffer: unknown, offset: number, data: ArrayBufferLike, dataOffset?: number, size?: number): void;
+    onSubmittedWorkDone?(): Promise<void>;
+  };
 }
 
 // GPUBufferUsage.COPY_SRC | COPY_DST | STORAGE (numbers: the global may not exist in Node)
@@ -304,6 +307,10 @@ export class ResidentSampler {
       let xNet: Tensor | null = null;
       let done = 0;
       const totalSteps = K * S;
+      // session.run returns once the GPU work is submitted, not done: without a brake every step
+      // would be queued at once (progress racing ahead, a cancel unable to stop queued work). Wait
+      // for step j−1's work after submitting step j, so at most two steps are in flight.
+      let inflight: Promise<void> | null = null;
       for (let r = 0; r < K; r++) {
         const z0 = hold(this.upload(draw(r, 'init', 0), dims));
         const init = held(await initSession.run({ [INIT_IO.g]: g, [INIT_IO.z0]: z0, [INIT_IO.coef]: new this.ort.Tensor('float32', plan.init, [2]) }));
@@ -340,6 +347,9 @@ export class ResidentSampler {
             feeds[STEP_IO.m] = mask;
           }
           const upd = held(await step.run(feeds));
+          const submitted = this.device?.queue.onSubmittedWorkDone?.() ?? null;
+          if (inflight) await inflight;
+          inflight = submitted;
           drop(eps);
           drop(z);
           drop(x);
