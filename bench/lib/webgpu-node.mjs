@@ -15,16 +15,20 @@
 //
 // Needs only node_modules/onnxruntime-web (dist/ort.webgpu.mjs + the asyncify wasm) and
 // node_modules/webgpu (dist/linux-x64/dawn.node) beside the repo root, plus the bundle made by
-// --build (bench/out/ is git-ignored: carry it). No TypeScript, npm or esbuild on the GPU machine.
+// --build (bench/out/ is git-ignored: carry bench/out/resident.bundle.mjs, or bench/out/carry/,
+// where --build also copies it when that folder exists; --bundle FILE names another place).
+// No TypeScript, npm or esbuild on the GPU machine.
 // Vulkan: with no VK_ICD_FILENAMES / VK_DRIVER_FILES set, NVIDIA's ICD is used when its json is at
 // the device machine's usual place, else SwiftShader's (Chromium's) when there is no /dev/nvidia0.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BUNDLE = join(root, 'bench/out/resident.bundle.mjs');
+const BUILT = join(root, 'bench/out/resident.bundle.mjs');
+// the device machine gets bench/out/carry (bench/gpu-carry.mjs); --build puts a copy there too
+const CARRIED = join(root, 'bench/out/carry/resident.bundle.mjs');
 const argv = process.argv.slice(2);
 const has = (n) => argv.includes(n);
 const opt = (n, d) => (has(n) && argv[argv.indexOf(n) + 1] !== undefined ? argv[argv.indexOf(n) + 1] : d);
@@ -33,7 +37,7 @@ const list = (n, d) => opt(n, d).split(',').map(Number).filter((v) => v > 0);
 // ---- --build: bundle the resident loop, core and the pack parser into one plain ESM file -------
 if (has('--build')) {
   const esbuild = await import('esbuild');
-  mkdirSync(dirname(BUNDLE), { recursive: true });
+  mkdirSync(dirname(BUILT), { recursive: true });
   await esbuild.build({
     stdin: {
       contents: [
@@ -50,14 +54,19 @@ if (has('--build')) {
     format: 'esm',
     platform: 'neutral',
     target: 'es2022',
-    outfile: BUNDLE,
+    outfile: BUILT,
     logLevel: 'warning',
   });
-  console.log(`webgpu-node: wrote ${BUNDLE}`);
+  console.log(`webgpu-node: wrote ${BUILT}`);
+  if (existsSync(dirname(CARRIED))) {
+    copyFileSync(BUILT, CARRIED);
+    console.log(`webgpu-node: and ${CARRIED}`);
+  }
   if (!has('--run')) process.exit(0);
 }
-if (!existsSync(BUNDLE)) {
-  console.error(`webgpu-node: ${BUNDLE} is missing: run \`node bench/lib/webgpu-node.mjs --build\` where esbuild is installed`);
+const BUNDLE = [opt('--bundle', ''), BUILT, CARRIED].find((f) => f && existsSync(f));
+if (!BUNDLE) {
+  console.error(`webgpu-node: ${BUILT} is missing: run \`node bench/lib/webgpu-node.mjs --build\` where esbuild is installed`);
   process.exit(2);
 }
 
