@@ -1,7 +1,8 @@
 // The GPU-resident SDEdit loop (src/ui/runtime/resident.ts) in headless Chromium on WebGPU
 // (SwiftShader), through the runtime's Compute (compute.ts) exactly as the panel's main-thread
 // runner calls it, against the CPU-update loop (core's sdedit, eps read back every step) on the
-// same session: DDIM with a mask, 2 repeats and previews, on the tiny fixture model at 16×12.
+// same session: DDIM with a mask, 2 repeats and previews, then DDPM and DPM-Solver++(2M), on the
+// tiny fixture model at 16×12.
 // Then the fallbacks: a resident failure reruns on the CPU-update loop with the same result; a
 // lost device is a clear error (the engine then continues on WASM, see webgpu.test.ts).
 // Skipped, with the reason printed, when Chromium exposes no WebGPU adapter.
@@ -98,12 +99,13 @@ test('resident WebGPU loop matches the CPU-update loop; failures fall back or re
   const browser = await launch(['--enable-unsafe-webgpu']);
   try {
     const page = await openPage(browser);
-    const run = (loop: string, sabotage?: string): Promise<RunOut> =>
+    const runJob = (j: typeof job, loop: string, sabotage?: string): Promise<RunOut> =>
       page.evaluate(
         ([j, l, s]) =>
           (globalThis as unknown as { __resident: { run(j: unknown, l: string, s?: string): Promise<RunOut> } }).__resident.run(j, l as string, s as string | undefined),
-        [job, loop, sabotage] as const,
+        [j, loop, sabotage] as const,
       );
+    const run = (loop: string, sabotage?: string) => runJob(job, loop, sabotage);
     const loaded = await page.evaluate(() => (globalThis as unknown as { __resident: { load(): Promise<{ backend: string; residentReason: string | null }> } }).__resident.load());
     if (loaded.backend !== 'webgpu') {
       console.log(`resident WebGPU test skipped: the session runs on ${loaded.backend} (no WebGPU adapter in headless Chromium)`);
@@ -134,6 +136,18 @@ test('resident WebGPU loop matches the CPU-update loop; failures fall back or re
     expect(dp).toBeLessThan(1e-4);
     // kept pixels are the guide bit for bit on both loops
     for (let c = 0; c < 3; c++) for (let p = 0; p < H * W; p++) if (mask[p] === 0) expect(res.out[c * H * W + p]).toBe(Math.fround(guide[c * H * W + p]));
+
+    // DDPM (noise drawn by core's RNG, uploaded every step) and DPM-Solver++(2M) (x̂0 of the
+    // previous step kept on the GPU), same mask, one repeat
+    for (const sampler of ['ddpm', 'dpmpp2m']) {
+      const j = { ...job, sampler, steps: 3, repeats: 1 };
+      const [a, b] = [await runJob(j, 'resident'), await runJob(j, 'cpu-update')];
+      expect(a.message).toBeUndefined();
+      expect(a.events.filter((e) => e.type === 'webgpu-loop').map((e) => e.loop)).toEqual(['resident']);
+      const ds = maxAbs(a.out, b.out);
+      console.log(`resident vs CPU-update, ${sampler} 3 steps, mask: max |Δ| ${ds.toExponential(2)}`);
+      expect(ds).toBeLessThan(1e-4);
+    }
 
     // a resident failure: the same job reruns on the CPU-update loop, same result
     const fb = await run('', 'resident: something unexpected');

@@ -184,6 +184,20 @@ describe('resident loop on CPU tensors vs core sdedit (tiny model)', () => {
     for (let ch = 0; ch < 3; ch++) for (let p = 0; p < HW; p++) if (mask[p] === 0) expect(got.out[ch * HW + p]).toBe(guide[ch * HW + p]);
   });
 
+  test('a cancel between steps rejects with AbortError', async () => {
+    const sampler = await ResidentSampler.create(asWeb, null, loaded.pack, loaded.schedule, { where: 'cpu', unet: loaded.session as unknown as OrtWeb.InferenceSession });
+    const ctl = new AbortController();
+    const seen: number[] = [];
+    const p = sampler.run({ ...base, mask, sampler: 'ddim', steps: 4 }, (s) => {
+      seen.push(s.step);
+      if (s.step === 2) ctl.abort();
+    }, ctl.signal);
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toEqual([1, 2]);
+    await sampler.release();
+    await expect(sampler.run({ ...base, mask, sampler: 'ddim', steps: 1 }, null)).rejects.toThrow(/released/);
+  });
+
   test('t0 = 0 returns the guide; plan coefficients are float32 of core formulas', async () => {
     const sampler = await ResidentSampler.create(asWeb, null, loaded.pack, loaded.schedule, { where: 'cpu', unet: loaded.session as unknown as OrtWeb.InferenceSession });
     const r = await sampler.run({ ...base, t0: 0, mask, sampler: 'ddim', steps: 3, batch: 2 }, null);
