@@ -8,7 +8,9 @@
 // - ort/               onnxruntime-web's WebGPU build: ort.webgpu.mjs, the asyncify loader, and
 //                      its .wasm as .xz
 // - webgpu-eval.mjs    esbuild bundle of bench/lib/webgpu-eval.ts (the eval harness, fp32 vs fp16)
-// - gl/*.deb           the Vulkan loader (libvulkan1), from Debian's apt, as the device notes ask
+// - resident.bundle.mjs the GPU-resident loop, core and the pack parser for webgpu-node.mjs
+// - gl/*.deb           the Vulkan loader and GL vendor libraries (libvulkan1, libglvnd0, …) from
+//                      Debian's apt, as the device notes ask: NVIDIA's Vulkan ICD needs libglvnd
 // bench/gpu.sh unpacks them into node_modules/ and /tmp when it finds no node there.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
@@ -16,6 +18,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
+// NVIDIA's Vulkan ICD (libGLX_nvidia) fails to load without libglvnd: carry the GL vendor set too
+const GL_DEBS = 'libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench/out/carry');
 const nm = join(root, 'node_modules');
@@ -47,11 +51,14 @@ await build({
   logLevel: 'warning',
 });
 
+// the GPU-resident loop's bundle for bench/lib/webgpu-node.mjs (it copies it into the carry too)
+execFileSync(process.execPath, [join(root, 'bench/lib/webgpu-node.mjs'), '--build'], { stdio: 'inherit' });
+
 if (readdirSync(join(out, 'gl')).filter((f) => f.endsWith('.deb')).length === 0) {
   try {
-    execFileSync('sh', ['-c', 'cd "$0" && apt-get download libvulkan1', join(out, 'gl')], { stdio: 'inherit' });
+    execFileSync('sh', ['-c', `cd "$0" && apt-get download ${GL_DEBS}`, join(out, 'gl')], { stdio: 'inherit' });
   } catch {
-    console.warn('gpu-carry: apt-get download libvulkan1 failed; put the deb in bench/out/carry/gl yourself');
+    console.warn(`gpu-carry: apt-get download ${GL_DEBS} failed; put the debs in bench/out/carry/gl yourself`);
   }
 }
 const size = (d) => readdirSync(d, { withFileTypes: true }).reduce((s, e) => s + (e.isDirectory() ? size(join(d, e.name)) : statSync(join(d, e.name)).size), 0);

@@ -65,6 +65,7 @@ export async function installWebGPU() {
   const info = adapter.info ?? {};
   return {
     gpu,
+    rawAdapter: adapter,
     dawnFlags,
     adapter: { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description },
     features: [...adapter.features],

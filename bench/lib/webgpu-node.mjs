@@ -70,31 +70,9 @@ if (!BUNDLE) {
   process.exit(2);
 }
 
-// ---- Vulkan driver choice (before Dawn loads) ------------------------------------------------
-const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const NVIDIA_ICD = '/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json';
-if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES) {
-  if (has('--swiftshader') || (!existsSync('/dev/nvidia0') && existsSync(SWIFTSHADER))) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
-  else if (existsSync(NVIDIA_ICD)) process.env.VK_DRIVER_FILES = NVIDIA_ICD;
-}
-
-// ---- WebGPU in Node ------------------------------------------------------------------------------
-const { create, globals } = await import(pathToFileURL(join(root, 'node_modules/webgpu/index.js')).href);
-Object.assign(globalThis, globals);
-const gpu = create([]);
-Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node', hardwareConcurrency: 1 }, configurable: true, writable: true });
-// Dawn rejects views of shared memory ("Invalid argument"): copy them first.
-const writeBuffer = globals.GPUQueue.prototype.writeBuffer;
-globals.GPUQueue.prototype.writeBuffer = function (buffer, offset, data, dataOffset, size) {
-  const buf = ArrayBuffer.isView(data) ? data.buffer : data;
-  if (typeof SharedArrayBuffer !== 'undefined' && buf instanceof SharedArrayBuffer) {
-    const view = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
-    const el = ArrayBuffer.isView(data) && data.BYTES_PER_ELEMENT ? data.BYTES_PER_ELEMENT : 1;
-    const copy = view.slice();
-    return writeBuffer.call(this, buffer, offset, copy, (dataOffset ?? 0) * el, size === undefined ? undefined : size * el);
-  }
-  return writeBuffer.call(this, buffer, offset, data, dataOffset, size);
-};
+// ---- WebGPU in Node (bench/lib/dawn.mjs: Vulkan ICD choice, Dawn, the shared-memory copy) ------
+const dawn = await import(pathToFileURL(join(root, 'bench/lib/dawn.mjs')).href);
+if (has('--swiftshader') && !process.env.VK_ICD_FILENAMES) process.env.VK_ICD_FILENAMES = dawn.SWIFTSHADER_ICD;
 
 const started = performance.now();
 const result = { bench: 'webgpu-node', node: process.version, adapter: null, rows: [] };
@@ -106,9 +84,13 @@ const finish = (code = 0) => {
   process.exit(code);
 };
 
-const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-if (!adapter) {
-  result.error = 'Dawn found no WebGPU adapter';
+let adapter;
+try {
+  const got = await dawn.installWebGPU();
+  adapter = got.rawAdapter;
+  result.dawnFlags = got.dawnFlags;
+} catch (e) {
+  result.error = String(e?.message ?? e);
   console.log(`webgpu-node: SKIP: ${result.error} (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES ?? ''} VK_DRIVER_FILES=${process.env.VK_DRIVER_FILES ?? ''})`);
   finish(0);
 }
