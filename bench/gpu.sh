@@ -13,7 +13,9 @@
 # binding), PyTorch CUDA (eager fp32, + host copies, fp16 autocast, CUDA-graph replay) on the same
 # architecture and weights, CPU baselines (ORT CPU EP, PyTorch CPU), and onnxruntime-web WebGPU
 # in headless Chromium where node, playwright-core and /usr/bin/chromium exist. Prints ratios.
-# Without a GPU it prints why the GPU rows are skipped and exits 0. JSON lands in $OUT (device
+# WebGPU rows run first (the device lease is short), then the python rows. Timeouts per part:
+# GPU_WEBGPU_TIMEOUT, GPU_EVAL_TIMEOUT, GPU_PY_TIMEOUT (s). Without a GPU it prints why the GPU
+# rows are skipped and exits 0. JSON lands in $OUT (device
 # machine) or bench/out/.
 set -u
 cd "$(dirname "$0")/.."
@@ -41,16 +43,6 @@ PY=""
 for p in python3 /usr/bin/python3; do
   if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import torch' >/dev/null 2>&1; then PY="$p"; break; fi
 done
-
-if [ "$GPU" = 1 ] || [ "$CPU_ROWS" = 1 ]; then
-  if [ -z "$PY" ]; then
-    echo "gpu.sh: SKIP python rows: no python3 with torch"
-  else
-    EXTRA=""
-    [ "$GPU" = 1 ] || EXTRA="--cpu-only"
-    PYTHONUNBUFFERED=1 timeout 360 "$PY" bench/gpu.py $QUICK $EXTRA --json-out "$OUTDIR/gpu.json" || echo "gpu.sh: python rows stopped (exit $?)"
-  fi
-fi
 
 # Node + WebGPU (Dawn) for the onnxruntime-web rows: use the machine's own node_modules when it
 # has them (a developer machine), else unpack bench/out/carry (the device machine: no Node, no npm).
@@ -83,14 +75,24 @@ if [ "$GPU" = 1 ] || [ "${WEBGPU_ANYWAY:-0}" = 1 ]; then
   if setup_node; then
     echo "gpu.sh: node $("$NODE" --version), Vulkan ICD ${VK_ICD_FILENAMES:-${VK_DRIVER_FILES:-default}}"
     # per call (fp32 and fp16), and a whole edit with the GPU-resident loop vs read-back per step
-    timeout 200 "$NODE" bench/lib/webgpu-node.mjs $QUICK --json-out "$OUTDIR/webgpu-node.json" || echo "gpu.sh: WebGPU per-call rows stopped (exit $?)"
+    timeout "${GPU_WEBGPU_TIMEOUT:-240}" "$NODE" bench/lib/webgpu-node.mjs $QUICK --json-out "$OUTDIR/webgpu-node.json" || echo "gpu.sh: WebGPU per-call rows stopped (exit $?)"
     # the evaluation harness on WebGPU, fp32 vs the fp16 copy (needs shader-f16)
     if [ -f "$CARRY/webgpu-eval.mjs" ]; then
-      timeout 150 "$NODE" "$CARRY/webgpu-eval.mjs" --json-out "$OUTDIR/webgpu-eval.json" || echo "gpu.sh: WebGPU eval stopped (exit $?)"
+      timeout "${GPU_EVAL_TIMEOUT:-180}" "$NODE" "$CARRY/webgpu-eval.mjs" --precisions "${GPU_EVAL_PRECISIONS:-fp32,fp16}" --json-out "$OUTDIR/webgpu-eval.json" || echo "gpu.sh: WebGPU eval stopped (exit $?)"
     else
       echo "gpu.sh: SKIP WebGPU eval: no $CARRY/webgpu-eval.mjs (node bench/gpu-carry.mjs)"
     fi
   fi
 fi
+if [ "$GPU" = 1 ] || [ "$CPU_ROWS" = 1 ]; then
+  if [ -z "$PY" ]; then
+    echo "gpu.sh: SKIP python rows: no python3 with torch"
+  else
+    EXTRA=""
+    [ "$GPU" = 1 ] || EXTRA="--cpu-only"
+    PYTHONUNBUFFERED=1 timeout "${GPU_PY_TIMEOUT:-240}" "$PY" bench/gpu.py $QUICK $EXTRA --json-out "$OUTDIR/gpu.json" || echo "gpu.sh: python rows stopped (exit $?)"
+  fi
+fi
+
 echo "gpu.sh: done"
 exit 0

@@ -4,7 +4,8 @@
 // variant's quality is measured against fp32: it needs a GPU with `shader-f16` (the device
 // machine); SwiftShader here has none, so here the fp16 pass reports that and only fp32 runs.
 //
-//   node bench/lib/webgpu-eval.mjs [--model DIR] [--size 256] [--steps 20] [--t0 0.3,0.5,0.7] [--json-out F]
+//   node bench/lib/webgpu-eval.mjs [--model DIR] [--size 256] [--steps 20] [--t0 0.3,0.5,0.7]
+//        [--guides 8] [--precisions fp32,fp16] [--json-out F]
 //
 // bench/lib/webgpu-eval.mjs is the esbuild bundle of this file (built by `node bench/gpu-carry.mjs`
 // or `node bench/lib/build-webgpu-eval.mjs`), so the GPU machine needs no TypeScript tooling.
@@ -73,7 +74,9 @@ async function main(): Promise<void> {
   const log = (s: string) => process.stderr.write(s + '\n');
   log(`webgpu-eval: adapter ${JSON.stringify(adapter)}; shader-f16 ${features.includes('shader-f16')}; Dawn flags ${JSON.stringify(dawnFlags)}`);
   const runs: { precision: string; backend: string; note?: string; report: EvalReport; wallMs: number }[] = [];
-  for (const want of ['fp32', 'fp16'] as const) {
+  // --precisions fp16: only the fp16 pass (its fp32 twin is deterministic: same guides, seeds, DDIM)
+  const wanted = arg('precisions', 'fp32,fp16').split(',');
+  for (const want of (['fp32', 'fp16'] as const).filter((p) => wanted.includes(p))) {
     if (want === 'fp16' && !fp16) {
       log('webgpu-eval: the pack has no fp16 file');
       break;
