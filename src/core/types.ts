@@ -52,6 +52,10 @@ export interface SDEditOptions {
   steps?: number;
   /** Few-step solvers only: the time grid (default 'time'). */
   grid?: FastGrid;
+  /** 'dpmpp2m-sde' only: its second-order correction, 'heun' (default: the exact integral of the
+   *  linear term, measured closer to every-step DDPM per call, bench/few-step.json) or 'midpoint'
+   *  (the paper's algorithm, k-diffusion's default). */
+  correction?: 'midpoint' | 'heun';
   /** DDIM η (0 = deterministic). */
   eta?: number;
   /** K in the paper: how many times the noise–denoise cycle is repeated. Default 1. */

@@ -210,7 +210,7 @@ describe('dpmpp2m-sde: the output distribution is the one its equations give', (
     const pred = predictSde(DATA, plan.level, ...start(t0));
     const ode = await sdeditDpmpp2m(vpEps(DATA, vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0, steps: 5, grid: 'logsnr', seed: 3, batch: 4 });
     expect(() => expectStandard(ode, pred, 'ode')).toThrow(/variance/);
-    const heun = await run({ t0, steps: 5, grid: 'logsnr', correction: 'heun', batch: 4, seed: 3 });
+    const heun = await run({ t0, steps: 5, grid: 'logsnr', batch: 4, seed: 3 }); // the default
     expect(() => expectStandard(heun, predictSde(DATA, plan.level, ...start(t0), 'midpoint', 1), 'order-1 prediction')).toThrow();
   });
 });
@@ -229,7 +229,7 @@ describe('dpmpp2m-sde: forward marginal and convergence', () => {
     }
     expect(bias).toBeLessThan(0.04); // 0.029: the group with s = 0.15, whose variance is smallest
     expect(meanBias).toBeLessThan(1e-9);
-    const x = await run({ t0, steps: 20, grid: 'logsnr', batch: 4, seed: 7 });
+    const x = await run({ t0, steps: 20, grid: 'logsnr', correction: 'midpoint', batch: 4, seed: 7 });
     for (const [g, m] of residualMoments(x, DATA).entries()) {
       const meanTol = Z / Math.sqrt(m.count);
       const varTol = Z * Math.sqrt(2 / m.count) + bias;
@@ -272,7 +272,7 @@ describe('dpmpp2m-sde: forward marginal and convergence', () => {
     }
     expect(distance(odeLimit, ddpm).dMean).toBeGreaterThan(0.2);
     // and the sampler's own 40-step output matches DDPM's distribution within the statistics
-    const x = await run({ t0, steps: 40, grid: 'logsnr', batch: 4, seed: 5 });
+    const x = await run({ t0, steps: 40, grid: 'logsnr', correction: 'midpoint', batch: 4, seed: 5 });
     const m = standardised(x, ddpm);
     expect(Math.abs(m.mean)).toBeLessThan(Z / Math.sqrt(m.n));
     expect(Math.abs(m.variance - 1)).toBeLessThan(Z * Math.sqrt(2 / m.n) + d[3].dVar);
@@ -375,5 +375,8 @@ describe('dpmpp2m-sde follows the engine: t0 limits, masks, seeds, routing', () 
     const ve = veGeometric(0.01, 50);
     await expect(sdeditDpmpp2mSde(vpEps(DATA, vp), guide, [C, H, W], ve, { ...o, repeats: 1 })).rejects.toThrow(/'dpmpp2m-sde' needs a VP schedule/);
     await expect(run({ correction: 'euler' as never })).rejects.toThrow(/correction/);
+    // the default correction is heun
+    expect(same(await run({ steps: 5, seed: 8 }), await run({ steps: 5, seed: 8, correction: 'heun' }))).toBe(true);
+    expect(same(await run({ steps: 5, seed: 8 }), await run({ steps: 5, seed: 8, correction: 'midpoint' }))).toBe(false);
   });
 });
