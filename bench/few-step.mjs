@@ -3,6 +3,7 @@
 //   node bench/few-step.mjs                 # 64², 64 stroke guides × 2 seeds, t0 0.5, KID vs 256 scenes
 //   node bench/few-step.mjs --tiny          # plumbing check: 32², 6 guides, a few counts
 //   node bench/few-step.mjs --summarise     # only recompute the summary from the rows file of a run
+//   node bench/few-step.mjs --append --sde 40 --dpm '' …   # add rows to that run (same guides)
 //   options: --scenes DIR (held-out scene PNGs: the first --guides are guide sources, the rest
 //            the real set; default bench/out/heldout-more when it has ≥ 100 scenes, made by
 //            /usr/bin/python3 models/train/dump_heldout.py --n 320 --out bench/out/heldout-more,
@@ -52,6 +53,7 @@ const cfg = {
   tolerance: 0.05,
   rowsFile: join(root, opt('--rows', tiny ? 'bench/out/few-step-rows-tiny.jsonl' : 'bench/out/few-step-rows.jsonl')),
   summarise: argv.includes('--summarise'),
+  append: argv.includes('--append'),
 };
 const cjs = join(out, 'few-step.cjs');
 await esbuild.build({
@@ -71,6 +73,11 @@ const result = JSON.parse(r.stdout.trim().split('\n').pop());
 result.started = started;
 result.command = `node bench/few-step.mjs ${argv.join(' ')}`.trim();
 const file = opt('--out', tiny ? join(out, 'few-step-tiny.json') : join(root, 'bench/few-step.json'));
+if ((cfg.append || cfg.summarise) && existsSync(file)) {
+  // the same run, extended or re-summarised: keep what made its rows
+  const before = JSON.parse(readFileSync(file, 'utf8'));
+  result.commands = [...(before.commands ?? [`${before.command} (started ${before.started})`]), `${result.command} (started ${started})`];
+}
 writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
 const pct = (v) => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}%`;
 const isRef = (r) => r.d_l2 === undefined;
@@ -82,7 +89,7 @@ process.stdout.write(
     ...result.rows.map((r) =>
       [
         r.sampler,
-        `${r.grid}${r.correction && r.correction !== 'midpoint' ? ` ${r.correction}` : ''}`,
+        `${r.grid}${r.sampler === 'dpmpp2m-sde' ? ` ${r.correction ?? 'midpoint'}` : ''}`,
         r.calls,
         `${r.l2.toFixed(3)} ± ${r.l2_se.toFixed(3)}`,
         isRef(r) ? '—' : `${pct(r.d_l2)} ± ${(100 * r.d_l2_se).toFixed(1)}%`,

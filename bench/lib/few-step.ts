@@ -47,11 +47,14 @@ interface Config {
   grids: FastGrid[];
   sde: number[];
   sdeGrids: FastGrid[];
-  /** extra SDE rows with the heun correction (logsnr grid) */
+  /** SDE rows with the heun correction (the solver's default; logsnr grid); `sde` rows use midpoint */
   sdeHeun: number[];
   tolerance: number;
   rowsFile: string;
   summarise: boolean;
+  /** add the listed rows to an earlier run's rows file (same guides, seeds and real set; its
+   *  every-step DDPM row is reused, not run again) */
+  append: boolean;
 }
 
 interface Row {
@@ -219,8 +222,13 @@ function summarise(cfg: Config, stored: StoredRow[], noise: Record<string, numbe
     return row;
   });
   type R2 = (typeof rows)[number];
-  const key = (r: R2): string => (r.sampler === 'ddpm' || r.sampler === 'ddim' ? `${r.sampler}${r.grid === 'every step' ? ' every step' : ''}` : `${r.sampler} ${r.grid}${r.correction && r.correction !== 'midpoint' ? ` ${r.correction}` : ''}`);
+  const order = (r: R2): number => solverOrder.indexOf(key(r));
+  // rows of dpmpp2m-sde made before its default became heun carry no correction: midpoint
+  const key = (r: R2): string =>
+    r.sampler === 'ddpm' || r.sampler === 'ddim' ? `${r.sampler}${r.grid === 'every step' ? ' every step' : ''}` : `${r.sampler} ${r.grid}${r.sampler === 'dpmpp2m-sde' ? ` ${r.correction ?? 'midpoint'}` : ''}`;
   const solvers = [...new Set(rows.filter((r, k) => k !== refIdx).map(key))];
+  const solverOrder = ['ddpm every step', ...solvers];
+  const sorted = [...rows].sort((a, b) => order(a) - order(b) || a.calls - b.calls);
   // fewest calls from which on every larger tested count of the same solver also matches
   const fewest = (name: string, ok: (r: R2) => boolean): number | null => {
     const list = rows.filter((r, k) => k !== refIdx && key(r) === name).sort((a, b) => a.calls - b.calls);
@@ -238,13 +246,12 @@ function summarise(cfg: Config, stored: StoredRow[], noise: Record<string, numbe
   // the fast solvers only (not DDIM or strided DDPM) count for few_step_calls
   const best = (m: Record<string, number | null>): [string, number] | undefined =>
     (Object.entries(m).filter(([k, v]) => k.startsWith('dpmpp2m') && v !== null) as [string, number][]).sort((a, b) => a[1] - b[1])[0];
-  // against the converged ODE: the largest-count deterministic row
-  const odeRows = rows.filter((r) => r.sampler === 'ddim' || r.sampler === 'dpmpp2m').sort((a, b) => b.calls - a.calls);
-  const odeRef = odeRows[0];
+  // against the converged probability-flow ODE: a DDIM row of at least 50 calls (none → null)
+  const odeRef = rows.filter((r) => r.sampler === 'ddim' && r.calls >= 50).sort((a, b) => b.calls - a.calls)[0];
   const perOde: Record<string, number | null> = {};
   if (odeRef) {
-    for (const s of solvers.filter((s) => s.startsWith('dpmpp2m ') || s === 'ddim')) {
-      perOde[s] = fewest(s, (r) => r !== odeRef && Math.abs(r.l2 - odeRef.l2) <= tol * Math.abs(odeRef.l2) && Math.abs(r.kid - odeRef.kid) <= tol * Math.abs(odeRef.kid));
+    for (const s of solvers.filter((s) => s.startsWith('dpmpp2m '))) {
+      perOde[s] = fewest(s, (r) => Math.abs(r.l2 - odeRef.l2) <= tol * Math.abs(odeRef.l2) && Math.abs(r.kid - odeRef.kid) <= tol * Math.abs(odeRef.kid));
     }
   }
   const bStrict = best(perStrict);
@@ -266,12 +273,12 @@ function summarise(cfg: Config, stored: StoredRow[], noise: Record<string, numbe
     criterion_no_worse: `L2 ≤ ${1 + tol}× DDPM's and KID ≤ DDPM's + ${tol * 100}% of it, at this and every larger tested count`,
     few_step_calls_vs_ode: bOde ? bOde[1] : null,
     per_solver_vs_ode: perOde,
-    criterion_vs_ode: odeRef ? `within ${tol * 100}% of ${odeRef.label} (the converged probability-flow ODE) on L2 and KID, at this and every larger tested count` : null,
+    criterion_vs_ode: odeRef ? `within ${tol * 100}% of ${odeRef.label} (the converged probability-flow ODE) on L2 and KID, at this and every larger tested count` : 'no DDIM row of ≥ 50 calls in this sweep (the converged ODE): not measured',
     setting: { ...cfg, guides: G, real: realN, feature_space: `src/cli/eval: ${FEATURE_SPACE_SUMMARY}`, stroke_guides: `src/cli/eval strokeGuide (${STROKE_CELLS}×${STROKE_CELLS} cells)`, l2_cell_px: cfg.size / STROKE_CELLS },
     setting_short: `${cfg.size}², t0 ${cfg.t0}, ${G} stroke guides × ${V} seeds, KID vs ${realN} held-out scenes`,
     noise,
     reference: rows[refIdx],
-    rows,
+    rows: sorted,
   };
 }
 
@@ -296,8 +303,13 @@ async function main(): Promise<void> {
   const sources = files.slice(0, cfg.guides).map((f) => readScene(f, S));
   const guides = sources.map((x) => strokeGuide(x, S));
   const realRaw = realFiles.map((f) => rawFeatures(readScene(f, S), S, S));
-  writeFileSync(cfg.rowsFile, '');
-  writeFileSync(cfg.rowsFile + '.real.json', JSON.stringify(realRaw.map((f) => Array.from(f))));
+  if (cfg.append) {
+    const before = JSON.parse(readFileSync(cfg.rowsFile + '.real.json', 'utf8')) as number[][];
+    if (before.length !== realRaw.length || before.some((f, i) => f.some((v, k) => v !== realRaw[i][k]))) throw new Error('few-step: --append needs the same real set as the rows file');
+  } else {
+    writeFileSync(cfg.rowsFile, '');
+    writeFileSync(cfg.rowsFile + '.real.json', JSON.stringify(realRaw.map((f) => Array.from(f))));
+  }
   // noise floor: KID of real half vs half, and of the guides themselves
   const space = fitFeatureSpace(realRaw);
   const kidSet = new KidSet(realRaw.map(space.apply));
@@ -353,8 +365,8 @@ async function main(): Promise<void> {
     log(`few-step: ${label.padEnd(26)} calls ${String(row.calls).padStart(3)}  L2 ${l2.toFixed(4)}  KID ${kid.toFixed(4)}  (${row.seconds.toFixed(1)} s, ${new Date().toISOString().slice(11, 19)})`);
   };
 
-  await run('ddpm every step', 'ddpm', 0);
-  for (const grid of cfg.sdeGrids) for (const n of cfg.sde) await run(`dpmpp2m-sde ${grid} ${n}`, 'dpmpp2m-sde', n, grid);
+  if (!cfg.append) await run('ddpm every step', 'ddpm', 0);
+  for (const grid of cfg.sdeGrids) for (const n of cfg.sde) await run(`dpmpp2m-sde ${grid} midpoint ${n}`, 'dpmpp2m-sde', n, grid, 'midpoint');
   for (const n of cfg.sdeHeun) await run(`dpmpp2m-sde logsnr heun ${n}`, 'dpmpp2m-sde', n, 'logsnr', 'heun');
   for (const grid of cfg.grids) for (const n of cfg.dpm) await run(`dpmpp2m ${grid} ${n}`, 'dpmpp2m', n, grid);
   for (const n of cfg.ddpm) await run(`ddpm ${n}`, 'ddpm', n);
