@@ -184,26 +184,17 @@ function firstUpdate(x: Float32Array, eps: Float32Array, d0: Float32Array, x0: F
   if (x0) clip1(x0, d0);
 }
 
-async function multistep(
-  denoiser: Denoiser,
-  guide: Float32Array,
-  shape: [number, number, number],
-  schedule: Schedule,
-  opts: SDEditOptions & FastOptions,
-  noise: NoiseSource,
+/** Per-step scalars of DPM-Solver++(2M) (ODE) and SDE-DPM-Solver++(2M) on a plan's levels:
+ *  x ← A·x + B0·x̂0_j + B1·x̂0_{j−1} + Sz·z; on the last step (to the clean level) all are 0 and
+ *  x ← x̂0_j. Shared with the GPU-resident loop (src/ui/runtime), which runs the same update as
+ *  an ONNX graph. */
+export function multistepCoefficients(
+  level: Float64Array,
+  S: number,
+  order: 1 | 2,
+  correction: 'midpoint' | 'heun',
   sde: boolean,
-): Promise<Float32Array> {
-  needVP(schedule, sde ? 'dpmpp2m-sde' : 'dpmpp2m');
-  const run = checkRun(denoiser, guide, shape, schedule, opts);
-  const order = opts.order ?? 2;
-  if (order !== 1 && order !== 2) throw new Error(`sdedit: order must be 1 or 2, got ${String(opts.order)}`);
-  const correction = opts.correction ?? 'heun';
-  if (correction !== 'midpoint' && correction !== 'heun') throw new Error(`sdedit: correction must be 'midpoint' or 'heun', got '${String(opts.correction)}'`);
-  const plan = planDpmpp2m(schedule, opts);
-  const S = plan.steps;
-  const { ts, level } = plan;
-
-  // per-step scalars: x ← A·x + B0·x̂0_j + B1·x̂0_{j−1} + Sz·z (the last step: x ← x̂0_j)
+): { A: Float64Array; B0: Float64Array; B1: Float64Array; Sz: Float64Array } {
   const A = new Float64Array(S);
   const B0 = new Float64Array(S);
   const B1 = new Float64Array(S);
@@ -234,6 +225,29 @@ async function multistep(
     }
     hPrev = h;
   }
+  return { A, B0, B1, Sz };
+}
+
+async function multistep(
+  denoiser: Denoiser,
+  guide: Float32Array,
+  shape: [number, number, number],
+  schedule: Schedule,
+  opts: SDEditOptions & FastOptions,
+  noise: NoiseSource,
+  sde: boolean,
+): Promise<Float32Array> {
+  needVP(schedule, sde ? 'dpmpp2m-sde' : 'dpmpp2m');
+  const run = checkRun(denoiser, guide, shape, schedule, opts);
+  const order = opts.order ?? 2;
+  if (order !== 1 && order !== 2) throw new Error(`sdedit: order must be 1 or 2, got ${String(opts.order)}`);
+  const correction = opts.correction ?? 'heun';
+  if (correction !== 'midpoint' && correction !== 'heun') throw new Error(`sdedit: correction must be 'midpoint' or 'heun', got '${String(opts.correction)}'`);
+  const plan = planDpmpp2m(schedule, opts);
+  const S = plan.steps;
+  const { ts, level } = plan;
+
+  const { A, B0, B1, Sz } = multistepCoefficients(level, S, order, correction, sde);
 
   const stepper = (st: LoopState): Stepper => {
     const { x, x0 } = st;
