@@ -131,6 +131,7 @@ describe('resident loop on CPU tensors vs core sdedit (tiny model)', () => {
       seed: job.seed,
       batch: job.batch,
       grid: job.grid,
+      correction: job.correction,
       onStep: (i) => {
         if (every > 0 && (i.step % every === 0 || i.step === i.total)) previews.push(i.x0.slice(0, P));
       },
@@ -172,6 +173,11 @@ describe('resident loop on CPU tensors vs core sdedit (tiny model)', () => {
   test('DPM-Solver++(2M), mask, 2 repeats, previews', async () => {
     await compare({ ...base, mask, sampler: 'dpmpp2m', steps: 4, repeats: 2, previewEvery: 3 });
     await compare({ ...base, mask, sampler: 'dpmpp2m', steps: 5, grid: 'logsnr' });
+  });
+
+  test('SDE-DPM-Solver++(2M) (the panel default): mask, 2 repeats, batch 2, previews, both corrections', async () => {
+    await compare({ ...base, mask, sampler: 'dpmpp2m-sde', steps: 4, repeats: 2, batch: 2, previewEvery: 2, grid: 'logsnr' });
+    await compare({ ...base, mask, sampler: 'dpmpp2m-sde', steps: 5, grid: 'time', correction: 'midpoint' });
   });
 
   test('no mask; v-prediction pack (ε map folded into the graph)', async () => {

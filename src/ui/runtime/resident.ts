@@ -51,6 +51,8 @@ export interface ResidentJob {
   previewEvery?: number;
   grid?: FastOptions['grid'];
   order?: FastOptions['order'];
+  /** dpmpp2m-sde only (core's default: 'heun') */
+  correction?: 'midpoint' | 'heun';
 }
 
 export interface ResidentStep {
@@ -223,9 +225,9 @@ export class ResidentSampler {
   /** Build (and compile, by one tiny run) the graphs a job will need, before timing matters. */
   async warmUp(job: Pick<ResidentJob, 'sampler' | 'mask' | 'eta'>): Promise<void> {
     await this.init();
-    const base = { mask: !!job.mask, dpm: job.sampler === 'dpmpp2m', linearEps: this.pack.prediction !== 'eps', netType: this.netType };
+    const base = { mask: !!job.mask, dpm: job.sampler === 'dpmpp2m' || job.sampler === 'dpmpp2m-sde', linearEps: this.pack.prediction !== 'eps', netType: this.netType };
     await this.stepGraph({ ...base, noise: false });
-    if (job.sampler === 'ddpm' || (job.eta ?? 0) > 0) await this.stepGraph({ ...base, noise: true });
+    if (job.sampler === 'ddpm' || job.sampler === 'dpmpp2m-sde' || (job.eta ?? 0) > 0) await this.stepGraph({ ...base, noise: true });
   }
 
   /** An input tensor: uploaded to a GPU buffer of its own (gpu), or a plain CPU tensor. */
@@ -272,7 +274,7 @@ export class ResidentSampler {
     for (let b = 0; b < N; b++) guideN.set(job.guide, b * P);
     if (S === 0) return { out: guideN, networkMs: 0, readbackBytes: 0 };
     const src = noise ?? seededNoise(job.seed);
-    const draw = (repeat: number, kind: 'init' | 'step', step: number): Float32Array => {
+    const draw = (repeat: number, kind: 'init' | 'step' | 'sde', step: number): Float32Array => {
       const out = new Float32Array(total);
       for (let b = 0; b < N; b++) src({ item: b, repeat, kind, step, sub: 0 }, out, b * P, P);
       return out;
@@ -332,7 +334,7 @@ export class ResidentSampler {
             throw new Error(`model output "${outName}" has shape [${eps.dims.join(', ')}], expected [${dims.join(', ')}]`);
           }
           const noisy = plan.noisy[j];
-          const z = noisy ? hold(this.upload(draw(r, 'step', j), dims)) : null;
+          const z = noisy ? hold(this.upload(draw(r, plan.noiseKind, j), dims)) : null;
           const step = await this.stepGraph({ ...base, noise: noisy });
           const feeds: Record<string, Tensor> = {
             [STEP_IO.x]: x,

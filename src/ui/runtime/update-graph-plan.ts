@@ -2,7 +2,7 @@
 // that src/core's loops compute inline, computed the same way (same grids from planSDEdit /
 // planDpmpp2m, same formulas, in float64) and packed into one small float32 `coef` per step.
 import type { FastOptions, SamplerName, Schedule, VPSchedule } from '../../core';
-import { planDpmpp2m, planSDEdit } from '../../core';
+import { multistepCoefficients, planDpmpp2m, planSDEdit } from '../../core';
 import { COEF, COEF_LEN } from './update-graph';
 
 export type Prediction = 'eps' | 'v' | 'x0' | 'score';
@@ -18,8 +18,10 @@ export interface ResidentPlan {
   coef: Float32Array[];
   /** whether step j adds noise (Sz ≠ 0: draw z and use the graph with a z input) */
   noisy: boolean[];
-  /** DPM-Solver++(2M): the graph needs d1 (the previous step's x̂0) */
+  /** DPM-Solver++(2M), ODE or SDE: the graph needs d1 (the previous step's x̂0) */
   dpm: boolean;
+  /** which of core's noise streams the step noise comes from ('sde' for dpmpp2m-sde) */
+  noiseKind: 'step' | 'sde';
   /** the network's output needs the linear map to ε (prediction 'v' or 'x0') */
   linearEps: boolean;
 }
@@ -27,7 +29,7 @@ export interface ResidentPlan {
 /** Why the resident loop cannot run this job (null: it can). */
 export function residentUnsupported(schedule: Schedule, sampler: SamplerName, prediction: Prediction): string | null {
   if (schedule.type !== 'vp') return 'VE schedules run the CPU-update loop';
-  if (sampler !== 'ddpm' && sampler !== 'ddim' && sampler !== 'dpmpp2m') return `sampler '${sampler}' runs the CPU-update loop`;
+  if (sampler !== 'ddpm' && sampler !== 'ddim' && sampler !== 'dpmpp2m' && sampler !== 'dpmpp2m-sde') return `sampler '${sampler}' runs the CPU-update loop`;
   if (prediction === 'score') return "prediction 'score' on a VP schedule runs the CPU-update loop";
   return null;
 }
@@ -36,24 +38,25 @@ const M = Math;
 
 export function planResident(
   schedule: Schedule,
-  opts: { sampler: SamplerName; t0: number; steps?: number; eta?: number } & FastOptions,
+  opts: { sampler: SamplerName; t0: number; steps?: number; eta?: number; correction?: 'midpoint' | 'heun' } & FastOptions,
   prediction: Prediction = 'eps',
 ): ResidentPlan {
   const why = residentUnsupported(schedule, opts.sampler, prediction);
   if (why) throw new Error(`resident: ${why}`);
   const vp = schedule as VPSchedule;
-  const dpm = opts.sampler === 'dpmpp2m';
+  const sde = opts.sampler === 'dpmpp2m-sde';
+  const dpm = opts.sampler === 'dpmpp2m' || sde;
   const eta = opts.eta ?? 0;
   if (!(eta >= 0)) throw new Error(`sdedit: eta must be ≥ 0, got ${opts.eta}`);
   const order = opts.order ?? 2;
   const p = dpm ? { ...planDpmpp2m(vp, opts), indices: null } : planSDEdit(vp, opts);
   const S = p.steps;
   const { ts, level } = p;
+  // DPM-Solver++(2M) and its SDE variant: core's own per-step scalars
+  const ms = dpm ? multistepCoefficients(level, S, order === 1 ? 1 : 2, opts.correction ?? 'heun', sde) : null;
   const coef: Float32Array[] = [];
   const noisy: boolean[] = [];
   const linearEps = prediction !== 'eps';
-  const lambda = (a: number): number => 0.5 * M.log(a / (1 - a));
-  let hPrev = 0;
   for (let j = 0; j < S; j++) {
     const c = new Float64Array(COEF_LEN);
     const at = level[j];
@@ -77,20 +80,14 @@ export function planResident(
         c[COEF.eo] = -sa / s1;
       }
     }
-    if (dpm) {
+    if (ms) {
       if (as >= 1) {
         c[COEF.C0] = 1; // last step: x ← x̂0
       } else {
-        const hj = lambda(as) - lambda(at);
-        const k = M.sqrt(as) * -M.expm1(-hj);
-        c[COEF.A] = M.sqrt((1 - as) / (1 - at));
-        if (j === 0 || order === 1) c[COEF.C0] = k;
-        else {
-          const q = hPrev / hj;
-          c[COEF.C0] = k * (1 + 1 / (2 * q));
-          c[COEF.C1] = k * (-1 / (2 * q));
-        }
-        hPrev = hj;
+        c[COEF.A] = ms.A[j];
+        c[COEF.C0] = ms.B0[j];
+        c[COEF.C1] = ms.B1[j];
+        c[COEF.Sz] = ms.Sz[j];
       }
     } else if (p.indices) {
       const i = p.indices[j];
@@ -113,5 +110,5 @@ export function planResident(
     noisy.push(c[COEF.Sz] !== 0);
   }
   const init = Float32Array.from([M.sqrt(level[0]), M.sqrt(M.max(0, 1 - level[0]))]);
-  return { steps: S, ts, init, coef, noisy, dpm, linearEps };
+  return { steps: S, ts, init, coef, noisy, dpm, noiseKind: sde ? 'sde' : 'step', linearEps };
 }
