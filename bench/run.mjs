@@ -309,7 +309,8 @@ async function main() {
         external: ['playwright-core', 'pngjs'],
         logLevel: 'warning',
       });
-      const cfg = { size: QUICK ? 64 : 256, steps: 4, sampler: 'ddim' };
+      // the panel's default sampler and steps (src/protocol.ts DEFAULT_SETTINGS)
+      const cfg = { size: QUICK ? 64 : 256, steps: 10, sampler: 'dpmpp2m-sde' };
       const r = spawnSync(process.execPath, [cjs, JSON.stringify(cfg)], { cwd: root, encoding: 'utf8', timeout: 240_000 });
       const m = /sdedit-pack-index">([^<]*)/.exec(readFileSync(html, 'utf8').slice(0, 50_000_000));
       const embedded = m ? JSON.parse(m[1]) : null;
