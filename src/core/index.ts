@@ -11,4 +11,4 @@ export { dilateMask, featherMask, maskCoverage, maskFromAlpha } from './mask';
 export type { StrokeOptions } from './strokes';
 export { downsampledL2, medianFilter, quantizeColors, simulateStrokes, strokeSize, upsampleNearest } from './strokes';
 export type { FastOptions, FastPlan } from './solvers-fast';
-export { multistepCoefficients, planDpmpp2m, sdeditDpmpp2m, sdeditDpmpp2mSde, sdeditDpmpp2mSdeWithNoise, sdeditDpmpp2mWithNoise } from './solvers-fast';
+export { multistepCoefficients, planDpmpp2m } from './solvers-fast';

@@ -43,7 +43,7 @@ import type { Denoiser, SDEditOptions } from './types';
 import type { Schedule } from './schedule';
 import type { LoopState, NoiseSource, Stepper } from './loop';
 import { axpby, axpbypcz, checkRun, epsStep, runLoop, seededNoise, x0FromScore } from './loop';
-import { planDpmpp2m, sdeditDpmpp2m, sdeditDpmpp2mSde } from './solvers-fast';
+import { planDpmpp2m, sdeditFastWithNoise } from './solvers-fast';
 
 export type { NoiseRequest, NoiseSource, RunShape } from './loop';
 export { abortError, checkRun, noiseStream, seededNoise } from './loop';
@@ -119,8 +119,6 @@ export function planSDEdit(schedule: Schedule, opts: Pick<SDEditOptions, 'sample
  */
 export function sdedit(denoiser: Denoiser, guide: Float32Array, shape: [number, number, number], schedule: Schedule, opts: SDEditOptions): Promise<Float32Array> {
   if (!Number.isSafeInteger(opts.seed)) throw new Error(`sdedit: seed must be a safe integer, got ${opts.seed}`);
-  if (opts.sampler === 'dpmpp2m') return sdeditDpmpp2m(denoiser, guide, shape, schedule, opts);
-  if (opts.sampler === 'dpmpp2m-sde') return sdeditDpmpp2mSde(denoiser, guide, shape, schedule, opts);
   return sdeditWithNoise(denoiser, guide, shape, schedule, opts, seededNoise(opts.seed));
 }
 
@@ -141,6 +139,7 @@ export async function sdeditWithNoise(
   opts: SDEditOptions,
   noise: NoiseSource,
 ): Promise<Float32Array> {
+  if (opts.sampler === 'dpmpp2m' || opts.sampler === 'dpmpp2m-sde') return sdeditFastWithNoise(denoiser, guide, shape, schedule, opts, noise);
   const run = checkRun(denoiser, guide, shape, schedule, opts);
   const vp = schedule.type === 'vp';
   const eta = opts.eta ?? 0;
@@ -149,9 +148,6 @@ export async function sdeditWithNoise(
   if (!(Number.isInteger(corrector) && corrector >= 0)) throw new Error(`sdedit: correctorSteps must be a non-negative integer, got ${opts.correctorSteps}`);
   const snr = opts.snr ?? 0.16;
   if (corrector > 0 && !(snr > 0)) throw new Error(`sdedit: snr must be > 0, got ${opts.snr}`);
-  if (opts.sampler === 'dpmpp2m' || opts.sampler === 'dpmpp2m-sde') {
-    throw new Error(`sdedit: '${opts.sampler}' runs through src/core/solvers-fast.ts (sdeditDpmpp2mWithNoise / sdeditDpmpp2mSdeWithNoise)`);
-  }
   const plan = planSDEdit(schedule, opts);
   const S = plan.steps;
   const { level } = plan;

@@ -34,10 +34,10 @@
 // solvers from the same x_{t0}); after every step kept pixels become the guide noised to the
 // sample's new level with that same draw, x ← m·x + (1−m)·(√ᾱ·x_g + √(1−ᾱ)·z), and the level
 // after the last step is clean, so kept pixels equal the guide bit for bit.
-import type { Denoiser, FastGrid, SDEditOptions } from './types';
+import type { Denoiser, SDEditOptions } from './types';
 import type { Schedule, VPSchedule } from './schedule';
 import type { LoopState, NoiseSource, Stepper } from './loop';
-import { axpby, checkRun, clip1, runLoop, seededNoise, vpKeep } from './loop';
+import { axpby, checkRun, clip1, runLoop, vpKeep } from './loop';
 
 const M = Math; // local alias: global lookups are slow in jest's vm context
 
@@ -59,14 +59,8 @@ function needVP(schedule: Schedule, sampler = 'dpmpp2m'): VPSchedule {
   return schedule;
 }
 
-/** Options of the few-step solver on top of SDEditOptions. */
-export interface FastOptions {
-  /** default 'time' */
-  grid?: FastGrid;
-  /** 2 (default): DPM-Solver++(2M); 1: first order, which is DDIM (η = 0) on the same grid for
-   *  'dpmpp2m' and the DDPM posterior step on it for 'dpmpp2m-sde' */
-  order?: 1 | 2;
-}
+/** The few-step solvers' own options (all part of SDEditOptions). */
+export type FastOptions = Pick<SDEditOptions, 'grid' | 'order' | 'correction'>;
 
 /** Grid of `steps` (default 10) steps from t0 to 0 (N steps = N network calls). */
 export function planDpmpp2m(schedule: Schedule, opts: Pick<SDEditOptions, 't0' | 'steps'> & Partial<Pick<SDEditOptions, 'sampler' | 'grid'>>): FastPlan {
@@ -113,52 +107,17 @@ function timeOfLambda(vp: VPSchedule, target: number, lo: number, hi: number): n
   return 0.5 * (a + b);
 }
 
-/** SDEdit with DPM-Solver++(2M); same arguments and result as `sdedit` (opts.sampler is not read). */
-export function sdeditDpmpp2m(
+/** SDEdit with DPM-Solver++(2M) ('dpmpp2m') or its SDE variant ('dpmpp2m-sde'), the noise
+ *  supplied by the caller. `sdedit` / `sdeditWithNoise` (src/core/sdedit.ts) route here. */
+export function sdeditFastWithNoise(
   denoiser: Denoiser,
   guide: Float32Array,
   shape: [number, number, number],
   schedule: Schedule,
-  opts: SDEditOptions & FastOptions,
-): Promise<Float32Array> {
-  if (!Number.isSafeInteger(opts.seed)) throw new Error(`sdedit: seed must be a safe integer, got ${opts.seed}`);
-  return sdeditDpmpp2mWithNoise(denoiser, guide, shape, schedule, opts, seededNoise(opts.seed));
-}
-
-/** SDEdit with SDE-DPM-Solver++(2M); same arguments and result as `sdedit` (opts.sampler is not read). */
-export function sdeditDpmpp2mSde(
-  denoiser: Denoiser,
-  guide: Float32Array,
-  shape: [number, number, number],
-  schedule: Schedule,
-  opts: SDEditOptions & FastOptions,
-): Promise<Float32Array> {
-  if (!Number.isSafeInteger(opts.seed)) throw new Error(`sdedit: seed must be a safe integer, got ${opts.seed}`);
-  return sdeditDpmpp2mSdeWithNoise(denoiser, guide, shape, schedule, opts, seededNoise(opts.seed));
-}
-
-/** sdeditDpmpp2m with the noise supplied by the caller. */
-export function sdeditDpmpp2mWithNoise(
-  denoiser: Denoiser,
-  guide: Float32Array,
-  shape: [number, number, number],
-  schedule: Schedule,
-  opts: SDEditOptions & FastOptions,
+  opts: SDEditOptions,
   noise: NoiseSource,
 ): Promise<Float32Array> {
-  return multistep(denoiser, guide, shape, schedule, opts, noise, false);
-}
-
-/** sdeditDpmpp2mSde with the noise supplied by the caller. */
-export function sdeditDpmpp2mSdeWithNoise(
-  denoiser: Denoiser,
-  guide: Float32Array,
-  shape: [number, number, number],
-  schedule: Schedule,
-  opts: SDEditOptions & FastOptions,
-  noise: NoiseSource,
-): Promise<Float32Array> {
-  return multistep(denoiser, guide, shape, schedule, opts, noise, true);
+  return multistep(denoiser, guide, shape, schedule, opts, noise, opts.sampler === 'dpmpp2m-sde');
 }
 
 /** One pass of a multistep update: d0 ← (x − σ·eps)·inv (x̂0 of this call, stored as float32),
@@ -233,7 +192,7 @@ async function multistep(
   guide: Float32Array,
   shape: [number, number, number],
   schedule: Schedule,
-  opts: SDEditOptions & FastOptions,
+  opts: SDEditOptions,
   noise: NoiseSource,
   sde: boolean,
 ): Promise<Float32Array> {

@@ -15,9 +15,8 @@ export interface Denoiser {
   predict(x: Float32Array, shape: Shape4, t: Float32Array): Promise<Float32Array>;
 }
 
-/** 'dpmpp2m': DPM-Solver++(2M), few-step ODE solver, VP only (src/core/solvers-fast.ts,
- *  sdeditDpmpp2m). 'dpmpp2m-sde': its stochastic (SDE) variant, few-step, VP only
- *  (sdeditDpmpp2mSde). */
+/** 'dpmpp2m': DPM-Solver++(2M), few-step ODE solver, VP only; 'dpmpp2m-sde': its stochastic
+ *  (SDE) variant, few-step, VP only. Both in src/core/solvers-fast.ts, reached through sdedit. */
 export type SamplerName = 'ddpm' | 'ddim' | 've' | 'dpmpp2m' | 'dpmpp2m-sde';
 
 /** Where the few-step solvers ('dpmpp2m', 'dpmpp2m-sde') put their steps between t0 and 0:
@@ -56,6 +55,9 @@ export interface SDEditOptions {
    *  linear term, measured closer to every-step DDPM per call, bench/few-step.json) or 'midpoint'
    *  (the paper's algorithm, k-diffusion's default). */
   correction?: 'midpoint' | 'heun';
+  /** Few-step solvers only: 2 (default): DPM-Solver++(2M); 1: first order, which is DDIM (η = 0)
+   *  on the same grid for 'dpmpp2m' and the DDPM posterior step on it for 'dpmpp2m-sde'. */
+  order?: 1 | 2;
   /** DDIM η (0 = deterministic). */
   eta?: number;
   /** K in the paper: how many times the noise–denoise cycle is repeated. Default 1. */

@@ -5,7 +5,7 @@
 // A second-order solver must approach it like N^-2 (DDIM, first order, like N^-1), and started
 // from p(t0) it must return the data distribution.
 import { sdedit } from '../../src/core/sdedit';
-import { planDpmpp2m, sdeditDpmpp2m, type FastGrid, type FastOptions } from '../../src/core/solvers-fast';
+import { planDpmpp2m, type FastGrid, type FastOptions } from '../../src/core/solvers-fast';
 import { veGeometric, vpLinear, type VPSchedule } from '../../src/core/schedule';
 import type { Denoiser, SDEditOptions, Shape4 } from '../../src/core/types';
 
@@ -95,7 +95,7 @@ const T0 = 0.5;
 async function runErr(sampler: 'ddim' | 'dpmpp2m', steps: number, grid: FastGrid = 'time'): Promise<number> {
   const den = new ExactEps(vp, true);
   const opts: SDEditOptions & FastOptions = { sampler, t0: T0, steps, seed: 5, grid };
-  const x = sampler === 'ddim' ? await sdedit(den, guide, [C, H, W], vp, opts) : await sdeditDpmpp2m(den, guide, [C, H, W], vp, opts);
+  const x = await sdedit(den, guide, [C, H, W], vp, opts);
   expect(den.calls).toBe(steps);
   return odeError(x, den.inputs[0], vp.alphaBar(T0));
 }
@@ -129,7 +129,7 @@ describe('dpmpp2m solves the probability-flow ODE to second order', () => {
 
   test('order 1 is DDIM: equal to core ddim on the same grid', async () => {
     const a = await sdedit(new ExactEps(vp), guide, [C, H, W], vp, { sampler: 'ddim', t0: T0, steps: 7, seed: 2 });
-    const b = await sdeditDpmpp2m(new ExactEps(vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: T0, steps: 7, seed: 2, order: 1 });
+    const b = await sdedit(new ExactEps(vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: T0, steps: 7, seed: 2, order: 1 });
     let worst = 0;
     for (let i = 0; i < P; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
     expect(worst).toBeLessThan(1e-4);
@@ -137,7 +137,7 @@ describe('dpmpp2m solves the probability-flow ODE to second order', () => {
 
   test('one step equals one DDIM step (x = x̂0 of the first call)', async () => {
     const a = await sdedit(new ExactEps(vp), guide, [C, H, W], vp, { sampler: 'ddim', t0: T0, steps: 1, seed: 2 });
-    const b = await sdeditDpmpp2m(new ExactEps(vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: T0, steps: 1, seed: 2 });
+    const b = await sdedit(new ExactEps(vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: T0, steps: 1, seed: 2 });
     for (let i = 0; i < P; i += 97) expect(b[i]).toBeCloseTo(a[i], 5);
   });
 });
@@ -145,7 +145,7 @@ describe('dpmpp2m solves the probability-flow ODE to second order', () => {
 describe('dpmpp2m from p(t0) returns the data distribution', () => {
   test("20 steps ('logsnr' grid), t0 0.5: moments of (x − μ)/s", async () => {
     const den = new ExactEps(vp);
-    const x = await sdeditDpmpp2m(den, guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: T0, steps: 20, seed: 7, grid: 'logsnr' });
+    const x = await sdedit(den, guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: T0, steps: 20, seed: 7, grid: 'logsnr' });
     let sum = 0;
     let sq = 0;
     const n = x.length;
@@ -167,7 +167,7 @@ describe('dpmpp2m follows the engine: noising, masks, batch, repeats, abort', ()
     const a = new ExactEps(vp, true);
     const b = new ExactEps(vp, true);
     await sdedit(a, guide, [C, H, W], vp, { sampler: 'ddim', t0: 0.4, steps: 3, seed: 11 });
-    await sdeditDpmpp2m(b, guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: 0.4, steps: 3, seed: 11 });
+    await sdedit(b, guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: 0.4, steps: 3, seed: 11 });
     expect(Buffer.from(b.inputs[0].buffer).equals(Buffer.from(a.inputs[0].buffer))).toBe(true);
   });
 
@@ -177,7 +177,7 @@ describe('dpmpp2m follows the engine: noising, masks, batch, repeats, abort', ()
     const keptAt = async (sampler: 'ddim' | 'dpmpp2m'): Promise<Float32Array[]> => {
       const seen: Float32Array[] = [];
       const opts: SDEditOptions = { sampler, t0: 0.6, steps: 4, seed: 3, mask, onStep: (i) => void seen.push(i.x.slice()) };
-      const run = sampler === 'ddim' ? sdedit : sdeditDpmpp2m;
+      const run = sdedit;
       seen.push(await run(new ExactEps(vp), guide, [C, H, W], vp, opts));
       return seen;
     };
@@ -206,15 +206,15 @@ describe('dpmpp2m follows the engine: noising, masks, batch, repeats, abort', ()
   });
 
   test('batch item b equals a single run with seed + b', async () => {
-    const both = await sdeditDpmpp2m(new ExactEps(vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: 0.5, steps: 3, seed: 20, batch: 2 });
-    const one = await sdeditDpmpp2m(new ExactEps(vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: 0.5, steps: 3, seed: 21 });
+    const both = await sdedit(new ExactEps(vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: 0.5, steps: 3, seed: 20, batch: 2 });
+    const one = await sdedit(new ExactEps(vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: 0.5, steps: 3, seed: 21 });
     expect(Buffer.from(both.slice(P).buffer).equals(Buffer.from(one.buffer))).toBe(true);
   });
 
   test('progress counts steps over repeats; calls = steps × repeats', async () => {
     const den = new ExactEps(vp);
     const seen: [number, number, number][] = [];
-    await sdeditDpmpp2m(den, guide, [C, H, W], vp, {
+    await sdedit(den, guide, [C, H, W], vp, {
       sampler: 'dpmpp2m',
       t0: 0.3,
       steps: 4,
@@ -243,7 +243,7 @@ describe('dpmpp2m follows the engine: noising, masks, batch, repeats, abort', ()
     for (let j = 1; j < 4; j++) expect(lam(l.ts[j + 1]) - lam(l.ts[j])).toBeCloseTo(lam(l.ts[1]) - lam(l.ts[0]), 6);
     expect(() => planDpmpp2m(vp, { t0: 0.5, grid: 'cubic' as never })).toThrow(/grid/);
     const den = new ExactEps(vp);
-    const x = await sdeditDpmpp2m(den, guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: 0, seed: 1 });
+    const x = await sdedit(den, guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: 0, seed: 1 });
     expect(den.calls).toBe(0);
     expect(Buffer.from(x.buffer).equals(Buffer.from(guide.buffer))).toBe(true);
   });
@@ -251,7 +251,7 @@ describe('dpmpp2m follows the engine: noising, masks, batch, repeats, abort', ()
   test('abort before a network call; VE schedules and score denoisers are refused', async () => {
     const ctl = new AbortController();
     const den = new ExactEps(vp);
-    const p = sdeditDpmpp2m(den, guide, [C, H, W], vp, {
+    const p = sdedit(den, guide, [C, H, W], vp, {
       sampler: 'dpmpp2m',
       t0: 0.5,
       steps: 5,
@@ -264,8 +264,8 @@ describe('dpmpp2m follows the engine: noising, masks, batch, repeats, abort', ()
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
     expect(den.calls).toBe(2);
     const ve = veGeometric(0.01, 50);
-    await expect(sdeditDpmpp2m(new ExactEps(vp), guide, [C, H, W], ve, { sampler: 'dpmpp2m', t0: 0.5, seed: 1 })).rejects.toThrow(/VP schedule/);
+    await expect(sdedit(new ExactEps(vp), guide, [C, H, W], ve, { sampler: 'dpmpp2m', t0: 0.5, seed: 1 })).rejects.toThrow(/VP schedule/);
     const score: Denoiser = { kind: 'score', predict: async (x) => x };
-    await expect(sdeditDpmpp2m(score, guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: 0.5, seed: 1 })).rejects.toThrow(/predicts 'score'/);
+    await expect(sdedit(score, guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: 0.5, seed: 1 })).rejects.toThrow(/predicts 'score'/);
   });
 });

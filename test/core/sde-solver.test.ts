@@ -9,7 +9,7 @@
 // Z = 4.5 allowed), and the predictions with each other (convergence toward every-step DDPM).
 import { networkCalls, sdedit, sdeditWithNoise } from '../../src/core/sdedit';
 import type { NoiseSource } from '../../src/core/sdedit';
-import { planDpmpp2m, sdeditDpmpp2m, sdeditDpmpp2mSde, sdeditDpmpp2mSdeWithNoise, type FastOptions } from '../../src/core/solvers-fast';
+import { planDpmpp2m, type FastOptions } from '../../src/core/solvers-fast';
 import { seededNoise } from '../../src/core/loop';
 import { veGeometric, vpLinear, type VPSchedule } from '../../src/core/schedule';
 import type { FastGrid, SDEditOptions } from '../../src/core/types';
@@ -186,7 +186,7 @@ function distance(a: Pred, ref: Pred): { dVar: number; dMean: number } {
 }
 
 const run = (o: Partial<SDEditOptions> & FastOptions, den = vpEps(DATA, vp)) =>
-  sdeditDpmpp2mSde(den, guide, [C, H, W], vp, { sampler: 'dpmpp2m-sde', t0: 0.5, seed: 1, ...o });
+  sdedit(den, guide, [C, H, W], vp, { sampler: 'dpmpp2m-sde', t0: 0.5, seed: 1, ...o });
 
 describe('dpmpp2m-sde: the output distribution is the one its equations give', () => {
   // Few steps, so that a wrong coefficient (noise scale, e^{−h} factor, correction) moves the
@@ -208,7 +208,7 @@ describe('dpmpp2m-sde: the output distribution is the one its equations give', (
     const t0 = 0.5;
     const plan = planDpmpp2m(vp, { t0, steps: 5, grid: 'logsnr' });
     const pred = predictSde(DATA, plan.level, ...start(t0));
-    const ode = await sdeditDpmpp2m(vpEps(DATA, vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0, steps: 5, grid: 'logsnr', seed: 3, batch: 4 });
+    const ode = await sdedit(vpEps(DATA, vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0, steps: 5, grid: 'logsnr', seed: 3, batch: 4 });
     expect(() => expectStandard(ode, pred, 'ode')).toThrow(/variance/);
     const heun = await run({ t0, steps: 5, grid: 'logsnr', batch: 4, seed: 3 }); // the default
     expect(() => expectStandard(heun, predictSde(DATA, plan.level, ...start(t0), 'midpoint', 1), 'order-1 prediction')).toThrow();
@@ -284,7 +284,7 @@ describe('dpmpp2m-sde: forward marginal and convergence', () => {
     const asDdpm: NoiseSource = (req, out, offset, count) => base({ ...req, kind: req.kind === 'sde' ? 'step' : req.kind }, out, offset, count);
     const o: SDEditOptions = { sampler: 'ddpm', t0: 0.6, steps: 6, seed: 9 };
     const a = await sdeditWithNoise(vpEps(DATA, vp), guide, [C, H, W], vp, o, seededNoise(9));
-    const b = await sdeditDpmpp2mSdeWithNoise(vpEps(DATA, vp), guide, [C, H, W], vp, { ...o, sampler: 'dpmpp2m-sde', grid: 'time', order: 1 }, asDdpm);
+    const b = await sdeditWithNoise(vpEps(DATA, vp), guide, [C, H, W], vp, { ...o, sampler: 'dpmpp2m-sde', grid: 'time', order: 1 }, asDdpm);
     let worst = 0;
     for (let i = 0; i < P; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
     expect(worst).toBeLessThan(1e-5);
@@ -347,7 +347,7 @@ describe('dpmpp2m-sde follows the engine: t0 limits, masks, seeds, routing', () 
     const both = await run({ steps: 5, seed: 20, batch: 2 });
     expect(same(both.slice(P), c)).toBe(true);
     // the solver's noise is its own stream: same x_{t0} as the ODE solver, different result
-    const ode = await sdeditDpmpp2m(vpEps(DATA, vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: 0.5, steps: 5, seed: 20 });
+    const ode = await sdedit(vpEps(DATA, vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m', t0: 0.5, steps: 5, seed: 20 });
     expect(same(a, ode)).toBe(false);
   });
 
@@ -358,7 +358,7 @@ describe('dpmpp2m-sde follows the engine: t0 limits, masks, seeds, routing', () 
       seen.push(`${req.kind} r${req.repeat} s${req.step} i${req.item}`);
       base(req, out, offset, count);
     };
-    await sdeditDpmpp2mSdeWithNoise(vpEps(DATA, vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m-sde', t0: 0.5, steps: 4, seed: 2, repeats: 2 }, rec);
+    await sdeditWithNoise(vpEps(DATA, vp), guide, [C, H, W], vp, { sampler: 'dpmpp2m-sde', t0: 0.5, steps: 4, seed: 2, repeats: 2 }, rec);
     const one = (r: number) => [`init r${r} s0 i0`, `sde r${r} s0 i0`, `sde r${r} s1 i0`, `sde r${r} s2 i0`];
     expect(seen).toEqual([...one(0), ...one(1)]);
   });
@@ -367,13 +367,13 @@ describe('dpmpp2m-sde follows the engine: t0 limits, masks, seeds, routing', () 
     const o: SDEditOptions = { sampler: 'dpmpp2m-sde', t0: 0.5, steps: 6, grid: 'logsnr', seed: 4, repeats: 2 };
     const den = vpEps(DATA, vp);
     const a = await sdedit(den, guide, [C, H, W], vp, o);
-    const b = await sdeditDpmpp2mSde(vpEps(DATA, vp), guide, [C, H, W], vp, o);
+    const b = await sdedit(vpEps(DATA, vp), guide, [C, H, W], vp, o);
     expect(same(a, b)).toBe(true);
     expect(den.calls).toBe(12);
     expect(networkCalls(vp, o)).toBe(12);
     expect(networkCalls(vp, { ...o, sampler: 'dpmpp2m' })).toBe(12);
     const ve = veGeometric(0.01, 50);
-    await expect(sdeditDpmpp2mSde(vpEps(DATA, vp), guide, [C, H, W], ve, { ...o, repeats: 1 })).rejects.toThrow(/'dpmpp2m-sde' needs a VP schedule/);
+    await expect(sdedit(vpEps(DATA, vp), guide, [C, H, W], ve, { ...o, repeats: 1 })).rejects.toThrow(/'dpmpp2m-sde' needs a VP schedule/);
     await expect(run({ correction: 'euler' as never })).rejects.toThrow(/correction/);
     // the default correction is heun
     expect(same(await run({ steps: 5, seed: 8 }), await run({ steps: 5, seed: 8, correction: 'heun' }))).toBe(true);
