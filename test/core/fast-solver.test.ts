@@ -5,6 +5,7 @@
 // A second-order solver must approach it like N^-2 (DDIM, first order, like N^-1), and started
 // from p(t0) it must return the data distribution.
 import { sdedit } from '../../src/core/sdedit';
+import { expectKeptLikeDdim } from './kept-pixels';
 import { planDpmpp2m, type FastGrid, type FastOptions } from '../../src/core/solvers-fast';
 import { veGeometric, vpLinear, type VPSchedule } from '../../src/core/schedule';
 import type { Denoiser, SDEditOptions, Shape4 } from '../../src/core/types';
@@ -172,37 +173,7 @@ describe('dpmpp2m follows the engine: noising, masks, batch, repeats, abort', ()
   });
 
   test('kept pixels: the guide bit for bit at the end, re-noised like ddim at every step', async () => {
-    const mask = new Float32Array(H * W);
-    for (let p = 0; p < H * W; p++) mask[p] = p % W < W / 2 ? 1 : p % W < (3 * W) / 4 ? 0 : 0.25;
-    const keptAt = async (sampler: 'ddim' | 'dpmpp2m'): Promise<Float32Array[]> => {
-      const seen: Float32Array[] = [];
-      const opts: SDEditOptions = { sampler, t0: 0.6, steps: 4, seed: 3, mask, onStep: (i) => void seen.push(i.x.slice()) };
-      const run = sdedit;
-      seen.push(await run(new ExactEps(vp), guide, [C, H, W], vp, opts));
-      return seen;
-    };
-    const d = await keptAt('ddim');
-    const f = await keptAt('dpmpp2m');
-    expect(f).toHaveLength(5);
-    for (let s = 0; s < f.length; s++) {
-      for (let ch = 0; ch < C; ch++) {
-        for (let p = 0; p < H * W; p++) {
-          if (mask[p] !== 0) continue;
-          const k = ch * H * W + p;
-          if (f[s][k] !== d[s][k]) throw new Error(`step ${s}: kept value ${k} is ${f[s][k]}, ddim has ${d[s][k]}`);
-        }
-      }
-    }
-    const out = f[f.length - 1];
-    let changed = 0;
-    for (let ch = 0; ch < C; ch++) {
-      for (let p = 0; p < H * W; p++) {
-        const k = ch * H * W + p;
-        if (mask[p] === 0) expect(out[k]).toBe(guide[k]);
-        else if (mask[p] === 1 && out[k] !== guide[k]) changed++;
-      }
-    }
-    expect(changed).toBeGreaterThan((C * H * W) / 4);
+    await expectKeptLikeDdim(() => new ExactEps(vp), 'dpmpp2m', guide, [C, H, W], vp);
   });
 
   test('batch item b equals a single run with seed + b', async () => {

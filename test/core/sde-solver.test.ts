@@ -8,6 +8,7 @@
 // residuals over ~50k values: standard error 1/√n for the mean and √(2/n) for the variance,
 // Z = 4.5 allowed), and the predictions with each other (convergence toward every-step DDPM).
 import { networkCalls, sdedit, sdeditWithNoise } from '../../src/core/sdedit';
+import { expectKeptLikeDdim } from './kept-pixels';
 import type { NoiseSource } from '../../src/core/sdedit';
 import { planDpmpp2m, type FastOptions } from '../../src/core/solvers-fast';
 import { seededNoise } from '../../src/core/loop';
@@ -306,36 +307,7 @@ describe('dpmpp2m-sde follows the engine: t0 limits, masks, seeds, routing', () 
   });
 
   test('kept pixels: re-noised like ddim at every step with the initial draw, the guide bit for bit at the end', async () => {
-    const mask = new Float32Array(H * W);
-    for (let p = 0; p < H * W; p++) mask[p] = p % W < W / 2 ? 1 : p % W < (3 * W) / 4 ? 0 : 0.25;
-    const trajectory = async (sampler: 'ddim' | 'dpmpp2m-sde'): Promise<Float32Array[]> => {
-      const seen: Float32Array[] = [];
-      const opts: SDEditOptions = { sampler, t0: 0.6, steps: 4, seed: 3, mask, onStep: (i) => void seen.push(i.x.slice()) };
-      seen.push(await sdedit(vpEps(DATA, vp), guide, [C, H, W], vp, opts));
-      return seen;
-    };
-    const d = await trajectory('ddim');
-    const f = await trajectory('dpmpp2m-sde');
-    expect(f).toHaveLength(5);
-    for (let s = 0; s < f.length; s++) {
-      for (let ch = 0; ch < C; ch++) {
-        for (let p = 0; p < H * W; p++) {
-          if (mask[p] !== 0) continue;
-          const k = ch * H * W + p;
-          if (f[s][k] !== d[s][k]) throw new Error(`step ${s}: kept value ${k} is ${f[s][k]}, ddim has ${d[s][k]}`);
-        }
-      }
-    }
-    const out = f[4];
-    let changed = 0;
-    for (let ch = 0; ch < C; ch++) {
-      for (let p = 0; p < H * W; p++) {
-        const k = ch * H * W + p;
-        if (mask[p] === 0) expect(out[k]).toBe(guide[k]);
-        else if (mask[p] === 1 && out[k] !== guide[k]) changed++;
-      }
-    }
-    expect(changed).toBeGreaterThan(P / 4);
+    await expectKeptLikeDdim(() => vpEps(DATA, vp), 'dpmpp2m-sde', guide, [C, H, W], vp);
   });
 
   test('seeds reproduce: same seed same bytes, another seed other bytes, batch item b = seed + b', async () => {
