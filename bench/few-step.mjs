@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import { buildCli } from '../src/cli/build-cli.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -56,16 +56,7 @@ const cfg = {
   append: argv.includes('--append'),
 };
 const cjs = join(out, 'few-step.cjs');
-await esbuild.build({
-  entryPoints: [join(root, 'bench/lib/few-step.ts')],
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  outfile: cjs,
-  external: ['onnxruntime-node'],
-  logLevel: 'warning',
-});
+await buildCli(join(root, 'bench/lib/few-step.ts'), cjs);
 const started = new Date().toISOString();
 const r = spawnSync(process.execPath, [cjs, JSON.stringify(cfg)], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 });
 if (r.status !== 0) process.exit(r.status ?? 1);

@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import { buildCli } from '../src/cli/build-cli.mjs';
 import { chromiumAvailable, openChromium } from './lib/browser.mjs';
 import { stats, fmtMs, table } from './lib/stats.mjs';
 
@@ -263,16 +263,7 @@ async function main() {
   if (!flag('--no-overhead')) {
     log(`bench: sampler overhead … (${elapsed()})`);
     const cjs = join(out, 'overhead.cjs');
-    await esbuild.build({
-      entryPoints: [join(root, 'bench/lib/overhead.ts')],
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      outfile: cjs,
-      external: ['onnxruntime-node'],
-      logLevel: 'warning',
-    });
+    await buildCli(join(root, 'bench/lib/overhead.ts'), cjs);
     const guide = join(root, 'models/eval/heldout/scene-10000000.png');
     const cfg = {
       model: modelDir,
@@ -299,16 +290,7 @@ async function main() {
     else {
       log(`bench: whole edit in ui.html … (${elapsed()})`);
       const cjs = join(out, 'ui-edit.cjs');
-      await esbuild.build({
-        entryPoints: [join(root, 'bench/lib/ui-edit.ts')],
-        bundle: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'cjs',
-        outfile: cjs,
-        external: ['playwright-core', 'pngjs'],
-        logLevel: 'warning',
-      });
+      await buildCli(join(root, 'bench/lib/ui-edit.ts'), cjs, ['playwright-core', 'pngjs']);
       // the panel's default sampler and steps (src/protocol.ts DEFAULT_SETTINGS)
       const cfg = { size: QUICK ? 64 : 256, steps: 10, sampler: 'dpmpp2m-sde' };
       const r = spawnSync(process.execPath, [cjs, JSON.stringify(cfg)], { cwd: root, encoding: 'utf8', timeout: 240_000 });

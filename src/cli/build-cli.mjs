@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outfile = join(root, 'dist', 'cli.cjs');
 
-export async function buildCli(entry = join(root, 'src', 'cli', 'main.ts'), out = outfile) {
+/** Bundle `entry` into one CommonJS file for Node 20 at `out` (also used by bench/ for its
+ *  child-process parts); `external` stay require()s. */
+export async function buildCli(entry = join(root, 'src', 'cli', 'main.ts'), out = outfile, external = ['onnxruntime-node']) {
   mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
   try {
@@ -20,7 +22,7 @@ export async function buildCli(entry = join(root, 'src', 'cli', 'main.ts'), out 
       platform: 'node',
       target: 'node20',
       format: 'cjs',
-      external: ['onnxruntime-node'],
+      external,
       logLevel: 'warning',
     });
     renameSync(tmp, out);
