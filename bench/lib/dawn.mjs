@@ -76,6 +76,7 @@ export async function installWebGPU() {
 export async function loadOrtWebGPU() {
   const ort = await import(join(ROOT, 'node_modules/onnxruntime-web/dist/ort.webgpu.mjs'));
   ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
   ort.env.wasm.wasmBinary = readFileSync(join(ROOT, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm'));
   ort.env.logLevel = 'error';
   return ort;

@@ -24,6 +24,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import v8 from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { stats } from './stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BUILT = join(root, 'bench/out/resident.bundle.mjs');
@@ -115,11 +116,7 @@ try {
 }
 
 const B = await import(pathToFileURL(BUNDLE).href);
-const ort = await import(pathToFileURL(join(root, 'node_modules/onnxruntime-web/dist/ort.webgpu.mjs')).href);
-ort.env.wasm.wasmBinary = readFileSync(join(root, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm'));
-ort.env.wasm.numThreads = 1;
-ort.env.wasm.proxy = false;
-ort.env.logLevel = 'error';
+const ort = await dawn.loadOrtWebGPU();
 
 // ---- the model pack ------------------------------------------------------------------------------
 const dir = resolve(root, opt('--model', 'models/default'));
@@ -134,11 +131,6 @@ if (f16 && wanted !== 'fp32') variants.push({ precision: 'fp16', file: f16 });
 result.model = { dir: opt('--model', 'models/default'), files: variants.map((v) => ({ precision: v.precision, name: v.file.name, bytes: v.file.bytes })) };
 result.edits = [];
 
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const st = (a) => ({ median: +median(a).toFixed(2), min: +Math.min(...a).toFixed(2), max: +Math.max(...a).toFixed(2), reps: a.length });
 const fmt = (s) => `${s.median.toFixed(1)} ms (${s.min.toFixed(1)}–${s.max.toFixed(1)}, ${s.reps} runs)`;
 const errText = (e) => String(e?.message ?? e).split('\n')[0].slice(0, 300);
 
@@ -196,7 +188,7 @@ async function measure({ precision, file }) {
           if (o.data.length !== x.length) throw new Error(`output has ${o.data.length} values`);
           if (i >= warmup) times.push(performance.now() - t0);
         }
-        const s = st(times);
+        const s = stats(times);
         result.rows.push({ precision, io: xType, size, n, ...s });
         console.log(`webgpu-node: ${tag} UNet ${n} × ${size}²  ${fmt(s)}`);
       } catch (e) {
@@ -256,8 +248,8 @@ async function measure({ precision, file }) {
         }
         let maxDiff = 0;
         for (let i = 0; i < outR.length; i++) maxDiff = Math.max(maxDiff, Math.abs(outR[i] - outC[i]));
-        edit.resident = st(a);
-        edit.readback = st(b);
+        edit.resident = stats(a);
+        edit.readback = stats(b);
         edit.ratio = +(edit.readback.median / edit.resident.median).toFixed(3);
         edit.maxAbsDiff = +maxDiff.toExponential(2);
         console.log(
