@@ -88,18 +88,14 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/** Check the pack's model.json and the network file's size and sha256 (needs crypto.subtle). */
+/** Check the pack's model.json and its network files' (fp32 and fp16 UNet) size and sha256 (needs crypto.subtle). */
 export async function verifyPack(pack: PackBytes): Promise<void> {
   const manifest = parsePack(JSON.parse(pack.manifestText));
-  const file = unetFile(manifest);
-  const bytes = pack.files.get(file.name);
-  if (!bytes) throw new Error(`The embedded model pack lacks ${file.name}: rebuild the plugin.`);
-  await verifyFile(bytes, file);
   const f16 = unetFp16File(manifest);
-  if (f16) {
-    const b16 = pack.files.get(f16.name);
-    if (!b16) throw new Error(`The embedded model pack lacks ${f16.name}: rebuild the plugin.`);
-    await verifyFile(b16, f16);
+  for (const file of f16 ? [unetFile(manifest), f16] : [unetFile(manifest)]) {
+    const bytes = pack.files.get(file.name);
+    if (!bytes) throw new Error(`The embedded model pack lacks ${file.name}: rebuild the plugin.`);
+    await verifyFile(bytes, file);
   }
 }
 
@@ -124,11 +120,10 @@ export class Compute {
     const file = unetFile(manifest);
     const modelBytes = pack.files.get(file.name);
     if (!modelBytes) throw new Error(`The embedded model pack lacks ${file.name}: rebuild the plugin.`);
-    if (!opts.verified) await verifyFile(modelBytes, file);
+    if (!opts.verified) await verifyPack(pack);
     // The fp16 copy (if the pack has one) is offered to WebGPU adapters with shader-f16.
     const f16File = unetFp16File(manifest);
     const f16Bytes = f16File ? pack.files.get(f16File.name) : undefined;
-    if (f16File && f16Bytes && !opts.verified) await verifyFile(f16Bytes, f16File);
     const web = await createWebSession(ort as unknown as WebOrt, modelBytes, {
       preferWebGPU: opts.preferWebGPU,
       wasmBinary: opts.wasmBinary,
