@@ -11,6 +11,7 @@
 // or `node bench/lib/build-webgpu-eval.mjs`), so the GPU machine needs no TypeScript tooling.
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { parseEvalArgs } from '../../src/cli/eval/main';
 import { evaluate, type EvalReport } from '../../src/cli/eval/run';
 import { parsePack, scheduleFromPack, unetFile, unetFp16File, type ModelPack } from '../../src/model/pack';
 import { createWebSession, type WebOrt } from '../../src/model/web';
@@ -53,24 +54,13 @@ async function main(): Promise<void> {
   const fp32 = new Uint8Array(readFileSync(path.join(dir, unetFile(pack).name)));
   const f16Entry = unetFp16File(pack);
   const fp16 = f16Entry ? new Uint8Array(readFileSync(path.join(dir, f16Entry.name))) : undefined;
+  // the evaluation's own defaults and checks (src/cli/eval/main.ts), DDIM only, no edits sheet
   const size = Number(arg('size', '256'));
   const steps = Number(arg('steps', '20'));
   const t0s = arg('t0', '0.3,0.5,0.7').split(',').map(Number);
   const guides = Number(arg('guides', '8'));
-  const cfg = {
-    heldout: path.resolve(arg('heldout', 'models/eval/heldout')),
-    size,
-    guides,
-    refs: 0,
-    t0s,
-    samplers: [{ sampler: 'ddim' as const, steps }],
-    seed: 1,
-    batch: 1,
-    blurSigma: size / 64,
-    edits: false,
-    editT0: 0.5,
-    editSampler: { sampler: 'ddim' as const, steps },
-  };
+  const parsed = parseEvalArgs(['--heldout', path.resolve(arg('heldout', 'models/eval/heldout')), '--size', String(size), '--steps', String(steps), '--t0', t0s.join(','), '--scenes', String(guides), '--ddpm', 'none', '--batch', '1']);
+  const cfg = { ...parsed.cfg, edits: false };
   const log = (s: string) => process.stderr.write(s + '\n');
   log(`webgpu-eval: adapter ${JSON.stringify(adapter)}; shader-f16 ${features.includes('shader-f16')}; Dawn flags ${JSON.stringify(dawnFlags)}`);
   const runs: { precision: string; backend: string; note?: string; report: EvalReport; wallMs: number }[] = [];
