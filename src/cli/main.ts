@@ -1,25 +1,39 @@
 // The `sdedit` command: the engine (src/core) and a model pack (src/model, onnxruntime-node) on
 // PNG files. bin/sdedit.js runs the bundle of this file (dist/cli.cjs, see build-cli.mjs).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import * as path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { PNG } from 'pngjs';
-import type { SamplerName, StepInfo } from '../core';
+import type { SamplerName } from '../core';
 import { chwToRgba, maskFromRgba, networkCalls, padToMultiple, resizeChw, resizeMask, rgbaToChw, sdedit, signalAt } from '../core';
+import { planBatches } from '../model/memory';
 import { loadPackFromDir } from '../model/node';
 import { ArgError, USAGE, type CliOptions, outputPaths, parseArgs, workingSize } from './args';
+import { CliError, describeDimensionError } from './errors';
+import { availableMemoryBytes } from './memory';
+import { type OutputFs, checkOutputs, nodeOutputFs, writeAll } from './outputs';
+import { describePngDecodeError, pngHeaderProblem } from './png-limits';
+import { progressReporter } from './progress';
+
+export { CliError } from './errors';
 
 export interface CliIO {
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown; isTTY?: boolean };
 }
 
-/** A bad input file or setting found while running; printed as one line. */
-export class CliError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CliError';
-  }
+/** What the command uses of the machine besides stdout/stderr. */
+export interface CliHost {
+  /** where outputs are written */
+  fs: OutputFs;
+  /** bytes of memory the run may take */
+  availableMemory(): number;
+  /** milliseconds, for timings and progress */
+  now(): number;
 }
+
+export const nodeHost: CliHost = { fs: nodeOutputFs, availableMemory: availableMemoryBytes, now: () => performance.now() };
+
+/** Share of the available memory a run may plan to use (the rest is for everything else). */
+export const MEMORY_HEADROOM = 0.9;
 
 interface Image {
   rgba: Uint8Array;
@@ -35,53 +49,50 @@ async function readPng(file: string, what: string): Promise<Image> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new CliError(code === 'ENOENT' ? `${what} not found: ${file}` : `cannot read ${what} ${file}: ${(e as Error).message}`);
   }
-  if (bytes.length < 8 || bytes.readUInt32BE(0) !== 0x89504e47) throw new CliError(`${what} ${file} is not a PNG file`);
+  const problem = pngHeaderProblem(bytes);
+  if (problem) throw new CliError(`${what} ${file} ${problem}`);
   try {
     const png = PNG.sync.read(bytes);
     return { rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length), width: png.width, height: png.height };
   } catch (e) {
-    throw new CliError(`${what} ${file} is not a readable PNG: ${(e as Error).message}`);
+    throw new CliError(`${what} ${file} ${describePngDecodeError(e)}`);
   }
 }
 
-async function writePng(file: string, rgba: Uint8ClampedArray, width: number, height: number): Promise<void> {
+function encodePng(rgba: Uint8ClampedArray, width: number, height: number): Uint8Array {
   const png = new PNG({ width, height });
   png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.length);
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await writeFile(file, PNG.sync.write(png));
+  return PNG.sync.write(png);
 }
 
-const now = (): number => performance.now();
-const round1 = (v: number): number => Math.round(v * 10) / 10;
-
-function progressBar(io: CliIO): { step(info: StepInfo): void; done(): void } {
-  if (!io.stderr.isTTY) return { step: () => undefined, done: () => undefined };
-  let last = now();
-  let avg = 0;
-  let shown = false;
-  return {
-    step(info) {
-      const t = now();
-      const ms = t - last;
-      last = t;
-      avg = info.step === 1 ? ms : avg + (ms - avg) / Math.min(info.step, 10);
-      const width = 30;
-      const fill = Math.round((width * info.step) / info.total);
-      const rep = info.repeat > 0 ? ` (repeat ${info.repeat + 1})` : '';
-      io.stderr.write(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] step ${info.step}/${info.total}  ${avg.toFixed(0)} ms/step${rep}  `);
-      shown = true;
-    },
-    done() {
-      if (shown) io.stderr.write('\n');
-    },
-  };
+/**
+ * A mask of another size than the guide is scaled to it: said on stderr when the aspect ratios
+ * agree (within a pixel of rounding), refused when they do not (it would not line up).
+ */
+function checkMaskSize(guide: Image, mask: Image, opts: CliOptions, io: CliIO): void {
+  const { width: gw, height: gh } = guide;
+  const { width: mw, height: mh } = mask;
+  if (gw === mw && gh === mh) return;
+  const sizes = `the mask ${opts.mask} is ${mw}×${mh} px and the guide ${opts.guide} ${gw}×${gh} px`;
+  if (Math.abs(mw * gh - mh * gw) > (gw + gh + mw + mh) / 2) {
+    throw new CliError(`${sizes}: their aspect ratios differ (${(mw / mh).toFixed(3)} and ${(gw / gh).toFixed(3)}), so the mask would not line up; make the mask the guide's size`);
+  }
+  io.stderr.write(`sdedit: warning: ${sizes}; the mask is scaled to the guide\n`);
 }
+
+const GB = 1e9;
+const gb = (bytes: number): string => `${(bytes / GB).toFixed(1)} GB`;
 
 /** Run one edit. Returns the JSON report. */
-export async function run(opts: CliOptions, io: CliIO): Promise<Record<string, unknown>> {
+export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost): Promise<Record<string, unknown>> {
+  const now = host.now;
   const start = now();
   const guide = await readPng(opts.guide, 'guide');
   const maskImg = opts.mask ? await readPng(opts.mask, 'mask') : null;
+  if (maskImg) checkMaskSize(guide, maskImg, opts, io);
+  const outputs = outputPaths(opts.out, opts.variations);
+  const inputs = [{ what: 'the guide', file: opts.guide }, ...(opts.mask ? [{ what: 'the mask', file: opts.mask }] : [])];
+  await checkOutputs(outputs, inputs, opts.out, host.fs);
 
   const loadStart = now();
   const loaded = await loadPackFromDir(opts.model, { threads: opts.threads });
@@ -90,10 +101,11 @@ export async function run(opts: CliOptions, io: CliIO): Promise<Record<string, u
     const { pack, schedule, denoiser } = loaded;
     const sampler: SamplerName = opts.sampler ?? (schedule.type === 've' ? 've' : 'ddpm');
     const steps = opts.steps === 0 && sampler !== 'ddpm' ? Math.max(1, Math.round(opts.t0 * 1000)) : opts.steps;
-    const sdOpts = { sampler, t0: opts.t0, steps, eta: opts.eta, repeats: opts.repeats, seed: opts.seed, batch: opts.variations, ...(opts.grid ? { grid: opts.grid } : {}) };
+    const sdOpts = { sampler, t0: opts.t0, steps, eta: opts.eta, repeats: opts.repeats, seed: opts.seed, ...(opts.grid ? { grid: opts.grid } : {}) };
+    let callsPerBatch: number;
     try {
       // checks the sampler against the schedule (every sampler's planner)
-      networkCalls(schedule, sdOpts);
+      callsPerBatch = networkCalls(schedule, sdOpts);
     } catch (e) {
       throw new CliError(`${(e as Error).message.replace(/^sdedit: /, '')} (model ${pack.name})`);
     }
@@ -110,24 +122,53 @@ export async function run(opts: CliOptions, io: CliIO): Promise<Record<string, u
       mask = padToMultiple(m, 1, height, width, pack.multiple).data;
     }
 
-    const bar = progressBar(io);
+    const available = host.availableMemory();
+    const plan = planBatches({ width: padded.w, height: padded.h, modelBytes: loaded.modelBytes.length }, opts.variations, available * MEMORY_HEADROOM);
+    if (!plan.ok) {
+      const side = Math.floor((Math.max(width, height) * Math.sqrt(plan.maxPixels / (padded.w * padded.h))) / pack.multiple) * pack.multiple;
+      const change = side >= pack.multiple ? `use --size ${side} or less` : 'free some memory or use a machine with more';
+      throw new CliError(`--size ${opts.size} (${width}×${height} px) needs about ${gb(plan.peakBytes)} of memory for one image, and ${gb(available)} is available: ${change}`);
+    }
+    if (plan.batches.length > 1) {
+      io.stderr.write(
+        `sdedit: ${opts.variations} variations at ${width}×${height} px need more than the ${gb(available)} of memory available at once: running them in ${plan.batches.length} batches of at most ${plan.batches[0]}\n`,
+      );
+    }
+
+    const progress = progressReporter(io.stderr, now);
     const netBefore = loaded.networkMs();
     const runStart = now();
-    const result = await sdedit(denoiser, padded.data, [3, padded.h, padded.w], schedule, {
-      ...sdOpts,
-      mask,
-      onStep: (info) => bar.step(info),
-    });
-    bar.done();
+    const per = 3 * width * height;
+    const images: Uint8Array[] = [];
+    let offset = 0;
+    for (const [index, batch] of plan.batches.entries()) {
+      progress.batch(index, plan.batches.length);
+      let result: Float32Array;
+      try {
+        // item b of a batch is the run with seed + b, so batches of any size give the same images
+        result = await sdedit(denoiser, padded.data, [3, padded.h, padded.w], schedule, {
+          ...sdOpts,
+          seed: opts.seed + offset,
+          batch,
+          mask,
+          onStep: (info) => progress.step(info),
+        });
+      } catch (e) {
+        const dims = describeDimensionError(e, pack.name, padded.w, padded.h);
+        throw dims ? new CliError(dims) : e;
+      }
+      const cropped = padded.crop(result, 3);
+      for (let b = 0; b < batch; b++) images.push(encodePng(chwToRgba(cropped.subarray(b * per, (b + 1) * per), width, height), width, height));
+      offset += batch;
+    }
+    progress.done();
     const runMs = now() - runStart;
     const networkMs = loaded.networkMs() - netBefore;
 
-    const images = padded.crop(result, 3);
-    const per = 3 * width * height;
-    const outputs = outputPaths(opts.out, opts.variations);
-    for (let b = 0; b < opts.variations; b++) {
-      await writePng(outputs[b], chwToRgba(images.subarray(b * per, (b + 1) * per), width, height), width, height);
-    }
+    await writeAll(
+      outputs.map((file, b) => ({ file, bytes: images[b] })),
+      host.fs,
+    );
     const totalMs = now() - start;
     return {
       params: {
@@ -151,7 +192,9 @@ export async function run(opts: CliOptions, io: CliIO): Promise<Record<string, u
       width,
       height,
       padded: [padded.w, padded.h],
-      network_calls: networkCalls(schedule, sdOpts),
+      network_calls: callsPerBatch * plan.batches.length,
+      batches: plan.batches,
+      memory: { estimated_peak_bytes: plan.peakBytes, available_bytes: available },
       backend: 'onnxruntime-node cpu',
       timings: {
         total_ms: round1(totalMs),
@@ -167,10 +210,12 @@ export async function run(opts: CliOptions, io: CliIO): Promise<Record<string, u
   }
 }
 
+const round1 = (v: number): number => Math.round(v * 10) / 10;
+
 const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
 
 /** The command. Returns the exit code: 0 ok, 2 bad arguments, 1 bad input or failure. */
-export async function main(argv: readonly string[], io: CliIO = process): Promise<number> {
+export async function main(argv: readonly string[], io: CliIO = process, host: CliHost = nodeHost): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs(argv);
@@ -183,7 +228,7 @@ export async function main(argv: readonly string[], io: CliIO = process): Promis
     return 0;
   }
   try {
-    const report = await run(parsed.options, io);
+    const report = await run(parsed.options, io, host);
     if (parsed.options.json) io.stdout.write(JSON.stringify(report) + '\n');
     else {
       const t = report.timings as { total_ms: number; network_ms: number };
