@@ -14,6 +14,9 @@ export interface JobRecord {
   pageId: string;
   parentId: string | null;
   layerIds: string[];
+  /** pixel size of the exported guide: the result must come back at this size */
+  width: number;
+  height: number;
 }
 
 export interface ApplyRequest {
@@ -55,6 +58,17 @@ function besideX(source: SceneNode & LayoutMixin, parent: BaseNode & ChildrenMix
   return right + RESULT_GAP;
 }
 
+/**
+ * Size of a new result node: the source's box, or, when the source was reshaped while the result
+ * was made, the largest box of the result's own aspect inside it (an image fill would crop it).
+ */
+export function resultNodeSize(sourceWidth: number, sourceHeight: number, pngWidth: number, pngHeight: number): { width: number; height: number } {
+  const aspect = pngWidth / pngHeight;
+  // the exported size was rounded to whole pixels: its aspect is known to about 1/side
+  if (Math.abs(sourceWidth / sourceHeight - aspect) <= aspect / Math.min(pngWidth, pngHeight)) return { width: sourceWidth, height: sourceHeight };
+  return sourceWidth / sourceHeight > aspect ? { width: sourceHeight * aspect, height: sourceHeight } : { width: sourceWidth, height: sourceWidth / aspect };
+}
+
 export async function applyResult(req: ApplyRequest, jobs: ReadonlyMap<string, JobRecord>): Promise<ApplyOutcome> {
   const info = readPngInfo(req.png);
   if (!info) return problem('invalid-png', 'The result is not a valid PNG image, so nothing was placed. Run it again.');
@@ -67,20 +81,38 @@ export async function applyResult(req: ApplyRequest, jobs: ReadonlyMap<string, J
   if (req.placement !== 'new-node' && req.placement !== 'replace') return problem('apply-failed', 'Unknown placement: choose “new layer” or “replace”.');
   const placement: Placement = req.placement;
 
-  const id = typeof req.sourceNodeId === 'string' ? req.sourceNodeId : '';
-  const node = id ? await figma.getNodeByIdAsync(id) : null;
+  // A result goes only onto the node its own job exported, at the size that job exported.
+  const record = typeof req.jobId === 'string' ? jobs.get(req.jobId) : undefined;
+  if (!record) {
+    return problem('apply-failed', 'This result comes from a run the plugin no longer remembers (it was closed since, or many runs were made after it), so nothing was placed. Select the frame and run again.');
+  }
+  if (req.sourceNodeId !== record.sourceNodeId) {
+    return problem('apply-failed', 'This result was sent for another layer than the frame it was made from, so nothing was placed. Select the frame and run again.');
+  }
+  if (info.width !== record.width || info.height !== record.height) {
+    return problem(
+      'invalid-png',
+      `The result is ${info.width}×${info.height} px but its frame was exported at ${record.width}×${record.height} px, so it would not line up and nothing was placed. Run it again.`,
+    );
+  }
+
+  const node = await figma.getNodeByIdAsync(record.sourceNodeId);
   if (!node || node.removed || node.type === 'PAGE' || node.type === 'DOCUMENT' || !('width' in node)) {
-    return problem('source-missing', 'The frame this result was made from was deleted while it ran, so nothing was placed. Select a frame and run again.');
+    return problem('source-missing', 'The frame this result was made from has been deleted, so nothing was placed. Select a frame and run again.');
   }
   const source = node as SceneNode & LayoutMixin;
-  const record = typeof req.jobId === 'string' ? jobs.get(req.jobId) : undefined;
   const page = pageOf(source);
-  if (!page || page.id !== figma.currentPage.id || (record && record.pageId !== page.id)) {
-    return problem('source-missing', `“${source.name}” is no longer on this page (it was moved while the result was made), so nothing was placed.`);
+  if (!page || page.id !== record.pageId) {
+    const where = page ? ` to the page “${page.name}”` : '';
+    return problem('source-missing', `“${source.name}”, the frame this result was made from, was moved${where}, so nothing was placed. Select it there and run again.`);
+  }
+  if (page.id !== figma.currentPage.id) {
+    return problem('source-missing', `“${source.name}”, the frame this result was made from, is no longer on this page: go back to the page “${page.name}” to place it.`);
   }
   const parent = source.parent;
-  if (!parent || (record && record.parentId !== parent.id)) {
-    return problem('source-missing', `“${source.name}” was moved into another layer while the result was made, so nothing was placed. Run it again.`);
+  if (!parent || parent.id !== record.parentId) {
+    const into = parent && parent.type !== 'PAGE' ? ` into “${parent.name}”` : '';
+    return problem('source-missing', `“${source.name}”, the frame this result was made from, was moved${into} while the result was made, so nothing was placed. Select it and run again.`);
   }
   if (!(source.width > 0) || !(source.height > 0)) {
     return problem('zero-size', `“${source.name}” has no area any more, so nothing was placed.`);
@@ -97,7 +129,7 @@ export async function applyResult(req: ApplyRequest, jobs: ReadonlyMap<string, J
   }
   // FILL: Figma scales the image to the node on the canvas; the pixels are never resampled here.
   const paint: ImagePaint = { type: 'IMAGE', imageHash: image.hash, scaleMode: 'FILL' };
-  const data = encodeResultData({ params, sourceNodeId: source.id, layerIds: record?.layerIds ?? [] });
+  const data = encodeResultData({ params, sourceNodeId: source.id, layerIds: record.layerIds });
 
   let result: SceneNode;
   if (placement === 'replace') {
@@ -131,7 +163,8 @@ export async function applyResult(req: ApplyRequest, jobs: ReadonlyMap<string, J
       rect = figma.createRectangle();
       const index = parent.children.indexOf(source);
       parent.insertChild(index + 1, rect);
-      rect.resize(source.width, source.height);
+      const size = resultNodeSize(source.width, source.height, info.width, info.height);
+      rect.resize(size.width, size.height);
       rect.x = besideX(source, parent);
       rect.y = source.y;
       rect.fills = [paint];

@@ -102,6 +102,8 @@ export function startPlugin(): PluginHandle {
             pageId: guide ? (pageOf(guide)?.id ?? '') : '',
             parentId: guide?.parent?.id ?? null,
             layerIds: job.layerIds,
+            width: out.width,
+            height: out.height,
           });
         }
       } finally {
@@ -133,9 +135,25 @@ export function startPlugin(): PluginHandle {
     });
   };
 
+  /** Names of the settings fields `value` lacks or holds invalid values for ('settings' when it is no object). */
+  const badSettingsFields = (value: unknown, valid: Settings): string[] => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['settings'];
+    const src = value as Record<string, unknown>;
+    return (Object.keys(valid) as (keyof Settings)[]).filter((k) => !Object.is(valid[k], src[k]));
+  };
+
   const saveSettings = (value: unknown): Promise<void> =>
     exclusive(async () => {
       const next = validateSettings(value);
+      // a malformed message must not reset what the user saved to the defaults
+      const bad = badSettingsFields(value, next);
+      if (bad.length) {
+        notifyProblem({
+          code: 'settings-failed',
+          message: `The panel sent settings the plugin cannot use (${bad.join(', ')}), so the saved settings were kept as they were.`,
+        });
+        return;
+      }
       // later exports use the saved working size (the UI sends 'refresh-selection' to redo now)
       size = roundWorkingSize(next.size, multiple);
       try {

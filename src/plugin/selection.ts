@@ -294,7 +294,7 @@ export function planSelection(selectedIds: readonly string[], nodes: NodeMap, op
     if (!source) {
       return {
         jobs: [],
-        problems: [problem('source-missing', `The frame ${quote(only.name)} was made from is gone: select another frame to re-run.`)],
+        problems: [problem('source-missing', `The frame ${quote(only.name)} was made from is no longer on this page (it was deleted or moved to another page): select a frame to run again.`)],
         rerun,
       };
     }

@@ -343,7 +343,7 @@ describe('apply', () => {
     await start();
     const msg = await select(group);
     const ids = fake.liveIds();
-    await apply(msg.jobs[0].jobId, group.id, { placement: 'replace' });
+    await apply(msg.jobs[0].jobId, group.id, { placement: 'replace', png: makePng(msg.jobs[0].width, msg.jobs[0].height) });
     expect(problems().map((p) => p.code)).toEqual(['apply-failed']);
     expect(fake.liveIds()).toEqual(ids);
     expect(fake.undoCommits).toBe(0);
@@ -414,6 +414,91 @@ describe('apply', () => {
     await plugin.idle();
     expect(fake.liveIds()).toEqual(ids);
   });
+  it('an unknown or forgotten jobId → refused, nothing created', async () => {
+    const { frame } = await prepared();
+    const ids = fake.liveIds();
+    const fills = frame.fills;
+    await apply('job-999', frame.id);
+    await apply(42 as unknown as string, frame.id);
+    expect(problems().map((p) => p.code)).toEqual(['apply-failed', 'apply-failed']);
+    expect(problems()[0].message).toMatch(/no longer remembers.*nothing was placed/);
+    expect(fake.liveIds()).toEqual(ids);
+    expect(frame.fills).toEqual(fills);
+    expect(fake.undoCommits).toBe(0);
+  });
+
+  it("frame A's jobId with frame B as the source, or with a layer inside A → refused, neither touched", async () => {
+    const a = sceneFrame('A');
+    const stroke = fake.add('VECTOR', { name: 'Stroke', width: 50, height: 20 }, a);
+    const b = fake.add('FRAME', { name: 'B', x: 700, width: 400, height: 200 });
+    await start();
+    const msg = await select(a, b);
+    const jobA = msg.jobs[0].jobId;
+    const ids = fake.liveIds();
+    const fills = b.fills;
+    await apply(jobA, b.id, { placement: 'replace' });
+    await apply(jobA, stroke.id);
+    expect(problems().map((p) => p.code)).toEqual(['apply-failed', 'apply-failed']);
+    expect(problems()[0].message).toMatch(/another layer than the frame it was made from/);
+    expect(b.fills).toEqual(fills);
+    expect(b.getPluginData(PLUGIN_DATA_SOURCE)).toBe('');
+    expect(fake.liveIds()).toEqual(ids);
+    expect(fake.undoCommits).toBe(0);
+  });
+
+  it('a PNG of another size than the job exported → invalid-png naming both sizes, nothing created', async () => {
+    const { frame, jobId } = await prepared();
+    const ids = fake.liveIds();
+    await apply(jobId, frame.id, { png: makePng(128, 128), width: 128, height: 128 });
+    expect(problems()).toEqual([{ code: 'invalid-png', message: expect.stringContaining('128×128 px but its frame was exported at 256×128 px') }]);
+    expect(fake.liveIds()).toEqual(ids);
+    expect(fake.images.size).toBe(0);
+  });
+
+  it('a source reshaped while the result was made: the new node keeps the result’s aspect inside the source’s box', async () => {
+    const { frame, jobId } = await prepared();
+    frame.resize(400, 400);
+    await apply(jobId, frame.id);
+    frame.resize(800, 400); // the same aspect as the result: the source's box as it is
+    await apply(jobId, frame.id);
+    const [reshaped, scaled] = fake.postedOfType<AppliedMsg>('applied').map((m) => fake.nodes.get(m.nodeId) as FakeNode);
+    expect([reshaped.width, reshaped.height, reshaped.y]).toEqual([400, 200, frame.y]);
+    expect([scaled.width, scaled.height]).toEqual([800, 400]);
+  });
+
+  it('after a page switch the message says where the frame is, and nothing is created', async () => {
+    const { frame, jobId } = await prepared();
+    const page2 = new FakeNode(fake, 'PAGE', 'Page 2');
+    fake.root.appendChild(page2);
+    const page1 = fake.currentPage;
+    fake.currentPage = page2;
+    const ids = fake.liveIds();
+    await apply(jobId, frame.id);
+    expect(problems()).toEqual([{ code: 'source-missing', message: '“Lake”, the frame this result was made from, is no longer on this page: go back to the page “Page 1” to place it.' }]);
+    expect(fake.liveIds()).toEqual(ids);
+    // back on its page, the same result is placed
+    fake.currentPage = page1;
+    await apply(jobId, frame.id);
+    expect(fake.postedOfType<AppliedMsg>('applied')).toHaveLength(1);
+  });
+
+  it('a source moved to another page or into a layer: the message says where to', async () => {
+    const { frame, jobId } = await prepared();
+    const holder = fake.add('FRAME', { name: 'Holder', x: 2000, width: 1000, height: 1000 });
+    holder.appendChild(frame);
+    await apply(jobId, frame.id);
+    const page2 = new FakeNode(fake, 'PAGE', 'Page 2');
+    fake.root.appendChild(page2);
+    page2.appendChild(frame);
+    await apply(jobId, frame.id);
+    frame.remove();
+    await apply(jobId, frame.id);
+    expect(problems().map((p) => p.message)).toEqual([
+      '“Lake”, the frame this result was made from, was moved into “Holder” while the result was made, so nothing was placed. Select it and run again.',
+      '“Lake”, the frame this result was made from, was moved to the page “Page 2”, so nothing was placed. Select it there and run again.',
+      'The frame this result was made from has been deleted, so nothing was placed. Select a frame and run again.',
+    ]);
+  });
 });
 
 describe('settings', () => {
@@ -448,6 +533,23 @@ describe('settings', () => {
     for (const [k, v] of storage) fake.clientStorage.data.set(k, v);
     await start();
     expect(fake.postedOfType<SettingsMsg>('settings')[0].settings).toEqual(mine);
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', 'reset'],
+    ['an array', []],
+    ['settings with a bad field', { ...DEFAULT_SETTINGS, t0: 7 }],
+    ['settings missing a field', (({ model: _model, ...rest }) => rest)(DEFAULT_SETTINGS)],
+  ])('a malformed save-settings (%s) → refused with a message, stored settings kept', async (_what, value) => {
+    const mine = { ...DEFAULT_SETTINGS, t0: 0.7, size: 512, model: 'big' };
+    await fake.clientStorage.setAsync(SETTINGS_KEY, mine);
+    await start();
+    await send({ type: 'save-settings', settings: value });
+    expect(await fake.clientStorage.getAsync(SETTINGS_KEY)).toEqual(mine);
+    expect(problems()).toEqual([{ code: 'settings-failed', message: expect.stringMatching(/^The panel sent settings the plugin cannot use \(.+\), so the saved settings were kept as they were\.$/) }]);
+    // the session keeps the stored working size
+    expect((await select(sceneFrame())).jobs[0]).toMatchObject({ width: 512, height: 256 });
   });
 
   it('a full 5 MB clientStorage → settings-failed, stored settings unchanged, the plugin keeps working', async () => {

@@ -239,6 +239,8 @@ describe('selection rules', () => {
     expect(plan.rerun?.sourceNodeId).toBe('deleted');
     expect(plan.jobs).toEqual([]);
     expect(plan.problems.map((p) => p.code)).toEqual(['source-missing']);
+    // in the user's words: where the frame went, and what to do
+    expect(plan.problems[0].message).toBe('The frame “res” was made from is no longer on this page (it was deleted or moved to another page): select a frame to run again.');
   });
 
   it('a result selected with other nodes is just a node', () => {
