@@ -111,6 +111,22 @@ export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost)
     }
 
     const { width, height } = workingSize(guide.width, guide.height, opts.size, pack.multiple);
+    // before any image of the working size is made: the network's padded size (as padToMultiple pads)
+    const padW = Math.ceil(width / pack.multiple) * pack.multiple;
+    const padH = Math.ceil(height / pack.multiple) * pack.multiple;
+    const available = host.availableMemory();
+    const plan = planBatches({ width: padW, height: padH, modelBytes: loaded.modelBytes.length }, opts.variations, available * MEMORY_HEADROOM);
+    if (!plan.ok) {
+      const side = Math.floor((Math.max(width, height) * Math.sqrt(plan.maxPixels / (padW * padH))) / pack.multiple) * pack.multiple;
+      const change = side >= pack.multiple ? `use --size ${side} or less` : 'free some memory or use a machine with more';
+      throw new CliError(`--size ${opts.size} (${width}×${height} px) needs about ${gb(plan.peakBytes)} of memory for one image, and ${gb(available)} is available: ${change}`);
+    }
+    if (plan.batches.length > 1) {
+      io.stderr.write(
+        `sdedit: ${opts.variations} variations at ${width}×${height} px need more than the ${gb(available)} of memory available at once: running them in ${plan.batches.length} batches of at most ${plan.batches[0]}\n`,
+      );
+    }
+
     const guideChw = resizeChw(rgbaToChw(guide.rgba, guide.width, guide.height), 3, guide.height, guide.width, height, width);
     const padded = padToMultiple(guideChw, 3, height, width, pack.multiple);
     let mask: Float32Array | null = null;
@@ -120,19 +136,6 @@ export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost)
       for (let i = 0; i < m.length && !any; i++) any = m[i] > 0;
       if (!any) throw new CliError(`the mask selects nothing (${opts.mask} is black everywhere; white = edit)`);
       mask = padToMultiple(m, 1, height, width, pack.multiple).data;
-    }
-
-    const available = host.availableMemory();
-    const plan = planBatches({ width: padded.w, height: padded.h, modelBytes: loaded.modelBytes.length }, opts.variations, available * MEMORY_HEADROOM);
-    if (!plan.ok) {
-      const side = Math.floor((Math.max(width, height) * Math.sqrt(plan.maxPixels / (padded.w * padded.h))) / pack.multiple) * pack.multiple;
-      const change = side >= pack.multiple ? `use --size ${side} or less` : 'free some memory or use a machine with more';
-      throw new CliError(`--size ${opts.size} (${width}×${height} px) needs about ${gb(plan.peakBytes)} of memory for one image, and ${gb(available)} is available: ${change}`);
-    }
-    if (plan.batches.length > 1) {
-      io.stderr.write(
-        `sdedit: ${opts.variations} variations at ${width}×${height} px need more than the ${gb(available)} of memory available at once: running them in ${plan.batches.length} batches of at most ${plan.batches[0]}\n`,
-      );
     }
 
     const progress = progressReporter(io.stderr, now);

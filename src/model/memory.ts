@@ -8,9 +8,10 @@
 // padded width × height): ONNX Runtime's activations dominate it, the engine's own Float32
 // arrays are a small share. The constants were measured with onnxruntime-node on the default
 // pack (`/usr/bin/time -v node bin/sdedit.js --steps 2`, maximum resident set size):
-//   128² ×1: 157 MB, 256² ×1: 279 MB, 512² ×1: 783 MB, 512² ×4: 2909 MB (1e6 bytes)
-// and set a little above the largest slope (2704 B/px between the last two), so the estimate errs
-// on the high side (by 0–8 % there; threads 1 or 2 made no difference). A pack with a wider network needs its own bytesPerPixel.
+//   128² ×1: 157–159 MB, 256² ×1: 279–282 MB, 512² ×1: 783–790 MB, 512² ×4 and 256² ×16: 2903–2913 MB
+// (1e6 bytes, over two sessions), and set a little above them (the largest slope is 2704 B/px,
+// between the last two), so the estimate errs on the high side, by 2–8 % there; threads 1 or 2
+// made no difference. A pack with a wider network needs its own bytesPerPixel.
 
 export interface MemoryModel {
   /** bytes of the process before any image: runtime, libraries, buffers */
@@ -22,7 +23,7 @@ export interface MemoryModel {
 }
 
 /** Measured on the default pack with onnxruntime-node's CPU provider (see above). */
-export const DEFAULT_MEMORY_MODEL: MemoryModel = { baseBytes: 100e6, modelCopies: 2, bytesPerPixel: 2800 };
+export const DEFAULT_MEMORY_MODEL: MemoryModel = { baseBytes: 105e6, modelCopies: 2, bytesPerPixel: 2800 };
 
 export interface RunSize {
   /** padded width and height the network runs at */

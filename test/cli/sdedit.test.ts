@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { chwToRgba, maskFromRgba, resizeChw, resizeMask, rgbaToChw } from '../../src/core';
 
@@ -59,7 +60,14 @@ beforeAll(() => {
   // mask: right half white (edit), left half black (keep)
   writePng(path.join(tmp, 'mask.png'), 48, 36, (x) => (x >= 24 ? [255, 255, 255] : [0, 0, 0]));
   writePng(path.join(tmp, 'black.png'), 48, 36, () => [0, 0, 0]);
+  writePng(path.join(tmp, 'square.png'), 36, 36, () => [255, 255, 255]);
   writeFileSync(path.join(tmp, 'notpng.png'), 'hello, I am not a PNG');
+  // a PNG bomb: a small file whose header declares 12000×12000 (CRC fixed up, data left short)
+  const bomb = Buffer.from(readFileSync(guide()));
+  bomb.writeUInt32BE(12000, 16);
+  bomb.writeUInt32BE(12000, 20);
+  bomb.writeUInt32BE(crc32(bomb.subarray(12, 29)), 29);
+  writeFileSync(path.join(tmp, 'bomb.png'), bomb);
 });
 
 jest.setTimeout(180000);
@@ -160,6 +168,8 @@ describe('sdedit CLI', () => {
     ['missing guide file', () => ({ '--guide': '/nonexistent/g.png' }), /guide not found: \/nonexistent\/g.png/],
     ['guide not a PNG', () => ({ '--guide': path.join(tmp, 'notpng.png') }), /is not a PNG file/],
     ['all-black mask', () => ({ '--mask': path.join(tmp, 'black.png') }), /the mask selects nothing/],
+    ['guide declaring 12000×12000 px', () => ({ '--guide': path.join(tmp, 'bomb.png') }), /declares 12000×12000 px \(144\.0 Mpx\), more than the 4096×4096 px \(16\.8 Mpx\)/],
+    ['mask of another aspect ratio', () => ({ '--mask': path.join(tmp, 'square.png') }), /the mask .*square\.png is 36×36 px and the guide .*guide\.png 48×36 px: their aspect ratios differ/],
     ['model dir missing', () => ({ '--model': '/nonexistent/model' }), /model directory not found/],
     ['sampler for the other SDE', () => ({ '--sampler': 've' }), /needs a VE schedule/],
   ];
@@ -174,6 +184,14 @@ describe('sdedit CLI', () => {
     expect(lines[0]).toMatch(/^sdedit: /);
     expect(lines[0]).toMatch(re);
     expect(existsSync(path.join(tmp, 'bad.png'))).toBe(false);
+  });
+
+  it('--out equal to the guide → refused, the guide untouched', async () => {
+    const before = readFileSync(guide());
+    const r = await sdedit(['--guide', guide(), '--model', MODEL, '--steps', '2', '--size', '16', '--out', path.relative(ROOT, guide())]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^sdedit: --out .*guide\.png is the guide .*choose another --out\n$/);
+    expect(Buffer.compare(readFileSync(guide()), before)).toBe(0);
   });
 
   it('hash mismatch in the pack → one-line error', async () => {
