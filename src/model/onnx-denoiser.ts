@@ -31,6 +31,17 @@ export class ModelMismatchError extends Error {
   }
 }
 
+/** Thrown when the network returns NaN or ±Inf (a broken pack, or an fp16 overflow): without it
+ *  the sampler would carry the NaNs to the end and write a flat grey image. `code` is the one the
+ *  web runtime classifies it under (WebErrorCode 'invalid-output'). */
+export class ModelOutputError extends Error {
+  readonly code = 'invalid-output' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelOutputError';
+  }
+}
+
 const list = (a: readonly string[]) => `[${a.map((s) => `"${s}"`).join(', ')}]`;
 const dimsStr = (d: readonly number[]) => `[${d.join(', ')}]`;
 
@@ -51,16 +62,25 @@ export function checkSessionNames(session: Pick<SessionLike, 'inputNames' | 'out
 }
 
 export interface OnnxDenoiserOptions {
-  /** Turn an error thrown by session.run into the error to rethrow (web: classify GPU errors). */
+  /** Turn an error of a run (thrown by session.run, or a ModelOutputError) into the error to
+   *  rethrow (web: classify GPU errors). */
   wrapError?: (e: unknown) => Error;
-  /** Called with the milliseconds of every session.run (timing of the network alone). */
-  onRun?: (ms: number) => void;
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
+/** Index of the first value that is NaN or ±Inf, or −1. */
+export function firstNonFinite(v: Float32Array): number {
+  for (let i = 0; i < v.length; i++) {
+    // v − v is 0 for every finite number and NaN for NaN and ±Inf: one subtraction per value
+    if (v[i] - v[i] !== 0) return i;
+  }
+  return -1;
+}
+
 export class OnnxDenoiser implements Denoiser {
   readonly kind: 'eps' | 'score';
+  private runMs = 0;
 
   constructor(
     private readonly session: SessionLike,
@@ -71,6 +91,11 @@ export class OnnxDenoiser implements Denoiser {
   ) {
     checkSessionNames(session, pack);
     this.kind = engineKind(schedule);
+  }
+
+  /** Milliseconds spent in session.run so far: the network's own time, without the adapter. */
+  get networkMs(): number {
+    return this.runMs;
   }
 
   /** Shape checks before a run, so that a bad size is a clear error instead of an ORT one. */
@@ -106,7 +131,7 @@ export class OnnxDenoiser implements Denoiser {
       xt.dispose?.();
       tt.dispose?.();
     }
-    this.opts.onRun?.(now() - start);
+    this.runMs += now() - start;
     const out = result[pack.outputs.out];
     try {
       if (!out) throw new ModelMismatchError(`model returned no output "${pack.outputs.out}" (got ${list(Object.keys(result))})`);
@@ -119,6 +144,14 @@ export class OnnxDenoiser implements Denoiser {
       }
       // Own the data: some backends reuse or free output buffers on dispose.
       const data = new Float32Array(out.data as Float32Array);
+      const bad = firstNonFinite(data);
+      if (bad >= 0) {
+        const item = Math.floor(bad / (data.length / shape[0]));
+        const err = new ModelOutputError(
+          `the model "${pack.name}" returned NaN/Inf values at t=${t[item].toFixed(3)} (output "${pack.outputs.out}", value ${data[bad]}): the pack is broken or overflowed; try another model`,
+        );
+        throw this.opts.wrapError ? this.opts.wrapError(err) : err;
+      }
       return adaptOutput(schedule, pack.prediction, x, data, t);
     } finally {
       for (const v of Object.values(result)) v.dispose?.();
