@@ -1,12 +1,10 @@
 // The `sdedit` command: the engine (src/core) and a model pack (src/model, onnxruntime-node) on
 // PNG files. bin/sdedit.js runs the bundle of this file (dist/cli.cjs, see build-cli.mjs).
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import * as path from 'node:path';
-import { PNG } from 'pngjs';
 import type { SamplerName, StepInfo } from '../core';
 import { chwToRgba, maskFromRgba, networkCalls, padToMultiple, resizeChw, resizeMask, rgbaToChw, sdedit, signalAt } from '../core';
 import { loadPackFromDir } from '../model/node';
 import { ArgError, USAGE, type CliOptions, outputPaths, parseArgs, workingSize } from './args';
+import { readPngFile, writePngFile } from './png';
 
 export interface CliIO {
   stdout: { write(s: string): unknown };
@@ -19,36 +17,6 @@ export class CliError extends Error {
     super(message);
     this.name = 'CliError';
   }
-}
-
-interface Image {
-  rgba: Uint8Array;
-  width: number;
-  height: number;
-}
-
-async function readPng(file: string, what: string): Promise<Image> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `${what} not found: ${file}` : `cannot read ${what} ${file}: ${(e as Error).message}`);
-  }
-  if (bytes.length < 8 || bytes.readUInt32BE(0) !== 0x89504e47) throw new CliError(`${what} ${file} is not a PNG file`);
-  try {
-    const png = PNG.sync.read(bytes);
-    return { rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length), width: png.width, height: png.height };
-  } catch (e) {
-    throw new CliError(`${what} ${file} is not a readable PNG: ${(e as Error).message}`);
-  }
-}
-
-async function writePng(file: string, rgba: Uint8ClampedArray, width: number, height: number): Promise<void> {
-  const png = new PNG({ width, height });
-  png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.length);
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await writeFile(file, PNG.sync.write(png));
 }
 
 const now = (): number => performance.now();
@@ -80,8 +48,8 @@ function progressBar(io: CliIO): { step(info: StepInfo): void; done(): void } {
 /** Run one edit. Returns the JSON report. */
 export async function run(opts: CliOptions, io: CliIO): Promise<Record<string, unknown>> {
   const start = now();
-  const guide = await readPng(opts.guide, 'guide');
-  const maskImg = opts.mask ? await readPng(opts.mask, 'mask') : null;
+  const guide = readPngFile(opts.guide, 'guide');
+  const maskImg = opts.mask ? readPngFile(opts.mask, 'mask') : null;
 
   const loadStart = now();
   const loaded = await loadPackFromDir(opts.model, { threads: opts.threads });
@@ -126,7 +94,7 @@ export async function run(opts: CliOptions, io: CliIO): Promise<Record<string, u
     const per = 3 * width * height;
     const outputs = outputPaths(opts.out, opts.variations);
     for (let b = 0; b < opts.variations; b++) {
-      await writePng(outputs[b], chwToRgba(images.subarray(b * per, (b + 1) * per), width, height), width, height);
+      writePngFile(outputs[b], chwToRgba(images.subarray(b * per, (b + 1) * per), width, height), width, height);
     }
     const totalMs = now() - start;
     return {
