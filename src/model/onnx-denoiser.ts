@@ -71,10 +71,23 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
 
 /** Index of the first value that is NaN or ±Inf, or −1. */
 export function firstNonFinite(v: Float32Array): number {
-  for (let i = 0; i < v.length; i++) {
-    // v − v is 0 for every finite number and NaN for NaN and ±Inf: one subtraction per value
-    if (v[i] - v[i] !== 0) return i;
+  // x·0 is ±0 for every finite x and NaN for NaN and ±Inf, and sums of zeros stay 0: four
+  // independent sums make the clean case (every call) one cheap pass; the index is searched for
+  // only when it fails.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n4 = v.length - (v.length % 4);
+  for (let i = 0; i < n4; i += 4) {
+    s0 += v[i] * 0;
+    s1 += v[i + 1] * 0;
+    s2 += v[i + 2] * 0;
+    s3 += v[i + 3] * 0;
   }
+  for (let i = n4; i < v.length; i++) s0 += v[i] * 0;
+  if (s0 + s1 + s2 + s3 === 0) return -1;
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return i;
   return -1;
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parsePack } from '../../src/model/pack';
 import { WebRuntimeError, classifyWebError, createWebSession, probeWebGPU, wasmThreads, type GpuLike, type WebOrt } from '../../src/model/web';
-import type { SessionLike, TensorLike } from '../../src/model/onnx-denoiser';
+import { firstNonFinite, type SessionLike, type TensorLike } from '../../src/model/onnx-denoiser';
 
 const pack = parsePack(readFileSync(path.join(__dirname, '../fixtures/tiny-model/model.json'), 'utf8'));
 
@@ -256,5 +256,22 @@ describe('classifyWebError', () => {
     ['weird', 'unknown'],
   ])('%s → %s', (msg, code) => {
     expect(classifyWebError(new Error(msg)).code).toBe(code);
+  });
+});
+
+describe('firstNonFinite', () => {
+  it('finds the first NaN or ±Inf at any position (also in the tail past a multiple of 4), else −1', () => {
+    for (const n of [1, 3, 4, 7, 64, 1001]) {
+      const v = Float32Array.from({ length: n }, (_, i) => (i % 2 ? -1 : 1) * 3e38 * Math.sin(i + 1));
+      expect(firstNonFinite(v)).toBe(-1);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (const at of [0, n - 1, Math.floor(n / 2)]) {
+          const w = v.slice();
+          w[at] = bad;
+          if (at < n - 1) w[n - 1] = NaN;
+          expect(firstNonFinite(w)).toBe(at);
+        }
+      }
+    }
   });
 });
