@@ -19,13 +19,13 @@
 // set it reads the rows file of an earlier (possibly cut short) run and only summarises.
 import { appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
 import type { FastGrid, SDEditOptions } from '../../src/core';
-import { downsampledL2, resizeChw, rgbaToChw, sdedit } from '../../src/core';
+import { downsampledL2, sdedit } from '../../src/core';
 import { FEATURE_SPACE_SUMMARY, fitFeatureSpace, rawFeatures } from '../../src/cli/eval/features';
 import { STROKE_CELLS, strokeGuide } from '../../src/cli/eval/guides';
+import { loadScene } from '../../src/cli/eval/run';
+import { runBatched } from '../../src/model/batching';
 import { loadPackFromDir } from '../../src/model/node';
-import { BatchingDenoiser } from './batching';
 
 type Sampler = 'ddpm' | 'ddim' | 'dpmpp2m' | 'dpmpp2m-sde';
 
@@ -85,10 +85,6 @@ interface StoredRow {
 
 const log = (s: string): void => void process.stderr.write(s + '\n');
 
-function readScene(file: string, size: number): Float32Array {
-  const png = PNG.sync.read(readFileSync(file));
-  return resizeChw(rgbaToChw(png.data, png.width, png.height), 3, png.height, png.width, size, size);
-}
 
 const cubic = (a: Float64Array, b: Float64Array): number => {
   let s = 0;
@@ -300,9 +296,9 @@ async function main(): Promise<void> {
     .map((f) => join(cfg.scenes, f));
   if (files.length < cfg.guides + 4) throw new Error(`need at least ${cfg.guides + 4} scenes in ${cfg.scenes}, found ${files.length}`);
   const realFiles = files.slice(cfg.guides, cfg.real > 0 ? cfg.guides + cfg.real : undefined);
-  const sources = files.slice(0, cfg.guides).map((f) => readScene(f, S));
+  const sources = files.slice(0, cfg.guides).map((f) => loadScene(f, S));
   const guides = sources.map((x) => strokeGuide(x, S));
-  const realRaw = realFiles.map((f) => rawFeatures(readScene(f, S), S, S));
+  const realRaw = realFiles.map((f) => rawFeatures(loadScene(f, S), S, S));
   if (cfg.append) {
     const before = JSON.parse(readFileSync(cfg.rowsFile + '.real.json', 'utf8')) as number[][];
     if (before.length !== realRaw.length || before.some((f, i) => f.some((v, k) => v !== realRaw[i][k]))) throw new Error('few-step: --append needs the same real set as the rows file');
@@ -324,19 +320,14 @@ async function main(): Promise<void> {
 
   const loaded = await loadPackFromDir(cfg.model, { threads: cfg.threads });
   const { schedule } = loaded;
-  const batching = new BatchingDenoiser(loaded.denoiser);
   const l2Cell = S / STROKE_CELLS;
 
   const run = async (label: string, sampler: Sampler, steps: number, grid?: FastGrid, correction?: 'midpoint' | 'heun'): Promise<void> => {
     const start = performance.now();
-    batching.expected = guides.length;
-    batching.calls = 0;
-    const outs = await Promise.all(
-      guides.map((g, i) => {
-        const opts: SDEditOptions & { correction?: 'midpoint' | 'heun' } = { sampler, t0: cfg.t0, steps, seed: 1000 + i * V, batch: V, grid, correction };
-        return sdedit(batching, g, [3, S, S], schedule, opts);
-      }),
-    );
+    const { results: outs, calls } = await runBatched(loaded.denoiser, guides.length, (denoiser, i) => {
+      const opts: SDEditOptions & { correction?: 'midpoint' | 'heun' } = { sampler, t0: cfg.t0, steps, seed: 1000 + i * V, batch: V, grid, correction };
+      return sdedit(denoiser, guides[i], [3, S, S], schedule, opts);
+    });
     const l2s: number[] = [];
     const features: number[][] = [];
     outs.forEach((o, i) => {
@@ -354,7 +345,7 @@ async function main(): Promise<void> {
       grid: grid ?? (sampler === 'ddpm' && steps === 0 ? 'every step' : 'time'),
       ...(correction ? { correction } : {}),
       steps,
-      calls: batching.calls,
+      calls,
       l2,
       l2_se: 0,
       kid,

@@ -29,8 +29,7 @@ function arg(name: string, def: string): string {
 
 async function loaded(ort: WebOrt, pack: ModelPack, dir: string, bytes: Uint8Array, fp16: Uint8Array | undefined): Promise<{ lp: LoadedPack; precision: string; backend: string; note?: string }> {
   const web = await createWebSession(ort, bytes, { preferWebGPU: true, numThreads: 1, fp16ModelBytes: fp16 });
-  let ms = 0;
-  const denoiser = web.denoiser(pack, { onRun: (t: number) => (ms += t) });
+  const denoiser = web.denoiser(pack);
   const lp = {
     dir,
     pack,
@@ -38,7 +37,7 @@ async function loaded(ort: WebOrt, pack: ModelPack, dir: string, bytes: Uint8Arr
     denoiser,
     session: web.session,
     modelBytes: bytes,
-    networkMs: () => ms,
+    networkMs: () => denoiser.networkMs,
     release: () => web.release(),
   } as unknown as LoadedPack;
   return { lp, precision: web.precision, backend: web.backend, note: web.fp16FallbackReason ?? web.fallbackReason };

@@ -1,7 +1,5 @@
 // The `sdedit` command: the engine (src/core) and a model pack (src/model, onnxruntime-node) on
 // PNG files. bin/sdedit.js runs the bundle of this file (dist/cli.cjs, see build-cli.mjs).
-import { readFile } from 'node:fs/promises';
-import { PNG } from 'pngjs';
 import type { SamplerName } from '../core';
 import { chwToRgba, maskFromRgba, networkCalls, padToMultiple, resizeChw, resizeMask, rgbaToChw, sdedit, signalAt } from '../core';
 import { planBatches } from '../model/memory';
@@ -10,7 +8,7 @@ import { ArgError, USAGE, type CliOptions, outputPaths, parseArgs, workingSize }
 import { CliError, describeDimensionError } from './errors';
 import { availableMemoryBytes } from './memory';
 import { type OutputFs, checkOutputs, nodeOutputFs, writeAll } from './outputs';
-import { describePngDecodeError, pngHeaderProblem } from './png-limits';
+import { type RgbaImage, encodePng, readPngFile } from './png';
 import { progressReporter } from './progress';
 
 export { CliError } from './errors';
@@ -35,41 +33,11 @@ export const nodeHost: CliHost = { fs: nodeOutputFs, availableMemory: availableM
 /** Share of the available memory a run may plan to use (the rest is for everything else). */
 export const MEMORY_HEADROOM = 0.9;
 
-interface Image {
-  rgba: Uint8Array;
-  width: number;
-  height: number;
-}
-
-async function readPng(file: string, what: string): Promise<Image> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `${what} not found: ${file}` : `cannot read ${what} ${file}: ${(e as Error).message}`);
-  }
-  const problem = pngHeaderProblem(bytes);
-  if (problem) throw new CliError(`${what} ${file} ${problem}`);
-  try {
-    const png = PNG.sync.read(bytes);
-    return { rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length), width: png.width, height: png.height };
-  } catch (e) {
-    throw new CliError(`${what} ${file} ${describePngDecodeError(e)}`);
-  }
-}
-
-function encodePng(rgba: Uint8ClampedArray, width: number, height: number): Uint8Array {
-  const png = new PNG({ width, height });
-  png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.length);
-  return PNG.sync.write(png);
-}
-
 /**
  * A mask of another size than the guide is scaled to it: said on stderr when the aspect ratios
  * agree (within a pixel of rounding), refused when they do not (it would not line up).
  */
-function checkMaskSize(guide: Image, mask: Image, opts: CliOptions, io: CliIO): void {
+function checkMaskSize(guide: RgbaImage, mask: RgbaImage, opts: CliOptions, io: CliIO): void {
   const { width: gw, height: gh } = guide;
   const { width: mw, height: mh } = mask;
   if (gw === mw && gh === mh) return;
@@ -87,8 +55,8 @@ const gb = (bytes: number): string => `${(bytes / GB).toFixed(1)} GB`;
 export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost): Promise<Record<string, unknown>> {
   const now = host.now;
   const start = now();
-  const guide = await readPng(opts.guide, 'guide');
-  const maskImg = opts.mask ? await readPng(opts.mask, 'mask') : null;
+  const guide = readPngFile(opts.guide, 'guide');
+  const maskImg = opts.mask ? readPngFile(opts.mask, 'mask') : null;
   if (maskImg) checkMaskSize(guide, maskImg, opts, io);
   const outputs = outputPaths(opts.out, opts.variations);
   const inputs = [{ what: 'the guide', file: opts.guide }, ...(opts.mask ? [{ what: 'the mask', file: opts.mask }] : [])];

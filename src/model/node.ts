@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Schedule } from '../core';
 import type { Digest, ModelPack } from './pack';
-import { PackError, parsePack, scheduleFromPack, unetFile, verifyFile } from './pack';
+import { PackError, parsePack, scheduleFromPack, unetFile, verifyPackFiles } from './pack';
 import type { SessionLike, TensorCtor } from './onnx-denoiser';
 import { OnnxDenoiser, checkSessionNames } from './onnx-denoiser';
 
@@ -58,7 +58,8 @@ export async function loadPackFromDir(dir: string, opts: NodeLoadOptions = {}): 
   } catch (e) {
     throw new PackError(errno(e) === 'ENOENT' ? `model file missing: ${file} (listed in model.json)` : `cannot read ${file}: ${(e as Error).message}`);
   }
-  await verifyFile(modelBytes, entry, nodeDigest);
+  // The CPU runs the fp32 UNet only: the fp16 copy is neither read nor checked here.
+  await verifyPackFiles(pack, new Map([[entry.name, modelBytes]]), { digest: nodeDigest, roles: ['unet'] });
 
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
@@ -83,12 +84,7 @@ export async function loadPackFromDir(dir: string, opts: NodeLoadOptions = {}): 
     throw e;
   }
   const schedule = scheduleFromPack(pack);
-  let networkMs = 0;
-  const denoiser = new OnnxDenoiser(session as unknown as SessionLike, ort.Tensor as unknown as TensorCtor, pack, schedule, {
-    onRun: (ms) => {
-      networkMs += ms;
-    },
-  });
+  const denoiser = new OnnxDenoiser(session as unknown as SessionLike, ort.Tensor as unknown as TensorCtor, pack, schedule);
   return {
     dir,
     pack,
@@ -96,7 +92,7 @@ export async function loadPackFromDir(dir: string, opts: NodeLoadOptions = {}): 
     denoiser,
     session,
     modelBytes,
-    networkMs: () => networkMs,
+    networkMs: () => denoiser.networkMs,
     release: () => session.release(),
   };
 }

@@ -31,6 +31,17 @@ export class ModelMismatchError extends Error {
   }
 }
 
+/** Thrown when the network returns NaN or ±Inf (a broken pack, or an fp16 overflow): without it
+ *  the sampler would carry the NaNs to the end and write a flat grey image. `code` is the one the
+ *  web runtime classifies it under (WebErrorCode 'invalid-output'). */
+export class ModelOutputError extends Error {
+  readonly code = 'invalid-output' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelOutputError';
+  }
+}
+
 const list = (a: readonly string[]) => `[${a.map((s) => `"${s}"`).join(', ')}]`;
 const dimsStr = (d: readonly number[]) => `[${d.join(', ')}]`;
 
@@ -51,16 +62,38 @@ export function checkSessionNames(session: Pick<SessionLike, 'inputNames' | 'out
 }
 
 export interface OnnxDenoiserOptions {
-  /** Turn an error thrown by session.run into the error to rethrow (web: classify GPU errors). */
+  /** Turn an error of a run (thrown by session.run, or a ModelOutputError) into the error to
+   *  rethrow (web: classify GPU errors). */
   wrapError?: (e: unknown) => Error;
-  /** Called with the milliseconds of every session.run (timing of the network alone). */
-  onRun?: (ms: number) => void;
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
+/** Index of the first value that is NaN or ±Inf, or −1. */
+export function firstNonFinite(v: Float32Array): number {
+  // x·0 is ±0 for every finite x and NaN for NaN and ±Inf, and sums of zeros stay 0: four
+  // independent sums make the clean case (every call) one cheap pass; the index is searched for
+  // only when it fails.
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n4 = v.length - (v.length % 4);
+  for (let i = 0; i < n4; i += 4) {
+    s0 += v[i] * 0;
+    s1 += v[i + 1] * 0;
+    s2 += v[i + 2] * 0;
+    s3 += v[i + 3] * 0;
+  }
+  for (let i = n4; i < v.length; i++) s0 += v[i] * 0;
+  if (s0 + s1 + s2 + s3 === 0) return -1;
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return i;
+  return -1;
+}
+
 export class OnnxDenoiser implements Denoiser {
   readonly kind: 'eps' | 'score';
+  private runMs = 0;
 
   constructor(
     private readonly session: SessionLike,
@@ -71,6 +104,11 @@ export class OnnxDenoiser implements Denoiser {
   ) {
     checkSessionNames(session, pack);
     this.kind = engineKind(schedule);
+  }
+
+  /** Milliseconds spent in session.run so far: the network's own time, without the adapter. */
+  get networkMs(): number {
+    return this.runMs;
   }
 
   /** Shape checks before a run, so that a bad size is a clear error instead of an ORT one. */
@@ -106,7 +144,7 @@ export class OnnxDenoiser implements Denoiser {
       xt.dispose?.();
       tt.dispose?.();
     }
-    this.opts.onRun?.(now() - start);
+    this.runMs += now() - start;
     const out = result[pack.outputs.out];
     try {
       if (!out) throw new ModelMismatchError(`model returned no output "${pack.outputs.out}" (got ${list(Object.keys(result))})`);
@@ -119,6 +157,14 @@ export class OnnxDenoiser implements Denoiser {
       }
       // Own the data: some backends reuse or free output buffers on dispose.
       const data = new Float32Array(out.data as Float32Array);
+      const bad = firstNonFinite(data);
+      if (bad >= 0) {
+        const item = Math.floor(bad / (data.length / shape[0]));
+        const err = new ModelOutputError(
+          `the model "${pack.name}" returned NaN/Inf values at t=${t[item].toFixed(3)} (output "${pack.outputs.out}", value ${data[bad]}): the pack is broken or overflowed; try another model`,
+        );
+        throw this.opts.wrapError ? this.opts.wrapError(err) : err;
+      }
       return adaptOutput(schedule, pack.prediction, x, data, t);
     } finally {
       for (const v of Object.values(result)) v.dispose?.();

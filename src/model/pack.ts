@@ -261,6 +261,27 @@ export async function verifyFile(bytes: Uint8Array, entry: PackFile, digest: Dig
   }
 }
 
+/** The roles of the network files a runtime loads, and so verifies before use. */
+export const NETWORK_ROLES: readonly FileRole[] = ['unet', 'unet_fp16'];
+
+/**
+ * Check the pack's files of `roles` (default: the UNet and its fp16 copy when listed) against
+ * model.json: each present in `files` (by name), with the size and sha256 it gives. `missing`
+ * words the error for a file that is absent (where it should have come from differs by caller).
+ */
+export async function verifyPackFiles(
+  pack: ModelPack,
+  files: ReadonlyMap<string, Uint8Array>,
+  opts: { digest?: Digest; roles?: readonly FileRole[]; missing?: (entry: PackFile) => string } = {},
+): Promise<void> {
+  const roles = opts.roles ?? NETWORK_ROLES;
+  for (const entry of pack.files.filter((f) => roles.includes(f.role))) {
+    const bytes = files.get(entry.name);
+    if (!bytes) throw new PackError(opts.missing?.(entry) ?? `model pack "${pack.name}" lacks ${entry.name} (listed in model.json)`);
+    await verifyFile(bytes, entry, opts.digest);
+  }
+}
+
 /** The engine's schedule for a pack. */
 export function scheduleFromPack(pack: ModelPack): Schedule {
   const s = pack.sde;

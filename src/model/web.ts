@@ -4,7 +4,7 @@
 import type { ModelPack } from './pack';
 import { scheduleFromPack } from './pack';
 import type { OnnxDenoiserOptions, SessionLike, TensorCtor } from './onnx-denoiser';
-import { OnnxDenoiser } from './onnx-denoiser';
+import { ModelOutputError, OnnxDenoiser } from './onnx-denoiser';
 
 export type WebBackend = 'webgpu' | 'wasm';
 
@@ -25,7 +25,9 @@ export interface GpuLike {
   requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<unknown>;
 }
 
-export type WebErrorCode = 'no-webgpu' | 'no-adapter' | 'device-lost' | 'out-of-memory' | 'csp-wasm' | 'invalid-model' | 'unknown';
+/** 'invalid-model': the file is not a model ORT can run; 'invalid-output': it ran and returned
+ *  NaN/±Inf (ModelOutputError; its message names the pack and t). */
+export type WebErrorCode = 'no-webgpu' | 'no-adapter' | 'device-lost' | 'out-of-memory' | 'csp-wasm' | 'invalid-model' | 'invalid-output' | 'unknown';
 
 /** A runtime error with a code and a message a designer can act on; the original is `cause`. */
 export class WebRuntimeError extends Error {
@@ -39,7 +41,7 @@ export class WebRuntimeError extends Error {
   }
 }
 
-const MESSAGES: Record<Exclude<WebErrorCode, 'unknown'>, string> = {
+const MESSAGES: Record<Exclude<WebErrorCode, 'unknown' | 'invalid-output'>, string> = {
   'no-webgpu': 'This Figma window has no WebGPU, so the model runs on the CPU (slower).',
   'no-adapter': 'No graphics card is available to Figma (no WebGPU adapter), so the model runs on the CPU (slower).',
   'device-lost': 'The graphics card stopped responding (WebGPU device lost). The plugin can continue on the CPU.',
@@ -49,7 +51,7 @@ const MESSAGES: Record<Exclude<WebErrorCode, 'unknown'>, string> = {
   'invalid-model': 'The model file is damaged or is not an ONNX model this plugin can run.',
 };
 
-const PATTERNS: [Exclude<WebErrorCode, 'unknown' | 'no-webgpu'>, RegExp][] = [
+const PATTERNS: [Exclude<WebErrorCode, 'unknown' | 'no-webgpu' | 'invalid-output'>, RegExp][] = [
   ['csp-wasm', /wasm-unsafe-eval|unsafe-eval|content[- ]security[- ]policy|refused to compile or instantiate webassembly|wasm code generation disallowed/i],
   ['device-lost', /device (was |is |has been )?lost|devicelost|gpu device.*(destroyed|lost)|context lost/i],
   ['out-of-memory', /out of memory|\boom\b|failed to allocate|could not allocate|allocation failed|cannot allocate|array buffer allocation|gpuoutofmemory/i],
@@ -62,6 +64,7 @@ const messageOf = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.
 /** Classify an error from session creation or a run into a WebRuntimeError. */
 export function classifyWebError(e: unknown): WebRuntimeError {
   if (e instanceof WebRuntimeError) return e;
+  if (e instanceof ModelOutputError) return new WebRuntimeError('invalid-output', e.message, { cause: e });
   const text = messageOf(e);
   for (const [code, re] of PATTERNS) {
     if (re.test(text)) return new WebRuntimeError(code, MESSAGES[code], { cause: e });
@@ -75,8 +78,10 @@ export interface WebSessionOptions {
   preferWebGPU: boolean;
   /** the ORT wasm binary bundled with the UI (sets env.wasm.wasmBinary) */
   wasmBinary?: ArrayBuffer | Uint8Array;
-  /** wanted WASM threads; 1 unless the page is cross-origin isolated */
-  numThreads: number;
+  /** wanted WASM threads (default: wasmThreads' choice); 1 unless the page is cross-origin isolated */
+  numThreads?: number;
+  /** an adapter probe already made by the caller (probeWebGPU), so that it is asked once */
+  webgpu?: WebGpuProbe;
   /** override navigator.gpu (tests); null = no WebGPU */
   gpu?: GpuLike | null;
   /** override globalThis.crossOriginIsolated (tests) */
@@ -109,22 +114,36 @@ function defaultGpu(): GpuLike | null {
   return nav?.gpu ?? null;
 }
 
-/** Ask for a WebGPU adapter: whether it has `shader-f16`, or the reason when there is none. */
-async function probeWebGPU(gpu: GpuLike | null): Promise<{ shaderF16: boolean } | WebRuntimeError> {
-  if (!gpu || typeof gpu.requestAdapter !== 'function') return new WebRuntimeError('no-webgpu', MESSAGES['no-webgpu']);
+/** What asking for a WebGPU adapter found: whether it has `shader-f16`, or why there is none. */
+export type WebGpuProbe = { available: true; shaderF16: boolean } | { available: false; reason: WebRuntimeError };
+
+/** Ask for a WebGPU adapter (navigator.gpu unless `gpu` is given; null = no WebGPU). */
+export async function probeWebGPU(gpu: GpuLike | null = defaultGpu()): Promise<WebGpuProbe> {
+  const none = (code: 'no-webgpu' | 'no-adapter', cause?: unknown): WebGpuProbe => ({ available: false, reason: new WebRuntimeError(code, MESSAGES[code], { cause }) });
+  if (!gpu || typeof gpu.requestAdapter !== 'function') return none('no-webgpu');
   try {
     const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) as { features?: { has?(f: string): boolean } } | null;
-    if (!adapter) return new WebRuntimeError('no-adapter', MESSAGES['no-adapter']);
-    return { shaderF16: typeof adapter.features?.has === 'function' && adapter.features.has('shader-f16') };
+    if (!adapter) return none('no-adapter');
+    return { available: true, shaderF16: typeof adapter.features?.has === 'function' && adapter.features.has('shader-f16') };
   } catch (e) {
-    return new WebRuntimeError('no-adapter', MESSAGES['no-adapter'], { cause: e });
+    return none('no-adapter', e);
   }
+}
+
+/** Most WASM threads a session asks for: more gain little on the UNet and take cores from Figma. */
+const MAX_WASM_THREADS = 4;
+
+/** WASM threads for a session: 1 on a page that is not cross-origin isolated (threads need
+ *  SharedArrayBuffer), else `wanted` (default: the cores, at most MAX_WASM_THREADS). */
+export function wasmThreads(wanted?: number, isolated: boolean = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true): number {
+  if (!isolated) return 1;
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency || 1;
+  return Math.max(1, Math.floor(wanted ?? Math.min(MAX_WASM_THREADS, cores)) || 1);
 }
 
 /** Create the session: WebGPU when wanted and available, else WASM. */
 export async function createWebSession(ort: WebOrt, modelBytes: Uint8Array, opts: WebSessionOptions): Promise<WebSession> {
-  const isolated = opts.crossOriginIsolated ?? (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  const numThreads = isolated ? Math.max(1, Math.floor(opts.numThreads) || 1) : 1;
+  const numThreads = wasmThreads(opts.numThreads, opts.crossOriginIsolated);
   ort.env.wasm.numThreads = numThreads;
   ort.env.wasm.proxy = false;
   if (opts.wasmBinary) ort.env.wasm.wasmBinary = opts.wasmBinary;
@@ -135,8 +154,8 @@ export async function createWebSession(ort: WebOrt, modelBytes: Uint8Array, opts
   let precision: WebPrecision = 'fp32';
   let fp16Fallback: string | undefined;
   if (opts.preferWebGPU) {
-    const probe = await probeWebGPU(opts.gpu === undefined ? defaultGpu() : opts.gpu);
-    if (probe instanceof WebRuntimeError) fallback = probe;
+    const probe = opts.webgpu ?? (await probeWebGPU(opts.gpu === undefined ? defaultGpu() : opts.gpu));
+    if (!probe.available) fallback = probe.reason;
     else {
       // fp16 halves memory traffic on GPUs that run f16 shaders; any failure to build it (an
       // operator without an f16 kernel, a driver quirk) falls back to the fp32 copy, still on WebGPU.

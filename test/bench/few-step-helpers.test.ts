@@ -1,5 +1,6 @@
-// The few-step sweep's helper: the batching denoiser must not change results.
-import { BatchingDenoiser } from '../../bench/lib/batching';
+// The few-step sweep's (and the evaluation's) batching of concurrent runs (src/model/batching.ts)
+// must not change results.
+import { runBatched } from '../../src/model/batching';
 import { sdedit, vpLinear } from '../../src/core';
 import type { Denoiser, Shape4 } from '../../src/core';
 
@@ -37,10 +38,26 @@ test('batched concurrent runs equal separate runs, bit for bit', async () => {
     const run = sdedit;
     const alone = [];
     for (const [i, g] of guides.entries()) alone.push(await run(elementwise, g, [3, S, S], vp, { sampler, t0: 0.5, steps: 4, seed: 10 + i, batch: 2 }));
-    const batching = new BatchingDenoiser(elementwise);
-    batching.expected = guides.length;
-    const together = await Promise.all(guides.map((g, i) => run(batching, g, [3, S, S], vp, { sampler, t0: 0.5, steps: 4, seed: 10 + i, batch: 2 })));
-    expect(batching.calls).toBe(4);
+    const { results: together, calls } = await runBatched(elementwise, guides.length, (d, i) => run(d, guides[i], [3, S, S], vp, { sampler, t0: 0.5, steps: 4, seed: 10 + i, batch: 2 }));
+    expect(calls).toBe(4);
     for (let i = 0; i < guides.length; i++) expect(Buffer.from(together[i].buffer).equals(Buffer.from(alone[i].buffer))).toBe(true);
   }
+});
+
+test('runs of different lengths: a run that ends is no longer waited for', async () => {
+  const guides = [image(4), image(5)];
+  const steps = [2, 5];
+  const alone = [];
+  for (const [i, g] of guides.entries()) alone.push(await sdedit(elementwise, g, [3, S, S], vp, { sampler: 'ddim', t0: 0.5, steps: steps[i], seed: 3 + i }));
+  const sizes: number[] = [];
+  const counting: Denoiser = { kind: 'eps', predict: (x, shape, t) => (sizes.push(shape[0]), elementwise.predict(x, shape, t)) };
+  const { results, calls } = await runBatched(counting, 2, (d, i) => sdedit(d, guides[i], [3, S, S], vp, { sampler: 'ddim', t0: 0.5, steps: steps[i], seed: 3 + i }));
+  expect(sizes).toEqual([2, 2, 1, 1, 1]);
+  expect(calls).toBe(5);
+  for (let i = 0; i < 2; i++) expect(Buffer.from(results[i].buffer).equals(Buffer.from(alone[i].buffer))).toBe(true);
+});
+
+test('a failing network rejects every run of the batch', async () => {
+  const failing: Denoiser = { kind: 'eps', predict: async () => Promise.reject(new Error('network down')) };
+  await expect(runBatched(failing, 3, (d, i) => sdedit(d, image(i), [3, S, S], vp, { sampler: 'ddim', t0: 0.5, steps: 2, seed: i }))).rejects.toThrow('network down');
 });

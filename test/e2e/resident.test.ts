@@ -1,5 +1,5 @@
 // The GPU-resident SDEdit loop (src/ui/runtime/resident.ts) in headless Chromium on WebGPU
-// (SwiftShader), through the runtime's Compute (compute.ts) exactly as the panel's main-thread
+// (SwiftShader), through the runtime's SDEditSession (compute.ts) exactly as the panel's main-thread
 // runner calls it, against the CPU-update loop (core's sdedit, eps read back every step) on the
 // same session: DDIM with a mask, 2 repeats and previews, then DDPM and DPM-Solver++(2M), on the
 // tiny fixture model at 16×12.
@@ -19,7 +19,7 @@ const FIXTURE = join(ROOT, 'test/fixtures/tiny-model');
 
 const ENTRY = `
 import * as ort from 'onnxruntime-web/webgpu';
-import { Compute } from './src/ui/runtime/compute.ts';
+import { SDEditSession } from './src/ui/runtime/compute.ts';
 import { trace } from './src/ui/runtime/trace.ts';
 let compute = null;
 const bytes = async (name) => new Uint8Array(await (await fetch(name)).arrayBuffer());
@@ -28,17 +28,16 @@ globalThis.__resident = {
     const manifestText = await (await fetch('model.json')).text();
     const name = JSON.parse(manifestText).files[0].name;
     const pack = { name: 'tiny', manifestText, files: new Map([[name, await bytes(name)]]) };
-    compute = await Compute.load(ort, pack, { preferWebGPU: true, wasmBinary: await bytes('ort.wasm'), numThreads: 1 });
+    compute = await SDEditSession.load(ort, pack, { preferWebGPU: true, wasmBinary: await bytes('ort.wasm'), numThreads: 1 });
     return { backend: compute.backend, residentReason: compute.residentReason ?? null };
   },
   async run(plain, loop, sabotage) {
     const job = { ...plain, guide: Float32Array.from(plain.guide), mask: plain.mask ? Float32Array.from(plain.mask) : null };
-    trace().webgpuLoop = loop;
     if (sabotage) compute.resident.run = async () => { throw new Error(sabotage); };
     const steps = [];
     const before = trace().events.length;
     try {
-      const r = await compute.run(job, (s) => steps.push({ step: s.step, total: s.total, x0: s.x0 ? Array.from(s.x0) : null }), new AbortController().signal);
+      const r = await compute.run(job, (s) => steps.push({ step: s.step, total: s.total, x0: s.x0 ? Array.from(s.x0) : null }), new AbortController().signal, { webgpuLoop: loop || 'auto' });
       return { ok: true, out: Array.from(r.out), steps, events: trace().events.slice(before) };
     } catch (e) {
       return { ok: false, name: e.name, message: e.message, cause: String(e.cause?.message ?? e.cause ?? ''), steps, events: trace().events.slice(before) };

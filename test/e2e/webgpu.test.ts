@@ -47,9 +47,24 @@ async function runOn(args: string[], simulateLoss = false): Promise<Outcome> {
     const out = await runEngine(ui.frame, spec);
     const notices = (await runtimeEvents(ui.frame)).filter((e) => e.type === 'notice');
     if (!simulateLoss || loaded.backend !== 'webgpu') return { adapter, backend: loaded.backend, out, notices };
-    await ui.frame.evaluate(() => {
-      (globalThis as unknown as { __sdeditRuntime: { simulateWebGPUFailure?: string } }).__sdeditRuntime.simulateWebGPUFailure =
-        'simulated: GPU device was lost';
+    // A device lost mid-run, injected into this engine's WebGPU runner from here (the runtime has
+    // no switch for it): its next run fails after the first step, as a lost device would.
+    await ui.frame.evaluate(async () => {
+      type Run = (job: unknown, onStep: (s: unknown) => void, signal: AbortSignal) => Promise<unknown>;
+      const engine = (globalThis as unknown as { __sdeditRuntime: { engine: { loading: Promise<{ runner: { run: Run } }> } } }).__sdeditRuntime.engine;
+      const { runner } = await engine.loading;
+      const run = runner.run.bind(runner);
+      runner.run = (job, onStep, signal) => {
+        runner.run = run;
+        return run(
+          job,
+          (s) => {
+            onStep(s);
+            throw new Error('simulated: GPU device was lost');
+          },
+          signal,
+        );
+      };
     });
     const fallback = await runEngine(ui.frame, spec);
     const fallbackNotices = (await runtimeEvents(ui.frame)).filter((e) => e.type === 'notice').slice(notices.length);

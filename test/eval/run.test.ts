@@ -6,9 +6,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadPackFromDir, type LoadedPack } from '../../src/model/node';
 import { parseEvalArgs } from '../../src/cli/eval/main';
-import { editsSheet, evaluate, gaussianBlur, pictureSheet, qualityBlock, reportJson, reportMarkdown, sdeditMany, type EvalConfig } from '../../src/cli/eval/run';
+import { gaussianBlur } from '../../src/cli/eval/baselines';
+import { qualityBlock, reportJson, reportMarkdown } from '../../src/cli/eval/report';
+import { evaluate, sdeditMany, type EvalConfig } from '../../src/cli/eval/run';
+import { editsSheet, pictureSheet } from '../../src/cli/eval/sheets';
 import { writeQuality } from '../../src/cli/eval/quality';
-import { readRgba } from '../../src/cli/eval/png';
+import { readPngFile } from '../../src/cli/png';
 import { sdedit } from '../../src/core';
 
 const TINY = path.join(__dirname, '../fixtures/tiny-model');
@@ -54,9 +57,9 @@ it('runs the protocol end to end and writes its outputs', async () => {
 
   pictureSheet(report, 'ddim-2', path.join(tmp, 'sheet.png'));
   editsSheet(report, path.join(tmp, 'edits.png'));
-  const sheet = readRgba(path.join(tmp, 'sheet.png'));
-  expect(sheet.h).toBeGreaterThan(2 * 32);
-  expect(sheet.w).toBeGreaterThan(4 * 32); // guide | 2 t0 | real
+  const sheet = readPngFile(path.join(tmp, 'sheet.png'));
+  expect(sheet.height).toBeGreaterThan(2 * 32);
+  expect(sheet.width).toBeGreaterThan(4 * 32); // guide | 2 t0 | real
   const model = { name: 'tiny', sha256: '0'.repeat(64) };
   const md = reportMarkdown(report, cfg, model);
   expect(md).toMatch(/\| \*\*SDEdit, ddim-2\*\* \|/);

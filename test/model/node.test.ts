@@ -1,9 +1,12 @@
 /** @jest-environment ./test/model/ort-node-env.js */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import { main } from '../../src/cli/main';
 import { loadPackFromDir, type LoadedPack } from '../../src/model/node';
+import { ModelOutputError } from '../../src/model/onnx-denoiser';
 
 const FIXTURE = path.join(__dirname, '../fixtures/tiny-model');
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -139,5 +142,36 @@ describe('loadPackFromDir errors are clear', () => {
       },
     });
     await expect(loadPackFromDir(dir)).rejects.toThrow(/latent pack; this version runs pixel packs only/);
+  });
+});
+
+describe('a model that returns NaN or ±Inf (test/fixtures/nan-model)', () => {
+  const NAN_MODEL = path.join(__dirname, '../fixtures/nan-model');
+
+  it('is an error naming the pack and t, with the model-output code', async () => {
+    const loaded = await loadPackFromDir(NAN_MODEL, { threads: 1 });
+    try {
+      const x = Float32Array.from({ length: 3 * 8 * 8 }, (_, i) => Math.sin(i * 0.3));
+      const err = await loaded.denoiser.predict(x, [1, 3, 8, 8], new Float32Array([0.5])).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ModelOutputError);
+      expect((err as ModelOutputError).code).toBe('invalid-output');
+      expect((err as Error).message).toMatch(/^the model "nan-test" returned NaN\/Inf values at t=0\.500/);
+    } finally {
+      await loaded.release();
+    }
+  });
+
+  it('makes the sdedit command fail with that message instead of writing a grey image', async () => {
+    const png = new PNG({ width: 8, height: 8 });
+    png.data.fill(200);
+    const guide = path.join(tmp, 'nan-guide.png');
+    writeFileSync(guide, PNG.sync.write(png));
+    const out = path.join(tmp, 'nan-out.png');
+    const err: string[] = [];
+    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => err.push(s), isTTY: false } };
+    const code = await main(['--guide', guide, '--model', NAN_MODEL, '--steps', '2', '--size', '8', '--out', out], io);
+    expect(code).toBe(1);
+    expect(err.join('')).toMatch(/sdedit: the model "nan-test" returned NaN\/Inf values at t=/);
+    expect(existsSync(out)).toBe(false);
   });
 });

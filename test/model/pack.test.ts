@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { PackError, parsePack, scheduleFromPack, unetFile, unetFp16File, verifyFile, webDigest } from '../../src/model/pack';
+import { PackError, parsePack, scheduleFromPack, unetFile, unetFp16File, verifyFile, verifyPackFiles, webDigest } from '../../src/model/pack';
 
 const FIXTURE = path.join(__dirname, '../fixtures/tiny-model');
 const base = (): Record<string, unknown> => JSON.parse(readFileSync(path.join(FIXTURE, 'model.json'), 'utf8'));
@@ -92,6 +92,26 @@ describe('verifyFile', () => {
     const copy = bytes.slice();
     copy[copy.length - 1] ^= 1;
     await expect(verifyFile(copy, entry, nodeDigest)).rejects.toThrow(/sha256 .* model.json says 7433939a1c38/);
+  });
+});
+
+describe('verifyPackFiles: one check of the network files, on web and on node', () => {
+  const fixture = path.join(__dirname, '../fixtures/tiny-model');
+  const bytes = new Uint8Array(readFileSync(path.join(fixture, 'tiny.onnx')));
+  const tiny = parsePack(readFileSync(path.join(fixture, 'model.json'), 'utf8'));
+  const withFp16 = parsePack({ ...JSON.parse(readFileSync(path.join(fixture, 'model.json'), 'utf8')), files: [...tiny.files, { ...tiny.files[0], name: 'tiny-fp16.onnx', role: 'unet_fp16' }] });
+
+  it('checks the UNet and its fp16 copy by default, only the roles asked for otherwise', async () => {
+    await expect(verifyPackFiles(tiny, new Map([['tiny.onnx', bytes]]))).resolves.toBeUndefined();
+    const broken = bytes.slice();
+    broken[0] ^= 1;
+    const files = new Map([['tiny.onnx', bytes], ['tiny-fp16.onnx', broken]]);
+    await expect(verifyPackFiles(withFp16, files)).rejects.toThrow(/tiny-fp16.onnx has sha256/);
+    await expect(verifyPackFiles(withFp16, files, { roles: ['unet'] })).resolves.toBeUndefined();
+  });
+  it('a listed file that is absent is a PackError, worded by the caller when it asks', async () => {
+    await expect(verifyPackFiles(withFp16, new Map([['tiny.onnx', bytes]]))).rejects.toThrow(new PackError('model pack "tiny-test" lacks tiny-fp16.onnx (listed in model.json)'));
+    await expect(verifyPackFiles(tiny, new Map(), { missing: (f) => `no ${f.name} here` })).rejects.toThrow('no tiny.onnx here');
   });
 });
 

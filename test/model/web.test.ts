@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parsePack } from '../../src/model/pack';
-import { WebRuntimeError, classifyWebError, createWebSession, type GpuLike, type WebOrt } from '../../src/model/web';
-import type { SessionLike, TensorLike } from '../../src/model/onnx-denoiser';
+import { WebRuntimeError, classifyWebError, createWebSession, probeWebGPU, wasmThreads, type GpuLike, type WebOrt } from '../../src/model/web';
+import { firstNonFinite, type SessionLike, type TensorLike } from '../../src/model/onnx-denoiser';
 
 const pack = parsePack(readFileSync(path.join(__dirname, '../fixtures/tiny-model/model.json'), 'utf8'));
 
@@ -26,6 +26,8 @@ interface FakeOpts {
   outDims?: number[];
   /** creating a session from exactly these bytes throws this error */
   failBytes?: [Uint8Array, Error];
+  /** output value written at index `[1]` of every output (NaN, ±Inf) */
+  badValue?: [number, number];
 }
 
 function fakeOrt(o: FakeOpts = {}) {
@@ -53,6 +55,7 @@ function fakeOrt(o: FakeOpts = {}) {
             const t = (feeds.t as FakeTensor).data;
             const per = x.data.length / t.length;
             const out = x.data.map((v, i) => 2 * v + t[Math.floor(i / per)]);
+            if (o.badValue) out[o.badValue[1]] = o.badValue[0];
             return { eps: new FakeTensor('float32', out, o.outDims ?? x.dims) };
           },
           async release() {
@@ -141,6 +144,36 @@ describe('createWebSession backend choice', () => {
   });
 });
 
+describe('one WebGPU probe, one thread rule', () => {
+  it('uses the probe the caller made instead of asking for an adapter again', async () => {
+    let asked = 0;
+    const gpu: GpuLike = { requestAdapter: async () => (asked++, { features: new Set(['shader-f16']) }) };
+    const probe = await probeWebGPU(gpu);
+    expect(probe).toEqual({ available: true, shaderF16: true });
+    const { ort, calls } = fakeOrt();
+    const s = await createWebSession(ort, bytes, { preferWebGPU: true, webgpu: probe, gpu, fp16ModelBytes: new Uint8Array([16]) });
+    expect([s.backend, s.precision]).toEqual(['webgpu', 'fp16']);
+    expect(calls).toEqual(['webgpu']);
+    expect(asked).toBe(1);
+  });
+  it('a probe that found no adapter gives WASM with its reason', async () => {
+    const probe = await probeWebGPU(null);
+    expect(probe.available).toBe(false);
+    const { ort, calls } = fakeOrt();
+    const s = await createWebSession(ort, bytes, { preferWebGPU: true, webgpu: probe, gpu: adapter({}) });
+    expect([s.backend, s.fallbackCode]).toEqual(['wasm', 'no-webgpu']);
+    expect(calls).toEqual(['wasm']);
+  });
+  it('threads: 1 unless cross-origin isolated; then the wanted count, else the cores up to 4', () => {
+    expect(wasmThreads(8, false)).toBe(1);
+    expect(wasmThreads(undefined, false)).toBe(1);
+    expect(wasmThreads(3, true)).toBe(3);
+    expect(wasmThreads(0, true)).toBe(1);
+    const cores = Math.min(4, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency || 1);
+    expect(wasmThreads(undefined, true)).toBe(cores);
+  });
+});
+
 describe('fp16 copy of the UNet', () => {
   const fp16 = new Uint8Array([16, 16]);
   const withFeatures = (...f: string[]) => adapter({ features: new Set(f) });
@@ -203,6 +236,18 @@ describe('web denoiser', () => {
   });
 });
 
+describe('web denoiser: NaN or ±Inf from the network', () => {
+  it.each([[NaN], [Infinity], [-Infinity]])('%s is a classified error naming the pack and t', async (bad) => {
+    const { ort } = fakeOrt({ badValue: [bad, 50] });
+    const s = await createWebSession(ort, bytes, { preferWebGPU: false, numThreads: 1 });
+    const err = await s.denoiser(pack).predict(new Float32Array(96), [2, 3, 4, 4], new Float32Array([0.25, 0.75])).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WebRuntimeError);
+    expect((err as WebRuntimeError).code).toBe('invalid-output');
+    // value 50 is in the second item of the batch (48 values each): its t is named
+    expect((err as Error).message).toMatch(/^the model "tiny-test" returned NaN\/Inf values at t=0\.750/);
+  });
+});
+
 describe('classifyWebError', () => {
   it.each([
     ['RangeError: Array buffer allocation failed', 'out-of-memory'],
@@ -211,5 +256,22 @@ describe('classifyWebError', () => {
     ['weird', 'unknown'],
   ])('%s → %s', (msg, code) => {
     expect(classifyWebError(new Error(msg)).code).toBe(code);
+  });
+});
+
+describe('firstNonFinite', () => {
+  it('finds the first NaN or ±Inf at any position (also in the tail past a multiple of 4), else −1', () => {
+    for (const n of [1, 3, 4, 7, 64, 1001]) {
+      const v = Float32Array.from({ length: n }, (_, i) => (i % 2 ? -1 : 1) * 3e38 * Math.sin(i + 1));
+      expect(firstNonFinite(v)).toBe(-1);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (const at of [0, n - 1, Math.floor(n / 2)]) {
+          const w = v.slice();
+          w[at] = bad;
+          if (at < n - 1) w[n - 1] = NaN;
+          expect(firstNonFinite(w)).toBe(at);
+        }
+      }
+    }
   });
 });

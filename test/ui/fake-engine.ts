@@ -1,4 +1,5 @@
 // A scripted Engine and Bridge for the panel's render tests.
+import { abortError } from '../../src/core';
 import type { PluginToUi, UiToPlugin } from '../../src/protocol';
 import type { Bridge } from '../../src/ui/panel/bridge';
 import type { Engine, ModelInfo, RunProgress, RunRequest, RunResult, RuntimeNotice } from '../../src/ui/runtime/engine-api';
@@ -51,7 +52,8 @@ export class FakeEngine implements Engine {
           }),
         reject,
       };
-      signal.addEventListener('abort', () => reject(Object.assign(new Error('The run was cancelled'), { name: 'AbortError' })));
+      // rejects as the runtime does on a cancel (core's abortError)
+      signal.addEventListener('abort', () => reject(abortError()));
       this.runs.push(pending);
     });
   }

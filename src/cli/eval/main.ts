@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import { loadPackFromDir } from '../../model/node';
 import { makeExamples } from './make-examples';
 import { writeQuality } from './quality';
-import { type EvalConfig, type SamplerSpec, editsSheet, evaluate, pictureSheet, qualityBlock, reportJson, reportMarkdown, samplerLabel } from './run';
+import { qualityBlock, reportJson, reportMarkdown } from './report';
+import { type EvalConfig, type SamplerSpec, evaluate, samplerLabel } from './run';
+import { editsSheet, pictureSheet } from './sheets';
 
 export const EVAL_USAGE = `usage: sdedit-eval [options]
 

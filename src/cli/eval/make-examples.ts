@@ -6,7 +6,8 @@
 // Run through the eval binary: `node bin/sdedit-eval.js --make-examples [dir]`.
 import * as path from 'node:path';
 import { EXAMPLE_SCENES, compositeInput, strokeEdit, strokeGuide } from './guides';
-import { writeChw, writeMask, writeRgba } from './png';
+import { writePngFile } from '../png';
+import { writeChw, writeMask } from './png';
 import { listScenes, loadScene } from './run';
 
 export const EXAMPLE_SIZE = 256;
@@ -30,6 +31,6 @@ export function makeExamples(heldout: string, dir: string, size = EXAMPLE_SIZE):
   const comp = compositeInput(scene(EXAMPLE_SCENES.composite), size);
   writeChw(out('composite.png'), comp.guide, size, size);
   writeMask(out('composite-mask.png'), comp.mask, size, size);
-  writeRgba(out('asset-tree.png'), comp.asset, size, size);
+  writePngFile(out('asset-tree.png'), comp.asset, size, size);
   return written;
 }

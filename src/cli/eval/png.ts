@@ -1,9 +1,8 @@
-// PNG files ↔ C×H×W tensors in [−1, 1] for the evaluation, and a small RGBA canvas for the
-// picture sheets (blit images, fill rectangles, a 5×7 bitmap font for labels).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { PNG } from 'pngjs';
+// PNG files ↔ C×H×W tensors in [−1, 1] for the evaluation (through ../png, the command line's
+// one PNG reader and writer), and a small RGBA canvas for the picture sheets (blit images, fill
+// rectangles, a 5×7 bitmap font for labels).
 import { chwToRgba, rgbaToChw } from '../../core';
+import { readPngFile, writePngFile } from '../png';
 
 export interface ChwImage {
   chw: Float32Array;
@@ -11,27 +10,15 @@ export interface ChwImage {
   w: number;
 }
 
-export function readRgba(file: string): { rgba: Uint8Array; w: number; h: number } {
-  const png = PNG.sync.read(readFileSync(file));
-  return { rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length), w: png.width, h: png.height };
-}
-
 /** A PNG as 3×H×W in [−1, 1] (transparent pixels over white, as the CLI reads guides). */
 export function readChw(file: string): ChwImage {
-  const { rgba, w, h } = readRgba(file);
-  return { chw: rgbaToChw(rgba, w, h), h, w };
-}
-
-export function writeRgba(file: string, rgba: Uint8Array | Uint8ClampedArray, w: number, h: number): void {
-  const png = new PNG({ width: w, height: h });
-  png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.length);
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileSync(file, PNG.sync.write(png));
+  const { rgba, width, height } = readPngFile(file);
+  return { chw: rgbaToChw(rgba, width, height), h: height, w: width };
 }
 
 /** 3×H×W (or 1×H×W) in [−1, 1] → PNG. */
 export function writeChw(file: string, chw: Float32Array, w: number, h: number): void {
-  writeRgba(file, chwToRgba(chw, w, h), w, h);
+  writePngFile(file, chwToRgba(chw, w, h), w, h);
 }
 
 /** A mask [H×W] in [0, 1] → grey PNG (white = edit). */
@@ -140,6 +127,6 @@ export class Canvas {
   }
 
   save(file: string): void {
-    writeRgba(file, this.rgba, this.w, this.h);
+    writePngFile(file, this.rgba, this.w, this.h);
   }
 }

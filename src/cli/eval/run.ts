@@ -11,14 +11,14 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Denoiser, SamplerName, Schedule } from '../../core';
-import { downsampledL2, gaussian, resizeChw, sdedit } from '../../core';
+import { downsampledL2, resizeChw, sdedit } from '../../core';
+import { runBatched } from '../../model/batching';
 import type { LoadedPack } from '../../model/node';
-import { FEATURE_DIM, FEATURE_SPACE_SUMMARY, type FeatureSpace, fitFeatureSpace, rawFeatures } from './features';
+import { gaussianBlur, noisedGuide } from './baselines';
+import { FEATURE_DIM, type FeatureSpace, fitFeatureSpace, rawFeatures } from './features';
 import { STROKE_CELLS, compositeInput, strokeEdit, strokeGuide, EXAMPLE_SCENES } from './guides';
 import { kid } from './kid';
-import { Canvas, readChw, writeChw } from './png';
-
-const M = Math;
+import { readChw } from './png';
 
 export interface SamplerSpec {
   sampler: Extract<SamplerName, 'ddim' | 'ddpm'>;
@@ -106,99 +106,19 @@ export function loadScene(file: string, size: number): Float32Array {
   return resizeChw(img.chw, 3, img.h, img.w, size, size);
 }
 
-/** Separable Gaussian blur of 3×size×size (σ in pixels, clamped borders). */
-export function gaussianBlur(chw: Float32Array, size: number, sigma: number): Float32Array {
-  const r = M.max(1, M.ceil(3 * sigma));
-  const k = new Float64Array(2 * r + 1);
-  let s = 0;
-  for (let i = -r; i <= r; i++) s += k[i + r] = M.exp(-(i * i) / (2 * sigma * sigma));
-  for (let i = 0; i < k.length; i++) k[i] /= s;
-  const HW = size * size;
-  const tmp = new Float64Array(HW);
-  const out = new Float32Array(chw.length);
-  for (let c = 0; c < 3; c++) {
-    const src = chw.subarray(c * HW, (c + 1) * HW);
-    for (let y = 0; y < size; y++) {
-      for (let x = 0; x < size; x++) {
-        let v = 0;
-        for (let i = -r; i <= r; i++) v += k[i + r] * src[y * size + M.min(size - 1, M.max(0, x + i))];
-        tmp[y * size + x] = v;
-      }
-    }
-    for (let y = 0; y < size; y++) {
-      for (let x = 0; x < size; x++) {
-        let v = 0;
-        for (let i = -r; i <= r; i++) v += k[i + r] * tmp[M.min(size - 1, M.max(0, y + i)) * size + x];
-        out[c * HW + y * size + x] = v;
-      }
-    }
-  }
-  return out;
-}
-
-/** The guide noised to t0 (the sample SDEdit starts from), clipped to [−1, 1] as an image. */
-export function noisedGuide(guide: Float32Array, schedule: Schedule, t0: number, seed: number): Float32Array {
-  const z = new Float32Array(guide.length);
-  gaussian(seed, 0x6e6f6973, z, 0, z.length);
-  let a = 1;
-  let b = 0;
-  if (schedule.type === 'vp') {
-    const ab = schedule.alphaBar(t0);
-    a = M.sqrt(ab);
-    b = M.sqrt(1 - ab);
-  } else b = schedule.sigma(t0);
-  return guide.map((g, i) => M.max(-1, M.min(1, a * g + b * z[i])));
-}
-
-/**
- * Runs sdedit for several guides of one shape as one batch: each guide's sdedit() sees its own
- * Denoiser, whose calls are gathered and sent to the network together. All guides run the same
- * plan (sampler, t0, steps), so their calls line up step by step.
- */
+/** sdedit of several guides of one shape and one plan, their network calls batched together. */
 export async function sdeditMany(denoiser: Denoiser, guides: Float32Array[], size: number, schedule: Schedule, spec: SamplerSpec, t0: number, seeds: number[], mask: Float32Array | null = null): Promise<Float32Array[]> {
-  type Req = { x: Float32Array; t: Float32Array; resolve: (v: Float32Array) => void; reject: (e: unknown) => void };
-  let pending: Req[] = [];
-  let active = guides.length;
-  const P = 3 * size * size;
-  const flush = (): void => {
-    if (pending.length === 0 || pending.length < active) return;
-    const reqs = pending;
-    pending = [];
-    const n = reqs.length;
-    const x = new Float32Array(n * P);
-    const t = new Float32Array(n);
-    reqs.forEach((r, i) => {
-      x.set(r.x, i * P);
-      t[i] = r.t[0];
-    });
-    denoiser.predict(x, [n, 3, size, size], t).then(
-      (out) => reqs.forEach((r, i) => r.resolve(out.subarray(i * P, (i + 1) * P))),
-      (e) => reqs.forEach((r) => r.reject(e)),
-    );
-  };
-  const member: Denoiser = {
-    kind: denoiser.kind,
-    predict: (x, _shape, t) =>
-      new Promise<Float32Array>((resolve, reject) => {
-        pending.push({ x: x.slice(), t: t.slice(), resolve, reject });
-        flush();
-      }),
-  };
-  return Promise.all(
-    guides.map((g, i) =>
-      sdedit(member, g, [3, size, size], schedule, { sampler: spec.sampler, t0, steps: spec.steps, eta: 0, seed: seeds[i], mask }).finally(() => {
-        active--;
-        flush();
-      }),
-    ),
+  const { results } = await runBatched(denoiser, guides.length, (member, i) =>
+    sdedit(member, guides[i], [3, size, size], schedule, { sampler: spec.sampler, t0, steps: spec.steps, eta: 0, seed: seeds[i], mask }),
   );
+  return results;
 }
 
 const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 const std = (v: number[]): number => {
   if (v.length < 2) return 0;
   const m = mean(v);
-  return M.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
+  return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
 };
 
 /** Run the protocol. `loaded` is a pack from loadPackFromDir. */
@@ -247,7 +167,7 @@ export async function evaluate(loaded: LoadedPack, cfg: EvalConfig): Promise<Eva
       return denoiser.predict(x, shape, t);
     },
   };
-  const B = M.max(1, cfg.batch);
+  const B = Math.max(1, cfg.batch);
   for (const spec of cfg.samplers) {
     const label = samplerLabel(spec);
     const byT0 = new Map<number, Float32Array[]>();
@@ -282,8 +202,8 @@ export async function evaluate(loaded: LoadedPack, cfg: EvalConfig): Promise<Eva
       let nIn = 0;
       for (let p = 0; p < HW; p++) {
         for (let c = 0; c < 3; c++) {
-          const d = M.abs(result[c * HW + p] - guide[c * HW + p]);
-          if (mask[p] === 0) outside = M.max(outside, d);
+          const d = Math.abs(result[c * HW + p] - guide[c * HW + p]);
+          if (mask[p] === 0) outside = Math.max(outside, d);
           else if (mask[p] === 1) {
             inside += d;
             nIn++;
@@ -315,181 +235,3 @@ export async function evaluate(loaded: LoadedPack, cfg: EvalConfig): Promise<Eva
     },
   };
 }
-
-// ——— outputs ———
-
-/** The picture sheet: one row per guide scene: guide | results across t0 | real scene. */
-export function pictureSheet(report: EvalReport, label: string, file: string): void {
-  const byT0 = report.images.get(label);
-  if (!byT0) throw new Error(`eval: no results for ${label}`);
-  const t0s = [...byT0.keys()];
-  const S = report.size;
-  const gap = M.max(2, M.round(S / 64));
-  const scale = S >= 128 ? 2 : 1;
-  const head = 7 * scale + 2 * gap + 4;
-  const cols = t0s.length + 2;
-  const rows = report.guides.length;
-  const cv = new Canvas(cols * S + (cols + 1) * gap, head + rows * S + rows * gap, [255, 255, 255]);
-  const titles = ['strokes', ...t0s.map((t) => `t0=${t.toFixed(1)}`), 'real'];
-  titles.forEach((t, c) => cv.text(t, gap + c * (S + gap) + M.max(0, M.round((S - Canvas.textWidth(t, scale)) / 2)), gap + 2, scale));
-  for (let r = 0; r < rows; r++) {
-    const y = head + r * (S + gap);
-    cv.blit(report.guides[r], S, S, gap, y);
-    t0s.forEach((t, c) => cv.blit((byT0.get(t) as Float32Array[])[r], S, S, gap + (c + 1) * (S + gap), y));
-    cv.blit(report.scenes[r], S, S, gap + (cols - 1) * (S + gap), y);
-  }
-  cv.save(file);
-}
-
-/** Masked editing and compositing: scene | input | mask | result, one row each. */
-export function editsSheet(report: EvalReport, file: string): void {
-  const S = report.size;
-  const gap = M.max(2, M.round(S / 64));
-  const scale = S >= 128 ? 2 : 1;
-  const head = 7 * scale + 2 * gap + 4;
-  const cols = 4;
-  const cv = new Canvas(cols * S + (cols + 1) * gap, head + report.edits.length * (S + gap), [255, 255, 255]);
-  ['real scene', 'input', 'mask', 'sdedit'].forEach((t, c) => cv.text(t, gap + c * (S + gap) + M.max(0, M.round((S - Canvas.textWidth(t, scale)) / 2)), gap + 2, scale));
-  report.edits.forEach((e, r) => {
-    const y = head + r * (S + gap);
-    cv.blit(e.scene, S, S, gap, y);
-    cv.blit(e.guide, S, S, gap + (S + gap), y);
-    cv.blit(e.mask.map((v) => 2 * v - 1), S, S, gap + 2 * (S + gap), y);
-    cv.blit(e.result, S, S, gap + 3 * (S + gap), y);
-  });
-  cv.save(file);
-}
-
-const r4 = (v: number): number => M.round(v * 1e4) / 1e4;
-const r6 = (v: number): number => M.round(v * 1e6) / 1e6;
-
-export const PROTOCOL =
-  `SDEdit stroke-based synthesis as in Meng et al. (2022) §5.1, through src/core sdedit() and the src/model node runtime: ` +
-  `held-out scenes (seeds never trained on) → stroke guides by simulateStrokes (area-downsample to ${STROKE_CELLS}×${STROKE_CELLS} cells, ` +
-  `3×3 median filter, k-means to 6 colours, nearest upsampling) → SDEdit from t0. ` +
-  `Faithfulness: L2 norm of (result − guide), both area-downsampled to ${STROKE_CELLS}×${STROKE_CELLS}, values in [−1, 1] ` +
-  `(3·${STROKE_CELLS}² = ${3 * STROKE_CELLS * STROKE_CELLS} values; an L2 of 10 is an RMS error of ${(10 / M.sqrt(3 * STROKE_CELLS * STROKE_CELLS)).toFixed(3)}). ` +
-  `Realism: unbiased KID to a disjoint set of held-out real scenes.`;
-
-/** JSON of the report (no images). */
-export function reportJson(report: EvalReport, cfg: EvalConfig, model: { name: string; sha256: string }): Record<string, unknown> {
-  return {
-    date: new Date().toISOString(),
-    model,
-    protocol: PROTOCOL,
-    feature_space: FEATURE_SPACE_SUMMARY,
-    size: report.size,
-    stroke_cells: STROKE_CELLS,
-    guide_scenes: report.guideNames,
-    reference_scenes: report.refNames,
-    t0: cfg.t0s,
-    samplers: cfg.samplers.map((s) => ({ label: samplerLabel(s), sampler: s.sampler, steps: s.steps, eta: 0, t0: s.t0s ?? cfg.t0s })),
-    blur_sigma_px: cfg.blurSigma,
-    seed: cfg.seed,
-    rows: report.rows.map((r) => ({ ...r, l2_mean: r4(r.l2_mean), l2_std: r4(r.l2_std), kid: r6(r.kid) })),
-    edits: report.edits.map((e) => ({ name: e.name, t0: cfg.editT0, sampler: samplerLabel(cfg.editSampler), max_change_outside_mask: e.max_change_outside_mask, mean_change_inside_mask: r4(e.mean_change_inside_mask) })),
-    timing: {
-      network_calls: report.timing.network_calls,
-      ms_per_call: M.round(report.timing.ms_per_call),
-      network_s: M.round(report.timing.network_ms / 100) / 10,
-      total_s: M.round(report.timing.total_ms / 100) / 10,
-      per_sampler_s: Object.fromEntries(Object.entries(report.timing.per_sampler_ms).map(([k, v]) => [k, M.round(v / 100) / 10])),
-    },
-  };
-}
-
-const fmt = (v: number, d = 2): string => v.toFixed(d);
-
-/** The markdown table: L2 and KID per method × t0. */
-export function reportMarkdown(report: EvalReport, cfg: EvalConfig, model: { name: string; sha256: string }): string {
-  const t0s = cfg.t0s;
-  const rowsOf = (method: Row['method'], sampler: string | null) => report.rows.filter((r) => r.method === method && r.sampler === sampler);
-  const line = (name: string, rs: Row[], pick: (r: Row) => string): string => {
-    const cells = t0s.map((t) => {
-      const r = rs.find((x) => x.t0 === t) ?? rs.find((x) => x.t0 === null);
-      return r ? pick(r) : '';
-    });
-    return `| ${name} | ${cells.join(' | ')} |`;
-  };
-  const methods: [string, Row[]][] = [];
-  for (const s of cfg.samplers) methods.push([`**SDEdit, ${samplerLabel(s)}**`, rowsOf('sdedit', samplerLabel(s))]);
-  methods.push(['guide as-is', rowsOf('guide', null)]);
-  methods.push([`guide blurred (Gaussian σ = ${cfg.blurSigma} px)`, rowsOf('blur', null)]);
-  methods.push(['guide noised to t0, not denoised', rowsOf('noised', null)]);
-  methods.push(['real scene the guide came from (ideal)', rowsOf('real', null)]);
-  const head = `| method | ${t0s.map((t) => `t0 = ${t.toFixed(1)}`).join(' | ')} |\n|---|${t0s.map(() => '---:').join('|')}|`;
-  const tm = report.timing;
-  const out: string[] = [];
-  out.push(`# Evaluation of the \`${model.name}\` pack (SDEdit, stroke-based synthesis)`);
-  out.push('');
-  out.push(`Written by \`npm run eval\` (src/cli/eval) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; model.onnx sha256 \`${model.sha256.slice(0, 16)}…\`.`);
-  out.push('');
-  out.push(`- **Inputs**: ${report.guideNames.length} held-out scenes (${report.guideNames[0]} … ${report.guideNames[report.guideNames.length - 1]}, seeds never trained on) at ${report.size}×${report.size}, turned into stroke guides by core's \`simulateStrokes\` (${STROKE_CELLS}×${STROKE_CELLS} cells, 3×3 median, 6 colours).`);
-  out.push(`- **Engine**: src/core \`sdedit()\` with the pack through src/model's onnxruntime-node runtime (CPU); samplers ${cfg.samplers.map((s) => `\`${samplerLabel(s)}\``).join(', ')} (η = 0 for DDIM); seed of guide i = ${cfg.seed} + i.`);
-  out.push(`- **Faithfulness (L2, lower = closer to the guide)**: L2 norm of result − guide after area-downsampling both to ${STROKE_CELLS}×${STROKE_CELLS} (values in [−1, 1], ${3 * STROKE_CELLS * STROKE_CELLS} numbers; L2 10 ≈ RMS ${(10 / M.sqrt(3 * STROKE_CELLS * STROKE_CELLS)).toFixed(3)} per value). Mean ± std over guides.`);
-  out.push(`- **Realism (KID, lower = more like real scenes)**: unbiased KID (MMD² U-statistic, kernel (xᵀy/d + 1)³) between the ${report.guideNames.length} results and ${report.refNames.length} *other* held-out real scenes (${report.refNames[0]} … ${report.refNames[report.refNames.length - 1]}).`);
-  out.push(`- **Feature space** (no Inception weights exist here, so KID runs on a fixed, hand-crafted descriptor; see src/cli/eval/features.ts): ${FEATURE_SPACE_SUMMARY}`);
-  out.push(`- **Noise**: with ${report.guideNames.length} vs ${report.refNames.length} images the KID estimate is noisy; the row "real scene the guide came from" (real vs real, expectation 0) shows its size. Numbers in this feature space compare rows with each other, never with published Inception-KID values.`);
-  out.push('');
-  out.push('## Faithfulness: L2 to the stroke guide (32×32)');
-  out.push('');
-  out.push(head);
-  for (const [name, rs] of methods) out.push(line(name, rs, (r) => `${fmt(r.l2_mean)} ± ${fmt(r.l2_std, 1)}`));
-  out.push('');
-  out.push('## Realism: KID to held-out real scenes');
-  out.push('');
-  out.push(head);
-  for (const [name, rs] of methods) out.push(line(name, rs, (r) => (M.abs(r.kid) < 10 ? fmt(r.kid, 3) : fmt(r.kid, 1))));
-  out.push('');
-  out.push('Rows without t0 (guide, blur, real) do not depend on it; their value is repeated across the columns.');
-  if (report.edits.length) {
-    out.push('');
-    out.push('## Masked editing and compositing');
-    out.push('');
-    out.push(`\`edits.png\`: real scene | input | mask (white = edit) | result, SDEdit ${samplerLabel(cfg.editSampler)} from t0 = ${cfg.editT0}.`);
-    out.push('');
-    for (const e of report.edits) out.push(`- ${e.name}: largest change outside the mask ${e.max_change_outside_mask} (kept pixels equal the input), mean |change| inside ${fmt(e.mean_change_inside_mask, 3)}.`);
-  }
-  out.push('');
-  out.push('## Timing');
-  out.push('');
-  out.push(`${tm.network_calls} network evaluations (one image at ${report.size}² each), ${fmt(tm.ms_per_call, 0)} ms each on average (onnxruntime-node, CPU); network ${fmt(tm.network_ms / 1000, 0)} s, total ${fmt(tm.total_ms / 1000, 0)} s.` +
-    ` Per sampler: ${Object.entries(tm.per_sampler_ms).map(([k, v]) => `${k} ${fmt(v / 1000, 0)} s`).join(', ')}.`);
-  const every = cfg.t0s.reduce((a, t) => a + M.round(t * 1000), 0) * report.guideNames.length;
-  out.push('');
-  out.push(`The paper runs DDPM at every step of the 1000-step schedule below t0: over these t0 and guides that is ${every} network calls, about ${fmt((every * tm.ms_per_call) / 3.6e6, 1)} h at the rate above, so the full run uses DDIM (and strided DDPM) instead; \`--ddpm LIST --ddpm-steps 0\` runs the paper's sampler where there is time.`);
-  out.push('');
-  out.push('`sheet.png`: one row per guide scene: the stroke guide ("strokes") | SDEdit (first sampler) across t0 | the real scene it came from.');
-  out.push('');
-  return out.join('\n');
-}
-
-/** The `quality` block for model.json. */
-export function qualityBlock(report: EvalReport, cfg: EvalConfig, model: { name: string; sha256: string }): Record<string, unknown> {
-  const pick = (method: Row['method'], sampler: string | null) => {
-    const rs = report.rows.filter((r) => r.method === method && r.sampler === sampler);
-    if (rs.length === 1 && rs[0].t0 === null) return { l2: r4(rs[0].l2_mean), kid: r6(rs[0].kid) };
-    return { t0: rs.map((r) => r.t0), l2: rs.map((r) => r4(r.l2_mean)), kid: rs.map((r) => r6(r.kid)) };
-  };
-  return {
-    date: new Date().toISOString(),
-    model_sha256: model.sha256,
-    protocol: PROTOCOL,
-    feature_space: FEATURE_SPACE_SUMMARY,
-    size: report.size,
-    guide_scenes: report.guideNames.length,
-    reference_scenes: report.refNames.length,
-    sdedit: Object.fromEntries(cfg.samplers.map((s) => [samplerLabel(s), pick('sdedit', samplerLabel(s))])),
-    baselines: {
-      guide: pick('guide', null),
-      [`blur_sigma_${cfg.blurSigma}px`]: pick('blur', null),
-      noised: pick('noised', null),
-      real_scene: pick('real', null),
-    },
-    edits: report.edits.map((e) => ({ name: e.name, t0: cfg.editT0, max_change_outside_mask: e.max_change_outside_mask })),
-    timing: { ms_per_call: M.round(report.timing.ms_per_call), network_calls: report.timing.network_calls, total_s: M.round(report.timing.total_ms / 1000) },
-    table: 'models/default/eval/results.md',
-  };
-}
-
-export { writeChw };

@@ -1,15 +1,17 @@
-// The compute side of the runtime: one ONNX session + the core SDEdit loop. Runs either in the
-// WASM worker (worker.ts) or on the iframe's main thread (WebGPU, which workers here lack).
-// It sees tensors only: PNG decoding and encoding stay with the engine on the main thread.
+// The compute side of the runtime: SDEditSession, a model pack's ONNX session with the core SDEdit
+// loop around it. Runs either in the WASM worker (worker.ts) or on the iframe's main thread
+// (WebGPU, which workers here lack). It sees tensors only: PNG decoding and encoding stay with
+// the engine on the main thread.
 import type * as Ort from 'onnxruntime-web';
 import type { SamplerChoice } from '../../protocol';
-import type { Denoiser, FastGrid, Shape4, StepInfo } from '../../core/types';
-import { sdedit } from '../../core';
-import { parsePack, scheduleFromPack, unetFile, unetFp16File, verifyFile } from '../../model/pack';
-import { classifyWebError, createWebSession, type WebOrt } from '../../model/web';
+import type { FastGrid, StepInfo } from '../../core/types';
+import { abortError, sdedit } from '../../core';
+import { ModelOutputError, firstNonFinite, type OnnxDenoiser } from '../../model/onnx-denoiser';
+import { parsePack, scheduleFromPack, unetFile, unetFp16File, verifyPackFiles } from '../../model/pack';
+import { classifyWebError, createWebSession, type WebGpuProbe, type WebOrt } from '../../model/web';
 import type { Backend, ModelInfo } from './engine-api';
 import { ResidentSampler } from './resident';
-import { record, trace } from './trace';
+import { record } from './trace';
 
 type OrtModule = typeof Ort;
 
@@ -62,16 +64,26 @@ export interface LoadOptions {
    *  opaque-origin iframe are not a secure context and have no crypto.subtle) */
   verified?: boolean;
   preferWebGPU: boolean;
+  /** the adapter probe the caller already made (probeWebGPU), so that WebGPU is asked once */
+  webgpu?: WebGpuProbe;
   wasmBinary: ArrayBuffer | Uint8Array;
-  numThreads: number;
+  /** WASM threads (default: model/web's wasmThreads) */
+  numThreads?: number;
 }
 
-/** An error from the WebGPU execution provider that the engine answers by retrying on WASM. */
+/** Which loop a WebGPU run uses: 'auto' (the resident loop when it can take the job, else the
+ *  CPU-update loop), or one of them alone ('resident' also means: no fallback when it fails). */
+export type WebGpuLoop = 'auto' | 'resident' | 'cpu-update';
+
+export interface RunOptions {
+  webgpuLoop?: WebGpuLoop;
+}
+
+/** Whether `e` is a cancel (core's abortError, or one rebuilt from a worker message): the engine
+ *  ends the run quietly instead of reporting it or retrying on WASM. */
 export function isAbort(e: unknown): boolean {
   return e instanceof Error && e.name === 'AbortError';
 }
-
-export const abortError = (): Error => Object.assign(new Error('The run was cancelled.'), { name: 'AbortError' });
 
 /** Give the event loop a macrotask (messages, input, cancel) between steps. */
 export function yieldToEventLoop(): Promise<void> {
@@ -90,16 +102,10 @@ export function yieldToEventLoop(): Promise<void> {
 
 /** Check the pack's model.json and its network files' (fp32 and fp16 UNet) size and sha256 (needs crypto.subtle). */
 export async function verifyPack(pack: PackBytes): Promise<void> {
-  const manifest = parsePack(JSON.parse(pack.manifestText));
-  const f16 = unetFp16File(manifest);
-  for (const file of f16 ? [unetFile(manifest), f16] : [unetFile(manifest)]) {
-    const bytes = pack.files.get(file.name);
-    if (!bytes) throw new Error(`The embedded model pack lacks ${file.name}: rebuild the plugin.`);
-    await verifyFile(bytes, file);
-  }
+  await verifyPackFiles(parsePack(JSON.parse(pack.manifestText)), pack.files, { missing: (f) => `The embedded model pack lacks ${f.name}: rebuild the plugin.` });
 }
 
-export class Compute {
+export class SDEditSession {
   /** why WebGPU was not used when it was wanted (for the notice) */
   fallbackReason?: string;
   /** WebGPU only: the GPU-resident loop (null when it could not start or has failed once) */
@@ -110,12 +116,12 @@ export class Compute {
   private constructor(
     readonly backend: Backend,
     readonly info: ModelInfo,
-    private readonly denoiser: Denoiser,
+    private readonly denoiser: OnnxDenoiser,
     private readonly schedule: ReturnType<typeof scheduleFromPack>,
     private readonly release: () => Promise<void>,
   ) {}
 
-  static async load(ort: OrtModule, pack: PackBytes, opts: LoadOptions): Promise<Compute> {
+  static async load(ort: OrtModule, pack: PackBytes, opts: LoadOptions): Promise<SDEditSession> {
     const manifest = parsePack(JSON.parse(pack.manifestText));
     const file = unetFile(manifest);
     const modelBytes = pack.files.get(file.name);
@@ -126,6 +132,7 @@ export class Compute {
     const f16Bytes = f16File ? pack.files.get(f16File.name) : undefined;
     const web = await createWebSession(ort as unknown as WebOrt, modelBytes, {
       preferWebGPU: opts.preferWebGPU,
+      webgpu: opts.webgpu,
       wasmBinary: opts.wasmBinary,
       numThreads: opts.numThreads,
       fp16ModelBytes: f16Bytes,
@@ -138,7 +145,7 @@ export class Compute {
       multiple: manifest.multiple || 8,
       sde: manifest.sde.type === 've' ? 've' : 'vp',
     };
-    const c = new Compute(web.backend, info, web.denoiser(manifest), schedule, () => web.release());
+    const c = new SDEditSession(web.backend, info, web.denoiser(manifest), schedule, () => web.release());
     c.fallbackReason = web.fallbackReason;
     if (web.backend === 'webgpu') {
       // A second UNet session with GPU-buffer outputs for the resident loop; any failure leaves
@@ -164,11 +171,11 @@ export class Compute {
 
   /** WebGPU runs go through the GPU-resident loop when it can take the job; if it fails (other
    *  than a cancel, an error of the caller's onStep, or a lost device), the run starts again on
-   *  the CPU-update loop and the resident loop is not used again by this Compute. */
-  async run(job: ComputeJob, onStep: (s: ComputeStep) => void, signal: AbortSignal): Promise<ComputeOutput> {
-    const forced = (trace() as { webgpuLoop?: string }).webgpuLoop; // test hook: 'cpu-update' | 'resident'
+   *  the CPU-update loop and the resident loop is not used again by this session. */
+  async run(job: ComputeJob, onStep: (s: ComputeStep) => void, signal: AbortSignal, opts: RunOptions = {}): Promise<ComputeOutput> {
+    const forced = opts.webgpuLoop ?? 'auto';
     const r = this.resident;
-    const why = !r ? this.residentReason : forced === 'cpu-update' ? 'forced by __sdeditRuntime.webgpuLoop' : r.unsupported(job.sampler);
+    const why = !r ? this.residentReason : forced === 'cpu-update' ? 'the CPU-update loop was asked for' : r.unsupported(job.sampler);
     if (this.backend === 'webgpu' && r && !why) {
       let callerError: unknown = undefined;
       try {
@@ -226,27 +233,18 @@ export class Compute {
       },
       signal,
     );
+    // The resident loop reads no ε back, so a NaN would first show here; the CPU-update loop
+    // that the caller falls back to then names the step (OnnxDenoiser's own check).
+    if (firstNonFinite(res.out) >= 0) throw new ModelOutputError(`the model "${this.info.name}" returned NaN/Inf values (GPU-resident loop)`);
     return { out: res.out, networkMs: res.networkMs, totalMs: performance.now() - start, readbackBytes: res.readbackBytes };
   }
 
   private async runCpuUpdate(job: ComputeJob, onStep: (s: ComputeStep) => void, signal: AbortSignal): Promise<ComputeOutput> {
     const start = performance.now();
-    let networkMs = 0;
-    const inner = this.denoiser;
-    const timed: Denoiser = {
-      kind: inner.kind,
-      async predict(x: Float32Array, shape: Shape4, t: Float32Array) {
-        const t1 = performance.now();
-        try {
-          return await inner.predict(x, shape, t);
-        } finally {
-          networkMs += performance.now() - t1;
-        }
-      },
-    };
+    const networkBefore = this.denoiser.networkMs;
     let last = performance.now();
     const chw = job.channels * job.height * job.width;
-    const out = await sdedit(timed, job.guide, [job.channels, job.height, job.width], this.schedule, {
+    const out = await sdedit(this.denoiser, job.guide, [job.channels, job.height, job.width], this.schedule, {
       sampler: job.sampler,
       grid: fewStepGrid(job.sampler),
       t0: job.t0,
@@ -266,6 +264,6 @@ export class Compute {
         if (signal.aborted) throw abortError();
       },
     });
-    return { out, networkMs, totalMs: performance.now() - start };
+    return { out, networkMs: this.denoiser.networkMs - networkBefore, totalMs: performance.now() - start };
   }
 }

@@ -3,9 +3,10 @@
 // guide's own size with kept pixels untouched.
 import * as ort from 'onnxruntime-web/webgpu';
 import type { RunParams } from '../../protocol';
-import { dilateMask, featherMask } from '../../core';
+import { abortError, dilateMask, featherMask } from '../../core';
+import { probeWebGPU } from '../../model/web';
 import { ASSET_IDS, hasAsset, readAsset, readAssetText, readEmbeddedPack } from './assets';
-import { abortError, isAbort, verifyPack, yieldToEventLoop, type ComputeJob, type ComputeStep, type PackBytes } from './compute';
+import { isAbort, verifyPack, yieldToEventLoop, type ComputeJob, type ComputeStep, type PackBytes } from './compute';
 import type { Backend, Engine, ModelInfo, RunProgress, RunRequest, RunResult, RuntimeNotice } from './engine-api';
 import { chwToRgba, compositeOverGuide, decodePng, encodePng, resizeRgba, rgbaToChw, rgbaToMask, type Rgba } from './image';
 import { maskCoverage, resizeMask, snapMask } from './mask';
@@ -35,20 +36,6 @@ interface Loaded {
   wasm: Uint8Array;
 }
 
-function numThreads(): number {
-  return globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
-}
-
-async function webgpuAdapterAvailable(): Promise<boolean> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (!gpu) return false;
-  try {
-    return (await gpu.requestAdapter()) != null;
-  } catch {
-    return false;
-  }
-}
-
 export class RuntimeEngine implements Engine {
   private readonly listeners: ((n: RuntimeNotice) => void)[] = [];
   private loading: Promise<Loaded> | null = null;
@@ -75,9 +62,10 @@ export class RuntimeEngine implements Engine {
     const [pack, wasm] = await Promise.all([readEmbeddedPack(), readAsset(ASSET_IDS.wasm)]);
     await verifyPack(pack);
     let runner: Runner | null = null;
-    if (await webgpuAdapterAvailable()) {
+    const webgpu = await probeWebGPU();
+    if (webgpu.available) {
       try {
-        const r = await MainThreadRunner.create(ort, pack, { verified: true, preferWebGPU: true, wasmBinary: wasm, numThreads: numThreads() });
+        const r = await MainThreadRunner.create(ort, pack, { verified: true, preferWebGPU: true, webgpu, wasmBinary: wasm });
         if (r.backend === 'webgpu') runner = r;
         else {
           if (r.fallbackReason) this.notice({ level: 'warning', message: r.fallbackReason });
@@ -96,7 +84,7 @@ export class RuntimeEngine implements Engine {
     if (hasAsset(ASSET_IDS.worker)) {
       try {
         const script = await readAssetText(ASSET_IDS.worker);
-        return await WorkerRunner.create(script, pack, wasm, numThreads());
+        return await WorkerRunner.create(script, pack, wasm);
       } catch (e) {
         this.notice({
           level: 'info',
@@ -104,7 +92,7 @@ export class RuntimeEngine implements Engine {
         });
       }
     }
-    return MainThreadRunner.create(ort, pack, { verified: true, preferWebGPU: false, wasmBinary: wasm, numThreads: numThreads() });
+    return MainThreadRunner.create(ort, pack, { verified: true, preferWebGPU: false, wasmBinary: wasm });
   }
 
   run(req: RunRequest, onProgress: (p: RunProgress) => void, signal: AbortSignal): Promise<RunResult> {

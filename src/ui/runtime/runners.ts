@@ -1,9 +1,10 @@
 // Where the compute runs: in a classic Blob-URL worker (WASM; keeps the panel responsive) or on
 // the iframe's main thread (WebGPU, or WASM when the worker cannot start), yielding per step.
 import type * as Ort from 'onnxruntime-web';
-import { Compute, abortError, type ComputeJob, type ComputeOutput, type ComputeStep, type PackBytes } from './compute';
+import { abortError } from '../../core';
+import { WebRuntimeError } from '../../model/web';
+import { SDEditSession, type ComputeJob, type ComputeOutput, type ComputeStep, type LoadOptions, type PackBytes } from './compute';
 import type { Backend, ModelInfo } from './engine-api';
-import { trace } from './trace';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
 export interface Runner {
@@ -16,42 +17,33 @@ export interface Runner {
 
 export class MainThreadRunner implements Runner {
   readonly where = 'main-thread' as const;
-  private constructor(private readonly compute: Compute) {}
+  private constructor(private readonly session: SDEditSession) {}
   get backend(): Backend {
-    return this.compute.backend;
+    return this.session.backend;
   }
   get info(): ModelInfo {
-    return this.compute.info;
+    return this.session.info;
   }
   get fallbackReason(): string | undefined {
-    return this.compute.fallbackReason;
+    return this.session.fallbackReason;
   }
-  static async create(
-    ort: typeof Ort,
-    pack: PackBytes,
-    opts: { verified?: boolean; preferWebGPU: boolean; wasmBinary: Uint8Array; numThreads: number },
-  ): Promise<MainThreadRunner> {
-    return new MainThreadRunner(await Compute.load(ort, pack, opts));
+  static async create(ort: typeof Ort, pack: PackBytes, opts: LoadOptions): Promise<MainThreadRunner> {
+    return new MainThreadRunner(await SDEditSession.load(ort, pack, opts));
   }
   run(job: ComputeJob, onStep: (s: ComputeStep) => void, signal: AbortSignal): Promise<ComputeOutput> {
-    // Test hook: `__sdeditRuntime.simulateWebGPUFailure = 'message'` makes the next WebGPU run
-    // fail after its first step, as a lost device would, to exercise the fallback to WASM.
-    const t = trace() as { simulateWebGPUFailure?: string };
-    const simulated = this.backend === 'webgpu' ? t.simulateWebGPUFailure : undefined;
-    if (!simulated) return this.compute.run(job, onStep, signal);
-    t.simulateWebGPUFailure = undefined;
-    return this.compute.run(
-      job,
-      (s) => {
-        onStep(s);
-        throw new Error(simulated);
-      },
-      signal,
-    );
+    return this.session.run(job, onStep, signal);
   }
   dispose(): Promise<void> {
-    return this.compute.dispose();
+    return this.session.dispose();
   }
+}
+
+/** The worker's error as the main thread would have thrown it: a cancel stays a cancel, and a
+ *  classified runtime error keeps its code (the panel words the error by it). */
+function workerError(msg: Extract<FromWorker, { type: 'error' }>): Error {
+  if (msg.name === 'AbortError') return abortError();
+  if (msg.code) return new WebRuntimeError(msg.code, msg.message);
+  return Object.assign(new Error(msg.message), { name: msg.name });
 }
 
 export class WorkerRunner implements Runner {
@@ -77,7 +69,8 @@ export class WorkerRunner implements Runner {
   }
 
   /** Start the worker from its embedded script; rejects when the iframe does not allow it. */
-  static async create(script: string, pack: PackBytes, wasmBinary: Uint8Array, numThreads: number): Promise<WorkerRunner> {
+  /** `numThreads` defaults to model/web's wasmThreads, decided in the worker. */
+  static async create(script: string, pack: PackBytes, wasmBinary: Uint8Array, numThreads?: number): Promise<WorkerRunner> {
     const url = URL.createObjectURL(new Blob([script], { type: 'text/javascript' }));
     let worker: Worker;
     try {
@@ -123,7 +116,7 @@ export class WorkerRunner implements Runner {
       p.resolve(msg.result);
     } else {
       this.pending.delete(msg.id);
-      p.reject(msg.name === 'AbortError' ? abortError() : Object.assign(new Error(msg.message), { name: msg.name }));
+      p.reject(workerError(msg));
     }
   }
 

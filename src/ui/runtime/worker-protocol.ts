@@ -1,9 +1,10 @@
 // Messages between the engine (iframe main thread) and the WASM worker (worker.ts).
 import type { ComputeJob, ComputeOutput, ComputeStep } from './compute';
+import type { WebErrorCode } from '../../model/web';
 import type { ModelInfo } from './engine-api';
 
 export type ToWorker =
-  | { type: 'init'; wasmBinary: ArrayBuffer; manifestText: string; name: string; files: [string, Uint8Array][]; numThreads: number }
+  | { type: 'init'; wasmBinary: ArrayBuffer; manifestText: string; name: string; files: [string, Uint8Array][]; numThreads?: number }
   | { type: 'run'; id: number; job: ComputeJob }
   | { type: 'cancel'; id: number };
 
@@ -12,4 +13,5 @@ export type FromWorker =
   | { type: 'init-error'; message: string }
   | { type: 'step'; id: number; step: ComputeStep }
   | { type: 'done'; id: number; result: ComputeOutput }
-  | { type: 'error'; id: number; name: string; message: string };
+  /** `code`: a WebRuntimeError's code, when the error was one */
+  | { type: 'error'; id: number; name: string; message: string; code?: WebErrorCode };

@@ -2,7 +2,9 @@
 // an onnxruntime-web WASM session and runs the SDEdit loop, so the panel stays responsive.
 // Workers in the iframe have no navigator.gpu: WebGPU runs on the main thread instead.
 import * as ort from 'onnxruntime-web/webgpu';
-import { Compute, abortError } from './compute';
+import { abortError } from '../../core';
+import { WebRuntimeError } from '../../model/web';
+import { SDEditSession } from './compute';
 import type { FromWorker, ToWorker } from './worker-protocol';
 
 const scope = self as unknown as {
@@ -10,19 +12,19 @@ const scope = self as unknown as {
   onmessage: ((ev: MessageEvent<ToWorker>) => void) | null;
 };
 
-let compute: Promise<Compute> | null = null;
+let session: Promise<SDEditSession> | null = null;
 const runs = new Map<number, AbortController>();
 
 scope.onmessage = (ev) => {
   const msg = ev.data;
   if (msg.type === 'init') {
-    compute = Compute.load(ort, { name: msg.name, manifestText: msg.manifestText, files: new Map(msg.files) }, {
+    session = SDEditSession.load(ort, { name: msg.name, manifestText: msg.manifestText, files: new Map(msg.files) }, {
       verified: true, // by the main thread (no crypto.subtle in this worker)
       preferWebGPU: false,
       wasmBinary: msg.wasmBinary,
       numThreads: msg.numThreads,
     });
-    compute.then(
+    session.then(
       (c) => scope.postMessage({ type: 'ready', info: c.info }),
       (e: unknown) => scope.postMessage({ type: 'init-error', message: e instanceof Error ? e.message : String(e) }),
     );
@@ -33,8 +35,8 @@ scope.onmessage = (ev) => {
     runs.set(msg.id, ctl);
     void (async () => {
       try {
-        if (!compute) throw new Error('The worker was not initialised.');
-        const c = await compute;
+        if (!session) throw new Error('The worker was not initialised.');
+        const c = await session;
         if (ctl.signal.aborted) throw abortError();
         const result = await c.run(
           msg.job,
@@ -44,7 +46,8 @@ scope.onmessage = (ev) => {
         scope.postMessage({ type: 'done', id: msg.id, result }, [result.out.buffer as ArrayBuffer]);
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e));
-        scope.postMessage({ type: 'error', id: msg.id, name: err.name, message: err.message });
+        const code = err instanceof WebRuntimeError ? err.code : undefined;
+        scope.postMessage({ type: 'error', id: msg.id, name: err.name, message: err.message, ...(code ? { code } : {}) });
       } finally {
         runs.delete(msg.id);
       }
