@@ -6,7 +6,8 @@ import { PNG } from 'pngjs';
 import type { SamplerName, StepInfo } from '../core';
 import { chwToRgba, maskFromRgba, networkCalls, padToMultiple, resizeChw, resizeMask, rgbaToChw, sdedit, signalAt } from '../core';
 import { loadPackFromDir } from '../model/node';
-import { ArgError, USAGE, type CliOptions, outputPaths, parseArgs, workingSize } from './args';
+import { ArgError, USAGE, type CliOptions, outputPaths, parseArgs } from './args';
+import { workingSize } from '../protocol';
 
 export interface CliIO {
   stdout: { write(s: string): unknown };
@@ -98,7 +99,9 @@ export async function run(opts: CliOptions, io: CliIO): Promise<Record<string, u
       throw new CliError(`${(e as Error).message.replace(/^sdedit: /, '')} (model ${pack.name})`);
     }
 
-    const { width, height } = workingSize(guide.width, guide.height, opts.size, pack.multiple);
+    const work = workingSize(guide.width, guide.height, opts.size, pack.multiple);
+    if (!work.ok) throw new CliError(`the guide cannot be edited: ${work.reason}`);
+    const { width, height } = work;
     const guideChw = resizeChw(rgbaToChw(guide.rgba, guide.width, guide.height), 3, guide.height, guide.width, height, width);
     const padded = padToMultiple(guideChw, 3, height, width, pack.multiple);
     let mask: Float32Array | null = null;

@@ -1,5 +1,5 @@
 // Pure helpers of the t0 control (no JSX, so node tests can import them).
-import { clampT0 } from './store';
+import { clampT0 } from './settings';
 
 export function formatT0(t: number): string {
   return Math.abs(t * 100 - Math.round(t * 100)) > 1e-6 ? t.toFixed(3) : t.toFixed(2);

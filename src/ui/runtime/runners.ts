@@ -123,7 +123,7 @@ export class WorkerRunner implements Runner {
       p.resolve(msg.result);
     } else {
       this.pending.delete(msg.id);
-      p.reject(msg.name === 'AbortError' ? abortError() : Object.assign(new Error(msg.message), { name: msg.name }));
+      p.reject(msg.name === 'AbortError' ? abortError() : Object.assign(new Error(msg.message), { name: msg.name, code: msg.code }));
     }
   }
 

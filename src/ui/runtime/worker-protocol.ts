@@ -12,4 +12,5 @@ export type FromWorker =
   | { type: 'init-error'; message: string }
   | { type: 'step'; id: number; step: ComputeStep }
   | { type: 'done'; id: number; result: ComputeOutput }
-  | { type: 'error'; id: number; name: string; message: string };
+  /** `code`: the error's code when it has one (WebRuntimeError), for the engine's EngineError */
+  | { type: 'error'; id: number; name: string; message: string; code?: string };

@@ -44,7 +44,8 @@ scope.onmessage = (ev) => {
         scope.postMessage({ type: 'done', id: msg.id, result }, [result.out.buffer as ArrayBuffer]);
       } catch (e) {
         const err = e instanceof Error ? e : new Error(String(e));
-        scope.postMessage({ type: 'error', id: msg.id, name: err.name, message: err.message });
+        const code = (err as { code?: unknown }).code;
+        scope.postMessage({ type: 'error', id: msg.id, name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) });
       } finally {
         runs.delete(msg.id);
       }
