@@ -11,7 +11,7 @@ export interface ModelInfo {
   bytes: number;
   /** where the pack comes from, for the panel: "embedded" or the https URL */
   source: string;
-  /** model's spatial multiple (working sizes are rounded to it) */
+  /** model's spatial multiple: the network runs at multiples of it (the engine pads to it) */
   multiple: number;
   /** schedule kind, to show the signal kept at t0 */
   sde: 'vp' | 've';
