@@ -112,7 +112,7 @@ export type LimitName = keyof typeof LIMITS;
 /** true when `value` is an allowed value of the parameter. */
 export function isWithinLimit(name: LimitName, value: unknown): value is number {
   const l: Limit = LIMITS[name];
-  if (typeof value !== 'number' || Number.isNaN(value)) return false;
+  if (typeof value !== 'number' || !Number.isFinite(value)) return false;
   if (l.integer && !Number.isInteger(value)) return false;
   return (l.minExclusive ? value > l.min : value >= l.min) && value <= l.max;
 }

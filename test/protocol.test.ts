@@ -77,6 +77,7 @@ describe('the table of limits', () => {
     expect(isWithinLimit('t0', 1)).toBe(true);
     expect(isWithinLimit('seed', '3')).toBe(false);
     expect(isWithinLimit('eta', Number.NaN)).toBe(false);
+    expect(isWithinLimit('eta', Infinity)).toBe(false);
   });
   it('clamps to the nearest allowed value, and has none at or below an excluded minimum', () => {
     expect(clampToLimit('repeats', 99)).toBe(LIMITS.repeats.max);

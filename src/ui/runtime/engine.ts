@@ -125,11 +125,10 @@ export class RuntimeEngine implements Engine {
   private async runNow(req: RunRequest, onProgress: (p: RunProgress) => void, signal: AbortSignal): Promise<RunResult> {
     const started = performance.now();
     if (signal.aborted) throw abortError();
+    checkRunRequest(req);
     const loaded = await (this.loading ??= this.doLoad());
     const info = loaded.runner.info;
     const s = req.settings;
-
-    checkRunRequest(req);
 
     const guide = await decodePng(req.guidePng);
     const work = req.preview ? previewSize(req, info.multiple) : { width: req.workWidth, height: req.workHeight };
