@@ -52,7 +52,7 @@ export interface Settings {
 
 /** Default sampler: SDE-DPM-Solver++(2M), 10 steps on the log-SNR grid: within the noise of the
  *  paper's every-step DDPM (500 calls at t0 0.5) on both L2 to the guide and KID, with half the
- *  calls of the former default DDIM-20, which lands 16% off DDPM's L2 (bench/RESULTS.md §4). */
+ *  calls of DDIM-20, which lands 16% off DDPM's L2 (bench/RESULTS.md §4). */
 export const DEFAULT_SETTINGS: Settings = {
   t0: 0.5,
   steps: 10,
@@ -67,6 +67,137 @@ export const DEFAULT_SETTINGS: Settings = {
   model: 'default',
   livePreview: true,
 };
+
+// ---- parameter limits -------------------------------------------------------------------------
+
+/** Figma's createImage takes at most this many pixels per side. */
+export const MAX_IMAGE_SIDE = 4096;
+
+/** The allowed values of one numeric parameter: `min` (excluded when `minExclusive`) to `max`,
+ *  whole numbers only when `integer`. */
+export interface Limit {
+  readonly min: number;
+  readonly max: number;
+  readonly integer: boolean;
+  readonly minExclusive?: boolean;
+}
+
+/**
+ * The one table of parameter limits. The CLI refuses values outside it, the panel's store clamps
+ * into it, the sandbox falls back to the default for them (stored settings, plugin data) and the
+ * engine refuses them.
+ */
+export const LIMITS = {
+  /** SDE time the guide is noised to: the paper's t0 ∈ (0, 1] */
+  t0: { min: 0, minExclusive: true, max: 1, integer: false },
+  /** reverse steps; 1000 is the default schedule's every step (the CLI also takes 0 = every step) */
+  steps: { min: 1, max: 1000, integer: true },
+  /** noise–denoise cycles (the paper's K); each costs a whole run */
+  repeats: { min: 1, max: 10, integer: true },
+  /** results of one run, sampled as one batch: memory grows with it and the gallery shows 4 */
+  variations: { min: 1, max: 4, integer: true },
+  /** seed of the first variation (variation i uses seed + i): 31 bits stay exact everywhere */
+  seed: { min: 0, max: 2 ** 31 - 1, integer: true },
+  /** working size: the longest side in pixels, at most what Figma can place */
+  size: { min: 8, max: MAX_IMAGE_SIDE, integer: true },
+  /** composite mode: silhouette growth and edge softening, in working-size pixels */
+  dilation: { min: 0, max: 64, integer: true },
+  feather: { min: 0, max: 64, integer: true },
+  /** DDIM's eta (CLI only): 0 = deterministic, 1 = DDPM's amount of fresh noise */
+  eta: { min: 0, max: Infinity, integer: false },
+} as const satisfies Record<string, Limit>;
+
+export type LimitName = keyof typeof LIMITS;
+
+/** true when `value` is an allowed value of the parameter. */
+export function isWithinLimit(name: LimitName, value: unknown): value is number {
+  const l: Limit = LIMITS[name];
+  if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+  if (l.integer && !Number.isInteger(value)) return false;
+  return (l.minExclusive ? value > l.min : value >= l.min) && value <= l.max;
+}
+
+/** The allowed values in words: "an integer from 1 to 4", "in (0, 1]", "≥ 0". */
+export function describeLimit(name: LimitName): string {
+  const l: Limit = LIMITS[name];
+  if (l.integer) return `an integer from ${l.min} to ${l.max}`;
+  if (l.max === Infinity) return `${l.minExclusive ? '>' : '≥'} ${l.min}`;
+  return `in ${l.minExclusive ? '(' : '['}${l.min}, ${l.max}]`;
+}
+
+/** The validator: why `value` is not an allowed `name` ("variations must be an integer from 1
+ *  to 4, got 5"), or null when it is. `label` names it in the sentence (e.g. "--variations"). */
+export function limitError(name: LimitName, value: unknown, label: string = name): string | null {
+  return isWithinLimit(name, value) ? null : `${label} must be ${describeLimit(name)}, got ${String(value)}`;
+}
+
+/** The nearest allowed value (integers rounded first); null for a non-number, or for one at or
+ *  below an excluded minimum, which has no nearest allowed value. */
+export function clampToLimit(name: LimitName, value: unknown): number | null {
+  const l: Limit = LIMITS[name];
+  if (typeof value !== 'number' || !Number.isFinite(value)) return null;
+  if (l.minExclusive && value <= l.min) return null;
+  const v = l.integer ? Math.round(value) : value;
+  return Math.min(l.max, Math.max(l.min, v));
+}
+
+// ---- working size -----------------------------------------------------------------------------
+
+/** The spatial multiple assumed until the model has said its own. */
+export const DEFAULT_MULTIPLE = 8;
+
+function validMultiple(multiple: number): number {
+  return Number.isInteger(multiple) && multiple >= 1 && multiple <= 256 ? multiple : DEFAULT_MULTIPLE;
+}
+
+/**
+ * The requested working size rounded to the nearest multiple of the model's spatial multiple,
+ * kept within LIMITS.size (at least one multiple). Non-numbers give the default size.
+ */
+export function roundWorkingSize(size: number, multiple = DEFAULT_MULTIPLE): number {
+  const m = validMultiple(multiple);
+  const lo = Math.max(m, Math.ceil(LIMITS.size.min / m) * m);
+  const hi = Math.floor(LIMITS.size.max / m) * m;
+  const s = Number.isFinite(size) ? size : DEFAULT_SETTINGS.size;
+  return Math.min(hi, Math.max(lo, Math.round(s / m) * m));
+}
+
+export type WorkingSize =
+  | { ok: true; width: number; height: number }
+  | { ok: false; code: 'zero-size' | 'too-large'; reason: string };
+
+/**
+ * The working size of an image of `width × height` (Figma units or pixels): the one rule the
+ * sandbox, the engine (live preview) and the CLI share.
+ * - The longest side becomes `roundWorkingSize(size, multiple)`; the other keeps the aspect
+ *   ratio, rounded to the nearest pixel. The network gets it padded to the multiple.
+ * - The short side is at least one multiple (a thinner strip would be mostly padding); if that
+ *   pushes the long side past MAX_IMAGE_SIDE, the image is refused as 'too-large'.
+ * - A side of zero (or not a number) is 'zero-size'.
+ */
+export function workingSize(width: number, height: number, size: number, multiple = DEFAULT_MULTIPLE): WorkingSize {
+  const fmt = (v: number) => (Number.isFinite(v) ? String(Math.round(v * 100) / 100) : String(v));
+  if (!(width > 0) || !(height > 0) || !Number.isFinite(width) || !Number.isFinite(height)) {
+    return { ok: false, code: 'zero-size', reason: `it is ${fmt(width)}×${fmt(height)}` };
+  }
+  const m = validMultiple(multiple);
+  const long = Math.max(width, height);
+  const short = Math.min(width, height);
+  let scale = roundWorkingSize(size, m) / long;
+  if (short * scale < m) scale = m / short;
+  const longPx = Math.round(long * scale);
+  const shortPx = Math.max(1, Math.round(short * scale));
+  if (longPx > MAX_IMAGE_SIDE) {
+    return {
+      ok: false,
+      code: 'too-large',
+      reason:
+        `it is ${fmt(width)}×${fmt(height)}: to keep its short side at ${m} px the image would be ` +
+        `${longPx} px long, past Figma's ${MAX_IMAGE_SIDE} px image limit`,
+    };
+  }
+  return width >= height ? { ok: true, width: longPx, height: shortPx } : { ok: true, width: shortPx, height: longPx };
+}
 
 /** The parameters a result was made with; stored as plugin data on the result node. */
 export interface RunParams {
@@ -96,13 +227,22 @@ export interface JobInput {
    */
   maskPng: Uint8Array | null;
   /**
-   * true when `maskPng` is the raw, hard-edged silhouette of the selected layers ('composite'):
-   * the UI dilates it by `Settings.dilation` and feathers it by `Settings.feather` (working-size
-   * pixels) before use — the sandbox cannot process pixels. false when the mask is to be used as
-   * drawn ('mask-edit') or there is none. Absent reads as false.
+   * Decided by the sandbox, which knows where the mask came from: true when `maskPng` is the raw,
+   * hard-edged silhouette of the selected layers ('composite'); the engine then dilates it by
+   * `Settings.dilation` and feathers it by `Settings.feather` (working-size pixels) before use —
+   * the sandbox cannot process pixels. false when the mask is to be used as drawn ('mask-edit')
+   * or there is none ('synthesis').
    */
-  maskIsSilhouette?: boolean;
-  /** Pixel size of guidePng (and maskPng), read back from the exported PNG. */
+  maskIsSilhouette: boolean;
+  /**
+   * The working size, decided once by the sandbox with `workingSize` (node size, Settings.size,
+   * the model's multiple): the pixel size the sampler runs at (the engine pads it to the model's
+   * multiple and crops back). The guide is exported at this size.
+   */
+  workWidth: number;
+  workHeight: number;
+  /** Pixel size of guidePng (and maskPng), read back from the exported PNG (Figma may round the
+   *  export by a pixel, so it can differ from the working size). */
   width: number;
   height: number;
   /** Size of the source node on the canvas, in Figma units. */
@@ -145,7 +285,9 @@ export type PluginToUi =
       rerun: { params: RunParams; sourceNodeId: string; resultNodeId: string } | null;
     }
   | { type: 'applied'; jobId: string; nodeId: string; nodeName: string; placement: Placement }
-  | { type: 'problem'; problem: Problem };
+  /** `jobId`: the job whose apply failed, so the panel knows which pending apply ended; null
+   *  for a problem not tied to an apply. */
+  | { type: 'problem'; problem: Problem; jobId: string | null };
 
 // ---- UI → sandbox ----------------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
-// Argument parsing for the `sdedit` command: pure, no I/O.
+// Argument parsing for the `sdedit` command: pure, no I/O. Parameter limits are protocol's one
+// table (the panel, the sandbox and the engine enforce the same numbers).
 import type { FastGrid, SamplerName } from '../core';
+import { LIMITS, limitError, type LimitName } from '../protocol';
 
 const SAMPLERS: readonly SamplerName[] = ['ddpm', 'ddim', 've', 'dpmpp2m', 'dpmpp2m-sde'];
 const GRIDS: readonly FastGrid[] = ['time', 'quadratic', 'logsnr'];
@@ -53,10 +55,10 @@ SDEdit on PNG files: noise the guide to t0, then denoise it with a diffusion mod
                       stochastic variant (closest to ddpm in few calls); VP packs only
   --grid NAME         time | quadratic | logsnr: where dpmpp2m(-sde) puts its steps  [time]
   --eta E             DDIM eta (0 = deterministic)                        [0]
-  --repeats K         noise-denoise cycles (the paper's K)                [1]
+  --repeats K         noise-denoise cycles (the paper's K, at most ${LIMITS.repeats.max})    [1]
   --seed S            seed of the first variation; variation i uses S+i  [1]
   --size PX           longest side of the working size (rounded to the model's multiple)  [256]
-  --variations N      variations, run as one batch                        [1]
+  --variations N      variations, run as one batch (at most ${LIMITS.variations.max})            [1]
   --threads N         CPU threads for ONNX Runtime                        [2]
   --json              print one JSON line with parameters, timings and outputs
   --help              this text`;
@@ -74,6 +76,24 @@ function number(flag: string, raw: string): number {
 function integer(flag: string, raw: string, min: number, max: number): number {
   const v = number(flag, raw);
   if (!Number.isInteger(v) || v < min || v > max) throw new ArgError(`--${flag} must be an integer from ${min} to ${max}, got '${raw}'`);
+  return v;
+}
+
+/** A value of a parameter in protocol's LIMITS (the flag is named like the parameter). */
+function limited(flag: LimitName, raw: string): number {
+  const v = number(flag, raw);
+  const problem = limitError(flag, v, `--${flag}`);
+  if (problem) throw new ArgError(problem);
+  return v;
+}
+
+/** --steps: 0 (every step of the schedule below t0) or a step count within LIMITS.steps. */
+function steps(raw: string): number {
+  const v = number('steps', raw);
+  if (v === 0) return 0;
+  if (limitError('steps', v)) {
+    throw new ArgError(`--steps must be an integer from 0 to ${LIMITS.steps.max} (0 = every step of the schedule), got ${raw}`);
+  }
   return v;
 }
 
@@ -113,8 +133,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   if (!out) throw new ArgError('--out is required (where to write the result PNG)');
   const get = (f: ValueFlag, d: string) => values.get(f) ?? d;
 
-  const t0 = number('t0', get('t0', '0.5'));
-  if (!(t0 > 0 && t0 <= 1)) throw new ArgError(`--t0 must be in (0, 1], got ${get('t0', '')}`);
+  const t0 = limited('t0', get('t0', '0.5'));
   const samplerRaw = values.get('sampler');
   if (samplerRaw !== undefined && !(SAMPLERS as readonly string[]).includes(samplerRaw)) {
     throw new ArgError(`--sampler must be ${SAMPLERS.slice(0, -1).join(', ')} or ${SAMPLERS[SAMPLERS.length - 1]}, got '${samplerRaw}'`);
@@ -124,8 +143,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     if (!(GRIDS as readonly string[]).includes(gridRaw)) throw new ArgError(`--grid must be ${GRIDS.join(', ')}, got '${gridRaw}'`);
     if (!(FAST_SAMPLERS as readonly (string | undefined)[]).includes(samplerRaw)) throw new ArgError('--grid applies to --sampler dpmpp2m or dpmpp2m-sde only');
   }
-  const eta = number('eta', get('eta', '0'));
-  if (eta < 0) throw new ArgError(`--eta must be ≥ 0, got ${eta}`);
+  const eta = limited('eta', get('eta', '0'));
   if (values.has('eta') && eta !== 0 && samplerRaw !== 'ddim') throw new ArgError('--eta applies to --sampler ddim only');
   const mask = values.get('mask');
   const model = get('model', 'models/default');
@@ -138,30 +156,19 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       mask: mask ?? null,
       model,
       t0,
-      steps: integer('steps', get('steps', '20'), 0, 100000),
+      steps: steps(get('steps', '20')),
       sampler: (samplerRaw as SamplerName | undefined) ?? null,
       grid: (gridRaw as FastGrid | undefined) ?? null,
       eta,
-      repeats: integer('repeats', get('repeats', '1'), 1, 100),
-      seed: integer('seed', get('seed', '1'), 0, 2 ** 31 - 1),
-      size: integer('size', get('size', '256'), 8, 4096),
-      variations: integer('variations', get('variations', '1'), 1, 64),
+      repeats: limited('repeats', get('repeats', '1')),
+      seed: limited('seed', get('seed', '1')),
+      size: limited('size', get('size', '256')),
+      variations: limited('variations', get('variations', '1')),
       threads: integer('threads', get('threads', '2'), 1, 256),
       json: bools.has('json'),
       out,
     },
   };
-}
-
-/**
- * The working size for a guide of w×h: its longest side becomes `size` rounded to the model's
- * multiple (at least one multiple), the other side keeps the aspect ratio (at least 1 px; it is
- * padded to the multiple for the network and cropped back).
- */
-export function workingSize(w: number, h: number, size: number, multiple: number): { width: number; height: number } {
-  const long = Math.max(multiple, Math.round(size / multiple) * multiple);
-  if (w >= h) return { width: long, height: Math.max(1, Math.round((h * long) / w)) };
-  return { width: Math.max(1, Math.round((w * long) / h)), height: long };
 }
 
 /** Output paths: `out` itself for one variation, else out-1.png … out-N.png. */

@@ -4,7 +4,8 @@ import type { SamplerName } from '../core';
 import { chwToRgba, maskFromRgba, networkCalls, padToMultiple, resizeChw, resizeMask, rgbaToChw, sdedit, signalAt } from '../core';
 import { planBatches } from '../model/memory';
 import { loadPackFromDir } from '../model/node';
-import { ArgError, USAGE, type CliOptions, outputPaths, parseArgs, workingSize } from './args';
+import { workingSize } from '../protocol';
+import { ArgError, USAGE, type CliOptions, outputPaths, parseArgs } from './args';
 import { CliError, describeDimensionError } from './errors';
 import { availableMemoryBytes } from './memory';
 import { type OutputFs, checkOutputs, nodeOutputFs, writeAll } from './outputs';
@@ -78,7 +79,9 @@ export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost)
       throw new CliError(`${(e as Error).message.replace(/^sdedit: /, '')} (model ${pack.name})`);
     }
 
-    const { width, height } = workingSize(guide.width, guide.height, opts.size, pack.multiple);
+    const work = workingSize(guide.width, guide.height, opts.size, pack.multiple);
+    if (!work.ok) throw new CliError(`the guide cannot be edited: ${work.reason}`);
+    const { width, height } = work;
     // before any image of the working size is made: the network's padded size (as padToMultiple pads)
     const padW = Math.ceil(width / pack.multiple) * pack.multiple;
     const padH = Math.ceil(height / pack.multiple) * pack.multiple;

@@ -198,7 +198,13 @@ export function padToMultiple(chw: Float32Array, c: number, h: number, w: number
   return { data, h: H, w: W, crop };
 }
 
-/** A mask [H×W] in [0, 1] from an RGBA mask image: Rec. 601 luma (white = edit) times alpha. */
+/**
+ * A mask [H×W] in [0, 1] from an RGBA mask image: luma (white = edit) times alpha. The luma is
+ * Rec. 601's, in integer weights (299, 587, 114 per mille): they sum to exactly 1000, so a grey
+ * pixel (r = g = b) reads as exactly r / 255 and white as exactly 1; the masks the sandbox draws
+ * are white or grey, and Rec. 709's fractional weights do not sum to 1 in floating point. The CLI
+ * and the panel both read masks through this one function.
+ */
 export function maskFromRgba(rgba: Uint8Array | Uint8ClampedArray, w: number, h: number): Float32Array {
   const HW = w * h;
   if (rgba.length !== 4 * HW) throw new Error(`maskFromRgba: ${rgba.length} bytes for ${w}×${h} RGBA (need ${4 * HW})`);

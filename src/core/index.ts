@@ -7,7 +7,7 @@ export type { NoiseRequest, NoiseSource, SDEditPlan } from './sdedit';
 export { abortError, networkCalls, noiseStream, planSDEdit, sdedit, seededNoise } from './sdedit';
 export type { Padded } from './image';
 export { chwToRgba, cropChw, maskFromRgba, padToMultiple, resizeChw, resizeMask, rgbaToChw } from './image';
-export { dilateMask, featherMask, maskCoverage, maskFromAlpha } from './mask';
+export { dilateMask, featherMask, maskCoverage, maskFromAlpha, snapMask } from './mask';
 export type { StrokeOptions } from './strokes';
 export { downsampledL2, medianFilter, quantizeColors, simulateStrokes, strokeSize, upsampleNearest } from './strokes';
 export type { FastOptions, FastPlan } from './solvers-fast';

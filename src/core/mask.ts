@@ -120,10 +120,26 @@ export function featherMask(mask: Float32Array, w: number, h: number, radiusPx: 
   return out;
 }
 
-/** Share of the image to edit: the mean of the mask (0 = nothing to edit). */
+/**
+ * How much of the image is edited: the mean of the mask, so a pixel at 0.5 counts half (0 =
+ * nothing to edit, 1 = everything). A caller asking "is anything edited at all" compares it with
+ * 0, which is the same question for a mask ≥ 0.
+ */
 export function maskCoverage(mask: Float32Array): number {
   if (mask.length === 0) return 0;
   let s = 0;
   for (let i = 0; i < mask.length; i++) s += mask[i];
   return s / mask.length;
+}
+
+/**
+ * Snap values within one 8-bit level of 0 or 1 to exactly 0 or 1, in place (returns `mask`):
+ * resampling and blurring leave tiny non-zero values, and "keep" must mean exactly keep.
+ */
+export function snapMask(mask: Float32Array): Float32Array {
+  for (let i = 0; i < mask.length; i++) {
+    if (mask[i] < 1 / 255) mask[i] = 0;
+    else if (mask[i] > 254 / 255) mask[i] = 1;
+  }
+  return mask;
 }

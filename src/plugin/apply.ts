@@ -1,12 +1,11 @@
 // Applying a result: result PNG bytes → an image fill, beside the source or on it. Everything
 // async (finding the node) happens first; the document is then changed synchronously, so a
 // result is either fully placed or not at all. One apply = one undo step.
-import { PLUGIN_DATA_SOURCE, resultNodeName } from '../protocol';
+import { MAX_IMAGE_SIDE, PLUGIN_DATA_SOURCE, resultNodeName } from '../protocol';
 import type { Placement, Problem, RunParams } from '../protocol';
 import { encodeResultData, parseRunParams } from './params';
 import { readPngInfo } from './png';
 import { pageOf } from './scene';
-import { MAX_IMAGE_SIDE } from './sizing';
 
 /** What the sandbox remembers of an exported job, to check the source on apply. */
 export interface JobRecord {

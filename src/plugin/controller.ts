@@ -1,12 +1,11 @@
 // The sandbox's message loop: settings, selection → jobs, apply. All document work runs one task
 // at a time (exports hide and restore layers; two at once would undo each other's changes).
-import { DEFAULT_SETTINGS, isUiToPlugin } from '../protocol';
+import { DEFAULT_MULTIPLE, DEFAULT_SETTINGS, isUiToPlugin, roundWorkingSize } from '../protocol';
 import type { JobInput, PluginToUi, Problem, Settings, UiToPlugin } from '../protocol';
 import { applyResult, type JobRecord } from './apply';
 import { SETTINGS_KEY, validateSettings } from './params';
 import { Restorer, SceneCollector, exportJob, isProblem, pageOf } from './scene';
 import { planSelection } from './selection';
-import { DEFAULT_MULTIPLE, roundWorkingSize } from './sizing';
 
 export const UI_WIDTH = 360;
 export const UI_HEIGHT = 600;
@@ -46,8 +45,9 @@ export function startPlugin(): PluginHandle {
     if (!closed) figma.ui.postMessage(message);
   };
 
-  const notifyProblem = (problem: Problem): void => {
-    post({ type: 'problem', problem });
+  /** `jobId`: the job whose apply failed, null for a problem not tied to an apply. */
+  const notifyProblem = (problem: Problem, jobId: string | null): void => {
+    post({ type: 'problem', problem, jobId });
     if (!closed) figma.notify(problem.message, { error: true });
   };
 
@@ -151,7 +151,7 @@ export function startPlugin(): PluginHandle {
         notifyProblem({
           code: 'settings-failed',
           message: `The panel sent settings the plugin cannot use (${bad.join(', ')}), so the saved settings were kept as they were.`,
-        });
+        }, null);
         return;
       }
       // later exports use the saved working size (the UI sends 'refresh-selection' to redo now)
@@ -163,7 +163,7 @@ export function startPlugin(): PluginHandle {
         notifyProblem({
           code: 'settings-failed',
           message: `Settings could not be saved (${e instanceof Error ? e.message : String(e)}); they stay as they are for this session.`,
-        });
+        }, null);
         settings = next;
       }
     });
@@ -189,7 +189,7 @@ export function startPlugin(): PluginHandle {
           post({ type: 'applied', jobId: String(message.jobId), nodeId: outcome.nodeId, nodeName: outcome.nodeName, placement: outcome.placement });
           if (!closed) figma.notify(`Placed “${outcome.nodeName}”`);
         } else {
-          notifyProblem(outcome.problem);
+          notifyProblem(outcome.problem, String(message.jobId));
         }
         return;
       }
@@ -205,7 +205,7 @@ export function startPlugin(): PluginHandle {
   figma.ui.onmessage = (message: unknown) => {
     if (closed || !isUiToPlugin(message)) return;
     handle(message).catch((e: unknown) => {
-      notifyProblem({ code: 'apply-failed', message: `Something went wrong: ${e instanceof Error ? e.message : String(e)}` });
+      notifyProblem({ code: 'apply-failed', message: `Something went wrong: ${e instanceof Error ? e.message : String(e)}` }, message.type === 'apply' ? String(message.jobId) : null);
     });
   };
 

@@ -1,7 +1,7 @@
 // Validation of everything that comes from outside the sandbox's own code: settings read from
 // figma.clientStorage (may be old, partial or corrupted), settings and run parameters sent by
 // the UI, and the plugin data stored on result nodes (may have been written by another version).
-import { DEFAULT_SETTINGS, PLUGIN_DATA_PARAMS, PLUGIN_DATA_SOURCE, SAMPLER_CHOICES } from '../protocol';
+import { DEFAULT_SETTINGS, PLUGIN_DATA_PARAMS, PLUGIN_DATA_SOURCE, SAMPLER_CHOICES, isWithinLimit, type LimitName } from '../protocol';
 import type { JobMode, RunParams, SeedMode, Settings } from '../protocol';
 
 /** Plugin data key for the ids of the layers whose silhouettes made a composite mask (JSON array). */
@@ -16,26 +16,23 @@ const MAX_ID = 200;
 
 type Check<T> = (v: unknown) => v is T;
 
-const num = (min: number, max: number): Check<number> => (v): v is number =>
-  typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
-const int = (min: number, max: number): Check<number> => (v): v is number => num(min, max)(v) && Number.isInteger(v);
+/** Numbers are checked against protocol's one table of limits. */
+const within = (name: LimitName): Check<number> => (v): v is number => isWithinLimit(name, v);
 const oneOf = <T extends string>(list: readonly T[]): Check<T> => (v): v is T => typeof v === 'string' && (list as readonly string[]).includes(v);
 const modelName: Check<string> = (v): v is string => typeof v === 'string' && v.length > 0 && v.length <= MAX_MODEL_NAME;
 const bool: Check<boolean> = (v): v is boolean => typeof v === 'boolean';
 
-const t0Check = (v: unknown): v is number => num(0, 1)(v) && v > 0;
-
 const SETTINGS_CHECKS: { [K in keyof Settings]: Check<Settings[K]> } = {
-  t0: t0Check,
-  steps: int(1, 1000),
+  t0: within('t0'),
+  steps: within('steps'),
   sampler: oneOf(SAMPLER_CHOICES),
-  repeats: int(1, 16),
+  repeats: within('repeats'),
   seedMode: oneOf(SEED_MODES),
-  seed: int(0, 0xffffffff),
-  size: int(8, 4096),
-  dilation: num(0, 256),
-  feather: num(0, 256),
-  variations: int(1, 16),
+  seed: within('seed'),
+  size: within('size'),
+  dilation: within('dilation'),
+  feather: within('feather'),
+  variations: within('variations'),
   model: modelName,
   livePreview: bool,
 };
@@ -57,12 +54,12 @@ export function validateSettings(value: unknown): Settings {
 }
 
 const PARAMS_CHECKS: { [K in keyof RunParams]: Check<RunParams[K]> } = {
-  t0: t0Check,
-  steps: int(0, 1000),
+  t0: within('t0'),
+  steps: within('steps'),
   sampler: oneOf(SAMPLER_CHOICES),
-  repeats: int(1, 16),
-  seed: int(0, 0xffffffff),
-  size: int(1, 4096),
+  repeats: within('repeats'),
+  seed: within('seed'),
+  size: within('size'),
   model: modelName,
   mode: oneOf(MODES),
 };

@@ -214,6 +214,8 @@ export async function exportJob(plan: JobPlan, jobId: string, restorer: Restorer
     guidePng,
     maskPng,
     maskIsSilhouette: plan.mode === 'composite',
+    workWidth: plan.width,
+    workHeight: plan.height,
     width: guideInfo.width,
     height: guideInfo.height,
     nodeWidth: guide.width,

@@ -17,7 +17,7 @@
 // line up with the result placed beside them).
 import type { JobMode, Problem, RunParams } from '../protocol';
 import type { ResultData } from './params';
-import { workingSize, type ExportConstraint } from './sizing';
+import { exportSize, type ExportConstraint } from './sizing';
 
 export interface Rect {
   x: number;
@@ -168,7 +168,7 @@ function planGuide(req: GuideRequest, nodes: NodeMap, opts: PlanOptions, problem
     problems.push(problem('unsupported-node', `${quote(guide.name)} is rotated: set its rotation to 0° to use it as a guide.`));
     return null;
   }
-  const size = workingSize(guide.width, guide.height, opts.size, opts.multiple);
+  const size = exportSize(guide.width, guide.height, opts.size, opts.multiple);
   if (!size.ok) {
     problems.push(
       size.code === 'zero-size'

@@ -2,7 +2,7 @@
 // with the sandbox go through a Bridge; the engine runs models. Effects here only wire them.
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'preact/hooks';
 import type { JobInput, Placement, PluginToUi, Settings } from '../protocol';
-import type { Backend, Engine, ModelInfo } from './runtime/engine-api';
+import { runRequest, type Backend, type Engine, type ModelInfo } from './runtime/engine-api';
 import { figmaBridge, type Bridge } from './panel/bridge';
 import { SettingsControls } from './panel/controls';
 import { createLatestRunner, debounce, isAbortError, realClock, type Clock } from './panel/debounce';
@@ -10,7 +10,9 @@ import { ErrorBox, Notices, StatusLine } from './panel/messages';
 import { History, Results } from './panel/results';
 import { RunControls } from './panel/run';
 import { SelectionCard } from './panel/selection';
-import { errorToUi, galleryItems, initialState, reducer, seedForRun, type HistoryEntry } from './panel/store';
+import { errorToUi } from './panel/errors';
+import { seedForRun } from './panel/settings';
+import { galleryItems, initialState, reducer, type HistoryEntry } from './panel/store';
 import { T0Control } from './panel/t0';
 
 export interface AppProps {
@@ -75,7 +77,7 @@ export function App(props: AppProps) {
           dispatch({ type: 'applied', jobId: msg.jobId, nodeName: msg.nodeName, placement: msg.placement });
           break;
         case 'problem':
-          dispatch({ type: 'problem', problem: msg.problem });
+          dispatch({ type: 'problem', problem: msg.problem, jobId: msg.jobId });
           break;
       }
     });
@@ -147,11 +149,7 @@ export function App(props: AppProps) {
           const job = s.selection.jobs[0];
           const settings = s.settings;
           if (loadRef.current) await loadRef.current;
-          const res = await engine.run(
-            { jobId: job.jobId, mode: job.mode, guidePng: job.guidePng, maskPng: job.maskPng, settings, seed: settings.seed, preview: true },
-            () => undefined,
-            signal,
-          );
+          const res = await engine.run(runRequest(job, settings, settings.seed, true), () => undefined, signal);
           return { png: res.pngs[0], t0: settings.t0 };
         },
         onResult: (r) => dispatch({ type: 'preview-result', png: r.png, t0: r.t0 }),
@@ -199,11 +197,7 @@ export function App(props: AppProps) {
           if (ctrl.signal.aborted) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
           const job = jobs[i];
           dispatch({ type: 'run-job', runId, jobIndex: i });
-          const res = await engine.run(
-            { jobId: job.jobId, mode: job.mode, guidePng: job.guidePng, maskPng: job.maskPng, settings, seed, preview: false },
-            (progress) => dispatch({ type: 'run-progress', runId, progress }),
-            ctrl.signal,
-          );
+          const res = await engine.run(runRequest(job, settings, seed, false), (progress) => dispatch({ type: 'run-progress', runId, progress }), ctrl.signal);
           dispatch({
             type: 'run-result',
             runId,

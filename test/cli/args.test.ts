@@ -1,4 +1,4 @@
-import { ArgError, outputPaths, parseArgs, workingSize } from '../../src/cli/args';
+import { ArgError, outputPaths, parseArgs } from '../../src/cli/args';
 
 const opts = (argv: string[]) => {
   const r = parseArgs(argv);
@@ -73,18 +73,6 @@ describe('parseArgs', () => {
     } catch (e) {
       expect((e as Error).message).not.toMatch(/\n/);
     }
-  });
-});
-
-describe('workingSize', () => {
-  it('puts the longest side at size rounded to the multiple, keeping the aspect', () => {
-    expect(workingSize(48, 36, 32, 8)).toEqual({ width: 32, height: 24 });
-    expect(workingSize(36, 48, 32, 8)).toEqual({ width: 24, height: 32 });
-    expect(workingSize(1000, 500, 250, 8)).toEqual({ width: 248, height: 124 });
-    expect(workingSize(100, 100, 30, 4)).toEqual({ width: 32, height: 32 });
-    expect(workingSize(100, 37, 64, 8)).toEqual({ width: 64, height: 24 });
-    expect(workingSize(400, 1, 64, 8)).toEqual({ width: 64, height: 1 });
-    expect(workingSize(10, 10, 8, 16)).toEqual({ width: 16, height: 16 });
   });
 });
 

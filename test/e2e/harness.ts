@@ -6,6 +6,7 @@ import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+import { workingSize } from '../../src/protocol';
 
 export const ROOT = join(__dirname, '..', '..');
 export const UI_HTML = join(ROOT, 'dist', 'ui.html');
@@ -261,11 +262,17 @@ export interface EngineRunOutcome {
   previewPngs: Uint8Array[];
 }
 
-/** Run one job through window.__sdeditRuntime.engine in the plugin iframe. */
+/** Run one job through window.__sdeditRuntime.engine in the plugin iframe. The job carries what
+ *  the sandbox decides: the working size (protocol's workingSize of the guide at settings.size)
+ *  and whether the mask is a silhouette (composite mode). */
 export async function runEngine(frame: Frame, spec: EngineRunSpec): Promise<EngineRunOutcome> {
   const b64 = (u: Uint8Array | null) => (u ? Buffer.from(u).toString('base64') : null);
+  const g = decode(spec.guide);
+  const work = workingSize(g.width, g.height, typeof spec.settings.size === 'number' ? spec.settings.size : 64);
+  if (!work.ok) throw new Error(`runEngine: the guide has no working size (${work.reason})`);
+  const job = { maskIsSilhouette: spec.mode === 'composite', workWidth: work.width, workHeight: work.height };
   const raw = await frame.evaluate(
-    async ({ guide, mask, mode, settings, seed, preview, abortAfterSteps }) => {
+    async ({ guide, mask, mode, settings, seed, preview, abortAfterSteps, job }) => {
       const fromB64 = (s: string) => {
         const bin = atob(s);
         const u = new Uint8Array(bin.length);
@@ -302,6 +309,7 @@ export async function runEngine(frame: Frame, spec: EngineRunSpec): Promise<Engi
             mode,
             guidePng: fromB64(guide),
             maskPng: mask ? fromB64(mask) : null,
+            ...job,
             settings: { ...defaults, ...settings },
             seed,
             preview: !!preview,
@@ -322,7 +330,7 @@ export async function runEngine(frame: Frame, spec: EngineRunSpec): Promise<Engi
         return { ok: false, errorName: err.name, errorMessage: err.message, pngs: [] as string[], progress, previews, abortedAt, settledAt: performance.now() };
       }
     },
-    { guide: b64(spec.guide)!, mask: b64(spec.mask), mode: spec.mode, settings: spec.settings, seed: spec.seed, preview: spec.preview, abortAfterSteps: spec.abortAfterSteps },
+    { guide: b64(spec.guide)!, mask: b64(spec.mask), mode: spec.mode, settings: spec.settings, seed: spec.seed, preview: spec.preview, abortAfterSteps: spec.abortAfterSteps, job },
   );
   const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
   return { ...raw, pngs: raw.pngs.map(fromB64), previewPngs: raw.previews.map(fromB64) } as EngineRunOutcome;

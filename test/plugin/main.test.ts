@@ -124,6 +124,8 @@ describe('selection → jobs', () => {
     expect(msg.jobs).toHaveLength(1);
     const job = msg.jobs[0];
     expect(job).toMatchObject({ mode: 'synthesis', sourceNodeId: frame.id, sourceName: 'Lake', maskPng: null, maskIsSilhouette: false, width: 256, height: 128, nodeWidth: 400, nodeHeight: 200 });
+    // the working size is decided here, once, and carried to the engine
+    expect(job).toMatchObject({ workWidth: 256, workHeight: 128 });
     expect(job.guidePng).toBeInstanceOf(Uint8Array);
     expect(decodePng(job.guidePng)).toMatchObject({ width: 256, height: 128 });
     expect(pixel(job.guidePng, 10, 10)).toEqual([0, 0, 255, 255]);
@@ -196,7 +198,7 @@ describe('selection → jobs', () => {
     await start();
     await select(frame);
     await send({ type: 'refresh-selection', size: 300, dilation: 4, feather: 6, multiple: 64 });
-    expect(lastSelection().jobs[0]).toMatchObject({ width: 320, height: 160 });
+    expect(lastSelection().jobs[0]).toMatchObject({ width: 320, height: 160, workWidth: 320, workHeight: 160 });
   });
 
   it.each([
@@ -345,6 +347,8 @@ describe('apply', () => {
     const ids = fake.liveIds();
     await apply(msg.jobs[0].jobId, group.id, { placement: 'replace', png: makePng(msg.jobs[0].width, msg.jobs[0].height) });
     expect(problems().map((p) => p.code)).toEqual(['apply-failed']);
+    // the problem names the job whose apply failed, so the panel ends that pending apply
+    expect(fake.postedOfType<ProblemMsg>('problem').map((m) => m.jobId)).toEqual([msg.jobs[0].jobId]);
     expect(fake.liveIds()).toEqual(ids);
     expect(fake.undoCommits).toBe(0);
   });
@@ -559,6 +563,7 @@ describe('settings', () => {
     await start();
     await send({ type: 'save-settings', settings: { ...DEFAULT_SETTINGS, model: 'a-much-longer-model-name' } });
     expect(problems().map((p) => p.code)).toEqual(['settings-failed']);
+    expect(fake.postedOfType<ProblemMsg>('problem').map((m) => m.jobId)).toEqual([null]);
     expect(fake.notifications.some((n) => n.error && n.message.includes('Settings'))).toBe(true);
     expect(await fake.clientStorage.getAsync(SETTINGS_KEY)).toEqual(DEFAULT_SETTINGS);
     const msg = await select(sceneFrame());

@@ -1,9 +1,9 @@
 // The Figma-free modules of the sandbox: sizing, PNG check, params, geometry.
-import { DEFAULT_SETTINGS, PLUGIN_DATA_PARAMS, PLUGIN_DATA_SOURCE, SAMPLER_CHOICES, type RunParams } from '../../src/protocol';
+import { DEFAULT_SETTINGS, MAX_IMAGE_SIDE, PLUGIN_DATA_PARAMS, PLUGIN_DATA_SOURCE, SAMPLER_CHOICES, roundWorkingSize, type RunParams } from '../../src/protocol';
 import { invert, multiply, relativeTo, type Affine } from '../../src/plugin/geometry';
 import { PLUGIN_DATA_LAYERS, decodeResultData, encodeResultData, parseRunParams, validateSettings } from '../../src/plugin/params';
 import { readPngInfo } from '../../src/plugin/png';
-import { MAX_IMAGE_SIDE, roundWorkingSize, workingSize } from '../../src/plugin/sizing';
+import { exportSize } from '../../src/plugin/sizing';
 import { makePng } from './figma-fake';
 
 const params: RunParams = { t0: 0.5, steps: 20, sampler: 'ddim', repeats: 1, seed: 7, size: 256, model: 'default', mode: 'synthesis' };
@@ -21,26 +21,26 @@ describe('sizing', () => {
   });
 
   it('scales the longest side to the working size and keeps the aspect ratio', () => {
-    expect(workingSize(800, 600, 256)).toEqual({ ok: true, width: 256, height: 192, constraint: { type: 'WIDTH', value: 256 } });
-    expect(workingSize(300, 900, 256)).toEqual({ ok: true, width: 85, height: 256, constraint: { type: 'HEIGHT', value: 256 } });
+    expect(exportSize(800, 600, 256)).toEqual({ ok: true, width: 256, height: 192, constraint: { type: 'WIDTH', value: 256 } });
+    expect(exportSize(300, 900, 256)).toEqual({ ok: true, width: 85, height: 256, constraint: { type: 'HEIGHT', value: 256 } });
     // upscales small frames too: the working size is what the model runs at
-    expect(workingSize(64, 64, 256)).toMatchObject({ width: 256, height: 256 });
+    expect(exportSize(64, 64, 256)).toMatchObject({ width: 256, height: 256 });
   });
 
   it('never passes 4096, even when asked for more', () => {
-    const s = workingSize(20000, 10000, 9999);
+    const s = exportSize(20000, 10000, 9999);
     expect(s).toMatchObject({ ok: true, width: MAX_IMAGE_SIDE, height: 2048 });
   });
 
   it('refuses a zero-size node', () => {
-    expect(workingSize(0, 100, 256)).toMatchObject({ ok: false, code: 'zero-size' });
-    expect(workingSize(100, 0, 256)).toMatchObject({ ok: false, code: 'zero-size' });
-    expect(workingSize(Number.NaN, 10, 256)).toMatchObject({ ok: false, code: 'zero-size' });
+    expect(exportSize(0, 100, 256)).toMatchObject({ ok: false, code: 'zero-size' });
+    expect(exportSize(100, 0, 256)).toMatchObject({ ok: false, code: 'zero-size' });
+    expect(exportSize(Number.NaN, 10, 256)).toMatchObject({ ok: false, code: 'zero-size' });
   });
 
   it('keeps a thin node at least one multiple thick, and refuses it when that would pass 4096', () => {
-    expect(workingSize(1000, 10, 256)).toMatchObject({ ok: true, width: 800, height: 8 });
-    const r = workingSize(100000, 10, 256);
+    expect(exportSize(1000, 10, 256)).toMatchObject({ ok: true, width: 800, height: 8 });
+    const r = exportSize(100000, 10, 256);
     expect(r).toMatchObject({ ok: false, code: 'too-large' });
     if (!r.ok) expect(r.reason).toContain('4096');
   });

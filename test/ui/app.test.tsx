@@ -8,6 +8,7 @@ import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { DEFAULT_SETTINGS } from '../../src/protocol';
 import { App } from '../../src/ui/app';
+import { EngineError } from '../../src/ui/runtime/engine-api';
 import { FakeBridge, FakeEngine } from './fake-engine';
 import { job } from './fixtures';
 
@@ -249,15 +250,34 @@ test('Escape cancels a run within the engine; errors are shown in words', async 
 
   await click(must('generate'));
   await tick();
-  await act(() => engine.fullRuns[1].reject(new Error('WebGPU device: out of memory')));
+  await act(() => engine.fullRuns[1].reject(new EngineError('out-of-memory', 'WebGPU device: out of memory')));
   await tick();
   expect(must('error').textContent).toContain('ran out of memory');
   expect(must('error').textContent).toContain('smaller working size');
 
   await act(() => engine.notice({ level: 'warning', message: 'WebGPU was lost, continuing on WASM.' }));
   expect(must('notice').textContent).toContain('continuing on WASM');
-  await act(() => bridge.emit({ type: 'problem', problem: { code: 'apply-failed', message: 'The image could not be placed.' } }));
+  await act(() => bridge.emit({ type: 'problem', problem: { code: 'apply-failed', message: 'The image could not be placed.' }, jobId: null }));
   expect(must('error').textContent).toContain('could not be placed');
+});
+
+test('what the sandbox decided about a job (silhouette, working size) reaches the engine as it is', async () => {
+  const { engine, bridge } = await mount({ livePreview: true });
+  const composite = { ...job('composite', 'job-c'), workWidth: 96, workHeight: 40 };
+  await select(bridge, [composite]);
+  await tick(250);
+  await click(must('generate'));
+  await tick();
+  for (const r of [engine.previewRuns[0], engine.fullRuns[0]]) {
+    expect(r.req).toMatchObject({ jobId: 'job-c', mode: 'composite', maskIsSilhouette: true, workWidth: 96, workHeight: 40 });
+  }
+  // a mask drawn as it should be used is not grown: false travels too
+  await act(() => engine.fullRuns[0].resolve());
+  await tick();
+  await select(bridge, [{ ...job('mask-edit', 'job-m'), maskIsSilhouette: false }]);
+  await click(must('generate'));
+  await tick();
+  expect(engine.fullRuns[1].req).toMatchObject({ jobId: 'job-m', maskIsSilhouette: false });
 });
 
 test('every control the e2e tests use is a labelled real control', async () => {

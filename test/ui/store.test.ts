@@ -1,19 +1,9 @@
-import { DEFAULT_SETTINGS, SAMPLER_CHOICES } from '../../src/protocol';
-import {
-  errorToUi,
-  galleryItems,
-  initialState,
-  MAX_HISTORY,
-  parseT0,
-  reducer,
-  sanitizeSettings,
-  validSize,
-  seedForRun,
-  selectionMode,
-  visibleProblems,
-  type Action,
-  type State,
-} from '../../src/ui/panel/store';
+import { DEFAULT_SETTINGS, LIMITS, SAMPLER_CHOICES } from '../../src/protocol';
+import { errorToUi } from '../../src/ui/panel/errors';
+import { selectionMode, visibleProblems } from '../../src/ui/panel/labels';
+import { parseT0, sanitizeSettings, seedForRun, validSize } from '../../src/ui/panel/settings';
+import { galleryItems, initialState, MAX_HISTORY, reducer, type Action, type State } from '../../src/ui/panel/store';
+import { EngineError } from '../../src/ui/runtime/engine-api';
 import { job, params } from './fixtures';
 
 const run = (s: State, ...actions: Action[]) => actions.reduce(reducer, s);
@@ -43,10 +33,13 @@ describe('settings validation', () => {
   });
   test('values are clamped into range', () => {
     const s = sanitizeSettings({ t0: 7, steps: 0, repeats: 99, variations: 9, seed: -5, size: 3000, dilation: 1000, feather: -1 });
-    expect(s).toMatchObject({ t0: 1, steps: 1, repeats: 10, variations: 4, seed: 0, size: 1024, dilation: 64, feather: 0 });
+    expect(s).toMatchObject({ t0: 1, steps: 1, repeats: 10, variations: 4, seed: 0, size: 3000, dilation: 64, feather: 0 });
+    expect(sanitizeSettings({ size: 9000 }).size).toBe(LIMITS.size.max);
     expect(sanitizeSettings({ t0: 0 }).t0).toBe(DEFAULT_SETTINGS.t0);
     expect(sanitizeSettings({ t0: -0.3 }).t0).toBe(DEFAULT_SETTINGS.t0);
-    expect(sanitizeSettings({ t0: 0.001 }).t0).toBe(0.01);
+    // t0 is kept in thousandths and never reaches the excluded 0
+    expect(sanitizeSettings({ t0: 0.001 }).t0).toBe(0.001);
+    expect(sanitizeSettings({ t0: 0.0001 }).t0).toBe(0.001);
     expect(sanitizeSettings({ steps: 12.6 }).steps).toBe(13);
   });
   test('valid settings pass unchanged', () => {
@@ -54,11 +47,11 @@ describe('settings validation', () => {
     expect(sanitizeSettings(good)).toEqual(good);
     for (const sampler of SAMPLER_CHOICES) expect(sanitizeSettings({ ...good, sampler }).sampler).toBe(sampler);
   });
-  test('working size: a multiple of 8 within 32–1024', () => {
+  test('working size: a multiple of 8 within LIMITS.size (8–4096)', () => {
     expect(validSize(64)).toBe(64);
     expect(validSize(301)).toBe(304);
-    expect(validSize(4)).toBe(32);
-    expect(validSize(9999)).toBe(1024);
+    expect(validSize(4)).toBe(8);
+    expect(validSize(9999)).toBe(4096);
   });
   test('typed t0 accepts (0, 1] only', () => {
     expect(parseT0('0.45')).toBe(0.45);
@@ -185,10 +178,30 @@ describe('apply', () => {
   test('a problem from the sandbox becomes an inline error with its words', () => {
     let s = withResult('fixed');
     s = run(s, { type: 'apply-requested', entryId: s.history[0].id, index: 0, placement: 'new-node' });
-    s = run(s, { type: 'problem', problem: { code: 'apply-failed', message: 'The image could not be placed.' } });
+    s = run(s, { type: 'problem', problem: { code: 'apply-failed', message: 'The image could not be placed.' }, jobId: 'job-1' });
     expect(s.error?.message).toBe('The image could not be placed.');
     expect(s.error?.hint).toMatch(/Apply/);
     expect(s.pendingApplies).toHaveLength(0);
+  });
+  test('a failed apply ends the pending apply of its own job, not the oldest one', () => {
+    let s = run(
+      initialState(),
+      { type: 'run-start', runId: 1, jobCount: 2, seed: 1 },
+      result(1, [1], 'a'),
+      result(1, [1], 'b'),
+      { type: 'run-end', runId: 1, outcome: 'done' },
+    );
+    const entryOf = (jobId: string) => s.history.find((h) => h.job.jobId === jobId)?.id ?? -1;
+    s = run(s, { type: 'apply-requested', entryId: entryOf('a'), index: 0, placement: 'new-node' });
+    s = run(s, { type: 'apply-requested', entryId: entryOf('b'), index: 0, placement: 'new-node' });
+    expect(s.pendingApplies.map((p) => p.jobId)).toEqual(['a', 'b']);
+    s = run(s, { type: 'problem', problem: { code: 'apply-failed', message: 'The frame is gone.' }, jobId: 'b' });
+    expect(s.pendingApplies.map((p) => p.jobId)).toEqual(['a']);
+    // a problem tied to no apply leaves the pending ones alone
+    s = run(s, { type: 'problem', problem: { code: 'settings-failed', message: 'Storage is full.' }, jobId: null });
+    expect(s.pendingApplies.map((p) => p.jobId)).toEqual(['a']);
+    s = run(s, { type: 'applied', jobId: 'a', nodeName: 'Frame a · SDEdit', placement: 'new-node' });
+    expect(s.pendingApplies).toEqual([]);
   });
   test('apply of an unknown entry does nothing', () => {
     const s = initialState();
@@ -204,12 +217,20 @@ describe('notices and errors', () => {
     s = run(s, { type: 'dismiss-notice', id: s.notices[0].id });
     expect(s.notices.map((n) => n.message)).toEqual(['n3', 'n4']);
   });
-  test('engine errors are put in a designer’s words with what to do', () => {
-    expect(errorToUi(new Error('WebGPU: out of memory')).hint).toMatch(/smaller working size/);
-    expect(errorToUi(new Error('failed to fetch https://x')).message).toMatch(/downloaded/);
-    expect(errorToUi(new Error('sha256 mismatch for model.onnx')).hint).toMatch(/default model/);
-    const generic = errorToUi(new Error('kaboom'));
-    expect(generic.message).toContain('kaboom');
+  test('engine errors are put in a designer’s words with what to do, by their code', () => {
+    expect(errorToUi(new EngineError('out-of-memory', 'WebGPU: out of memory')).hint).toMatch(/smaller working size/);
+    expect(errorToUi(new EngineError('invalid-pack', 'model file model.onnx has sha256 1234…')).hint).toMatch(/default model/);
+    expect(errorToUi(new EngineError('invalid-model', 'The model file is damaged')).hint).toMatch(/default model/);
+    expect(errorToUi(new EngineError('invalid-png', 'The image from Figma could not be decoded')).message).toMatch(/could not be read as an image/);
+    // a coded message that already says what happened is kept as it is
+    const empty = errorToUi(new EngineError('empty-mask', 'The mask is empty: nothing would change.'));
+    expect(empty.message).toBe('The mask is empty: nothing would change.');
+    expect(empty.hint).toMatch(/Mask layers/);
+    // a code that crossed the worker boundary on a plain Error still counts
+    expect(errorToUi(Object.assign(new Error('x'), { code: 'out-of-memory' })).message).toMatch(/ran out of memory/);
+    // without a code the words are generic: the message text is not parsed
+    const generic = errorToUi(new Error('kaboom: out of memory'));
+    expect(generic.message).toBe('Something went wrong: kaboom: out of memory');
     expect(generic.hint).toMatch(/Generate/);
     expect(errorToUi(undefined).message).toMatch(/went wrong/);
   });

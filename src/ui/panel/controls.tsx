@@ -1,10 +1,11 @@
 // Generation settings: steps, sampler, repeats K, seed and its mode, variations, working size,
 // and the model in use (name, size, where it comes from, backend).
-import type { SamplerChoice, SeedMode, Settings } from '../../protocol';
+import { LIMITS, type SamplerChoice, type SeedMode, type Settings } from '../../protocol';
 import type { Backend, ModelInfo } from '../runtime/engine-api';
 import { NumberField, SelectField } from './fields';
 import { backendLabel, formatBytes, sourceLabel } from './format';
-import { MAX_REPEATS, MAX_SEED, MAX_STEPS, WORKING_SIZES, type EngineState } from './store';
+import { WORKING_SIZES } from './settings';
+import type { EngineState } from './store';
 
 const SAMPLERS: readonly { value: SamplerChoice; label: string }[] = [
   { value: 'dpmpp2m-sde', label: 'DPM-Solver++ SDE (few steps, like the paper)' },
@@ -19,7 +20,10 @@ const SEED_MODES: readonly { value: SeedMode; label: string }[] = [
   { value: 'increment', label: 'Next after apply' },
 ];
 
-const VARIATIONS = [1, 2, 3, 4].map((v) => ({ value: v, label: v === 1 ? '1 image' : `${v} images` }));
+const VARIATIONS = Array.from({ length: LIMITS.variations.max - LIMITS.variations.min + 1 }, (_, i) => LIMITS.variations.min + i).map((v) => ({
+  value: v,
+  label: v === 1 ? '1 image' : `${v} images`,
+}));
 
 export function SettingsControls(props: { settings: Settings; engine: EngineState; disabled: boolean; onChange: (patch: Partial<Settings>) => void }) {
   const { settings: s, engine, disabled } = props;
@@ -33,10 +37,10 @@ export function SettingsControls(props: { settings: Settings; engine: EngineStat
           label="Steps"
           title="More steps: cleaner result, slower"
           value={s.steps}
-          min={1}
-          max={MAX_STEPS}
+          min={LIMITS.steps.min}
+          max={LIMITS.steps.max}
           testid="steps"
-          accepts={`A whole number from 1 to ${MAX_STEPS}.`}
+          accepts={`A whole number from ${LIMITS.steps.min} to ${LIMITS.steps.max}.`}
           disabled={disabled}
           onCommit={(v) => props.onChange({ steps: v })}
         />
@@ -52,10 +56,10 @@ export function SettingsControls(props: { settings: Settings; engine: EngineStat
           label="Repeats (K)"
           title="Noise and denoise K times: more realistic, less faithful"
           value={s.repeats}
-          min={1}
-          max={MAX_REPEATS}
+          min={LIMITS.repeats.min}
+          max={LIMITS.repeats.max}
           testid="repeats"
-          accepts={`A whole number from 1 to ${MAX_REPEATS}.`}
+          accepts={`A whole number from ${LIMITS.repeats.min} to ${LIMITS.repeats.max}.`}
           disabled={disabled}
           onCommit={(v) => props.onChange({ repeats: v })}
         />
@@ -79,10 +83,10 @@ export function SettingsControls(props: { settings: Settings; engine: EngineStat
           label={s.seedMode === 'random' ? 'Seed (last used)' : 'Seed value'}
           title="The same seed and settings give the same image"
           value={s.seed}
-          min={0}
-          max={MAX_SEED}
+          min={LIMITS.seed.min}
+          max={LIMITS.seed.max}
           testid="seed"
-          accepts={`A whole number from 0 to ${MAX_SEED}.`}
+          accepts={`A whole number from ${LIMITS.seed.min} to ${LIMITS.seed.max}.`}
           disabled={disabled}
           onCommit={(v) => props.onChange(s.seedMode === 'random' ? { seed: v, seedMode: 'fixed' } : { seed: v })}
         />

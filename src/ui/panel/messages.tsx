@@ -1,5 +1,6 @@
 // Errors (what happened + what to do), runtime notices, and short confirmations.
-import type { NoticeItem, UiError } from './store';
+import type { UiError } from './errors';
+import type { NoticeItem } from './store';
 
 export function ErrorBox(props: { error: UiError | null; onDismiss?: () => void }) {
   const { error } = props;

@@ -1,18 +1,11 @@
 // What is selected on the canvas: the mode, guide and mask thumbnails, the live preview, and
 // the sandbox's problems in plain words. With nothing selected it says what to select.
-import type { Settings } from '../../protocol';
+import { LIMITS, type Settings } from '../../protocol';
 import { NumberField } from './fields';
 import { PngImage } from './png';
 import { formatT0 } from './t0-value';
-import {
-  MODE_DETAIL,
-  MODE_LABEL,
-  NOTHING_SELECTED_HINT,
-  selectionMode,
-  visibleProblems,
-  type PreviewState,
-  type SelectionState,
-} from './store';
+import { MODE_DETAIL, MODE_LABEL, NOTHING_SELECTED_HINT, selectionMode, visibleProblems } from './labels';
+import type { PreviewState, SelectionState } from './store';
 
 export function SelectionCard(props: {
   selection: SelectionState;
@@ -94,20 +87,20 @@ export function SelectionCard(props: {
             label="Grow edge (px)"
             title="How far the blended area reaches beyond the selected layers"
             value={settings.dilation}
-            min={0}
-            max={64}
+            min={LIMITS.dilation.min}
+            max={LIMITS.dilation.max}
             testid="dilation"
-            accepts="A whole number from 0 to 64."
+            accepts={`A whole number from ${LIMITS.dilation.min} to ${LIMITS.dilation.max}.`}
             onCommit={(v) => props.onSettings({ dilation: v })}
           />
           <NumberField
             label="Soft edge (px)"
             title="Width of the soft transition at the edge of the blended area"
             value={settings.feather}
-            min={0}
-            max={64}
+            min={LIMITS.feather.min}
+            max={LIMITS.feather.max}
             testid="feather"
-            accepts="A whole number from 0 to 64."
+            accepts={`A whole number from ${LIMITS.feather.min} to ${LIMITS.feather.max}.`}
             onCommit={(v) => props.onSettings({ feather: v })}
           />
         </div>

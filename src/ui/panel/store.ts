@@ -1,34 +1,13 @@
 // The panel's single store: one immutable State and a pure reducer. This is the only place in
-// the project that holds mutable application state (App keeps it with useReducer).
-import {
-  DEFAULT_SETTINGS,
-  SAMPLER_CHOICES,
-  type JobInput,
-  type JobMode,
-  type Placement,
-  type PluginToUi,
-  type Problem,
-  type RunParams,
-  type SamplerChoice,
-  type SeedMode,
-  type Settings,
-} from '../../protocol';
+// the project that holds mutable application state (App keeps it with useReducer). The rules it
+// applies live beside it: settings.ts (limits, t0), errors.ts (words), labels.ts (selection).
+import { DEFAULT_SETTINGS, LIMITS, type JobInput, type Placement, type PluginToUi, type Problem, type RunParams, type Settings } from '../../protocol';
 import type { Backend, ModelInfo, RunProgress, RuntimeNotice } from '../runtime/engine-api';
+import { problemToError, type UiError } from './errors';
+import { sanitizeSettings } from './settings';
 
-/** Working sizes offered in the panel; stored settings may hold another size in
- *  [MIN_SIZE, MAX_SIZE] (e.g. set by a script or test), which is then offered too. */
-export const WORKING_SIZES = [128, 256, 384, 512] as const;
-export const MIN_SIZE = 32;
-export const MAX_SIZE = 1024;
-export const MAX_VARIATIONS = 4;
-export const MAX_STEPS = 1000;
-export const MAX_REPEATS = 10;
-export const MAX_SEED = 2 ** 31 - 1;
 export const MAX_HISTORY = 20;
 export const MAX_NOTICES = 3;
-/** The paper's recommended t0 range for stroke-based editing. */
-export const RECOMMENDED_T0: readonly [number, number] = [0.3, 0.6];
-export const T0_MIN = 0.01;
 
 export interface SelectionState {
   jobs: JobInput[];
@@ -44,12 +23,6 @@ export interface EngineState {
   backend: Backend | null;
   model: ModelInfo | null;
   error: UiError | null;
-}
-
-/** An error in a designer's words: what happened, and what to do about it. */
-export interface UiError {
-  message: string;
-  hint: string;
 }
 
 export interface RunState {
@@ -153,95 +126,6 @@ export function initialState(settings: Settings = DEFAULT_SETTINGS): State {
   };
 }
 
-// ---- settings validation -----------------------------------------------------------------
-
-const SEED_MODES: readonly SeedMode[] = ['random', 'fixed', 'increment'];
-
-function num(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-}
-
-function clampInt(v: unknown, lo: number, hi: number, fallback: number): number {
-  const n = num(v);
-  if (n === null) return fallback;
-  return Math.min(hi, Math.max(lo, Math.round(n)));
-}
-
-/** Round t0 to the slider's resolution and keep it in (0, 1]. */
-export function clampT0(t: number): number {
-  if (!Number.isFinite(t)) return DEFAULT_SETTINGS.t0;
-  return Math.min(1, Math.max(T0_MIN, Math.round(t * 1000) / 1000));
-}
-
-/** A usable working size: a multiple of 8 in [MIN_SIZE, MAX_SIZE] (the sandbox then rounds it
- *  to the model's own multiple). */
-export function validSize(v: number): number {
-  return Math.min(MAX_SIZE, Math.max(MIN_SIZE, Math.round(v / 8) * 8));
-}
-
-/** Settings from storage or a patch are untrusted: every field is checked and clamped, and
- *  anything unusable falls back to the default. */
-export function sanitizeSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS): Settings {
-  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const t0 = num(r.t0);
-  const size = num(r.size);
-  return {
-    t0: t0 !== null && t0 > 0 ? clampT0(t0) : base.t0,
-    steps: clampInt(r.steps, 1, MAX_STEPS, base.steps),
-    sampler: SAMPLER_CHOICES.includes(r.sampler as SamplerChoice) ? (r.sampler as SamplerChoice) : base.sampler,
-    repeats: clampInt(r.repeats, 1, MAX_REPEATS, base.repeats),
-    seedMode: SEED_MODES.includes(r.seedMode as SeedMode) ? (r.seedMode as SeedMode) : base.seedMode,
-    seed: clampInt(r.seed, 0, MAX_SEED, base.seed),
-    size: size !== null && size > 0 ? validSize(size) : base.size,
-    dilation: clampInt(r.dilation, 0, 64, base.dilation),
-    feather: clampInt(r.feather, 0, 64, base.feather),
-    variations: clampInt(r.variations, 1, MAX_VARIATIONS, base.variations),
-    model: typeof r.model === 'string' && r.model.trim() !== '' ? r.model : base.model,
-    livePreview: typeof r.livePreview === 'boolean' ? r.livePreview : base.livePreview,
-  };
-}
-
-/** Parse what was typed into the t0 box: a number in (0, 1] ("0.45", ".45", "0,45"), else null. */
-export function parseT0(text: string): number | null {
-  const s = text.trim().replace(',', '.');
-  if (!/^(\d+\.?\d*|\.\d+)$/.test(s)) return null;
-  const v = Number(s);
-  if (!(v > 0) || v > 1) return null;
-  return clampT0(v);
-}
-
-/** The seed of the next Generate. Random mode draws one; the others use the stored seed. */
-export function seedForRun(settings: Settings, random: () => number): number {
-  if (settings.seedMode === 'random') return Math.floor(random() * MAX_SEED);
-  return settings.seed;
-}
-
-// ---- selection ---------------------------------------------------------------------------
-
-export const NOTHING_SELECTED_HINT =
-  'Select a frame to re-imagine it, or select layers inside a frame to blend them in.';
-
-export function selectionMode(sel: SelectionState): JobMode | null {
-  return sel.jobs.length > 0 ? sel.jobs[0].mode : null;
-}
-
-export const MODE_LABEL: Record<JobMode, string> = {
-  synthesis: 'Re-imagine frame',
-  'mask-edit': 'Edit masked area',
-  composite: 'Blend layers in',
-};
-
-export const MODE_DETAIL: Record<JobMode, string> = {
-  synthesis: 'The whole frame is redrawn as a realistic image.',
-  'mask-edit': 'Only the parts under layers named “Mask” change.',
-  composite: 'The selected layers are blended into their frame.',
-};
-
-/** Problems worth showing: "nothing selected" is shown as guidance, not as a problem. */
-export function visibleProblems(sel: SelectionState): Problem[] {
-  return sel.problems.filter((p) => p.code !== 'nothing-selected');
-}
-
 // ---- gallery -----------------------------------------------------------------------------
 
 export interface GalleryItem {
@@ -292,7 +176,7 @@ export type Action =
   | { type: 'preview-clear' }
   | { type: 'apply-requested'; entryId: number; index: number; placement: Placement }
   | { type: 'applied'; jobId: string; nodeName: string; placement: Placement }
-  | { type: 'problem'; problem: Problem }
+  | { type: 'problem'; problem: Problem; jobId: string | null }
   | { type: 'notice'; notice: RuntimeNotice }
   | { type: 'dismiss-notice'; id: number }
   | { type: 'dismiss-error' }
@@ -437,7 +321,7 @@ export function reducer(state: State, action: Action): State {
       const pending: PendingApply = { entryId: entry.id, index: action.index, placement: action.placement, jobId: entry.job.jobId };
       const s = state.settings;
       // "increment after apply": move past the seeds this run's variations used.
-      const settings = s.seedMode === 'increment' ? { ...s, seed: Math.min(MAX_SEED, s.seed + Math.max(1, s.variations)) } : s;
+      const settings = s.seedMode === 'increment' ? { ...s, seed: Math.min(LIMITS.seed.max, s.seed + Math.max(1, s.variations)) } : s;
       return { ...state, settings, pendingApplies: [...state.pendingApplies, pending], status: null };
     }
 
@@ -457,8 +341,10 @@ export function reducer(state: State, action: Action): State {
     }
 
     case 'problem': {
-      // An apply that failed is no longer pending.
-      const pendingApplies = action.problem.code === 'apply-failed' ? state.pendingApplies.slice(1) : state.pendingApplies;
+      // A problem with a job id is the failed apply of that job: it is no longer pending (the
+      // sandbox answers one job's applies in order, so it is the oldest of that job's).
+      const i = action.jobId === null ? -1 : state.pendingApplies.findIndex((p) => p.jobId === action.jobId);
+      const pendingApplies = i >= 0 ? state.pendingApplies.filter((_, j) => j !== i) : state.pendingApplies;
       return { ...state, pendingApplies, error: problemToError(action.problem), status: null };
     }
 
@@ -477,36 +363,4 @@ export function reducer(state: State, action: Action): State {
       if (!state.history.some((h) => h.id === action.id)) return state;
       return { ...state, gallery: [action.id] };
   }
-}
-
-/** A sandbox problem already says what happened and what to do; keep its words. */
-export function problemToError(p: Problem): UiError {
-  const hints: Partial<Record<Problem['code'], string>> = {
-    'apply-failed': 'Try Apply again; if the frame was deleted, select it again or use Apply to add a new layer.',
-    'source-missing': 'The original frame is gone. Select a frame and press Generate again.',
-    'export-failed': 'Try selecting the frame again. Hidden or empty layers cannot be exported.',
-  };
-  return { message: p.message, hint: hints[p.code] ?? '' };
-}
-
-/** Turn an exception from the engine into a designer's words with what to do. */
-export function errorToUi(e: unknown): UiError {
-  const raw = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
-  const text = raw.toLowerCase();
-  if (/out of memory|\boom\b|allocat|memory/.test(text)) {
-    return { message: 'The model ran out of memory.', hint: 'Choose a smaller working size or fewer variations, then press Generate again.' };
-  }
-  if (/\bpng\b|decode/.test(text)) {
-    return { message: 'The selection could not be read as an image.', hint: 'Select the frame again; make sure it is visible and not empty.' };
-  }
-  if (/fetch|network|download|https?:/.test(text)) {
-    return { message: 'The model could not be downloaded.', hint: 'Check your connection, or switch to the default model, which works offline.' };
-  }
-  if (/sha-?256|\bhash\b|\bshape\b|input name|model pack|\.onnx/.test(text)) {
-    return { message: 'The model pack could not be loaded.', hint: 'Switch back to the default model. If this is the default model, reinstall the plugin.' };
-  }
-  return {
-    message: raw ? `Something went wrong: ${raw}` : 'Something went wrong while generating.',
-    hint: 'Press Generate to try again. If it keeps happening, try a smaller working size.',
-  };
 }

@@ -2,7 +2,7 @@
 // 0.01 and shift+arrow by 0.1, the signal kept at t0 beside it, and the paper's recommended
 // range marked on the track.
 import { useId, useState } from 'preact/hooks';
-import { clampT0, parseT0, RECOMMENDED_T0, T0_MIN } from './store';
+import { clampT0, parseT0, RECOMMENDED_T0, T0_MIN } from './settings';
 import { describeSignalKept } from './signal';
 import { arrowStep, formatT0, shiftStep } from './t0-value';
 

@@ -1,6 +1,7 @@
 // The contract between the panel (src/ui/panel) and the in-iframe runtime (src/ui/runtime).
 // The panel never sees tensors or ONNX; the runtime never renders UI.
-import type { JobMode, RunParams, Settings } from '../../protocol';
+import type { WebErrorCode } from '../../model/web';
+import type { JobInput, JobMode, RunParams, Settings } from '../../protocol';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -10,7 +11,7 @@ export interface ModelInfo {
   bytes: number;
   /** where the pack comes from, for the panel: "embedded" or the https URL */
   source: string;
-  /** model's spatial multiple (working sizes are rounded to it) */
+  /** model's spatial multiple: the network runs at multiples of it (the engine pads to it) */
   multiple: number;
   /** schedule kind, to show the signal kept at t0 */
   sde: 'vp' | 've';
@@ -21,16 +22,33 @@ export interface RunRequest {
   mode: JobMode;
   guidePng: Uint8Array;
   maskPng: Uint8Array | null;
+  /** JobInput.maskIsSilhouette, as the sandbox decided it: the mask is the raw silhouette of the
+   *  selected layers and the runtime dilates and feathers it (Settings.dilation / feather). */
+  maskIsSilhouette: boolean;
+  /** JobInput.workWidth / workHeight: the working size the sandbox decided. */
+  workWidth: number;
+  workHeight: number;
   settings: Settings;
   /** seed of the first variation; variation i uses seed + i */
   seed: number;
   /** true for the cheap live preview (lower size, fewer steps, fixed seed) */
   preview: boolean;
-  /**
-   * JobInput.maskIsSilhouette: the mask is the raw silhouette of the selected layers and the
-   * runtime dilates and feathers it (Settings.dilation / feather). Absent: true in 'composite'.
-   */
-  maskIsSilhouette?: boolean;
+}
+
+/** The request for one job: everything the sandbox decided about it is forwarded as it is. */
+export function runRequest(job: JobInput, settings: Settings, seed: number, preview: boolean): RunRequest {
+  return {
+    jobId: job.jobId,
+    mode: job.mode,
+    guidePng: job.guidePng,
+    maskPng: job.maskPng,
+    maskIsSilhouette: job.maskIsSilhouette,
+    workWidth: job.workWidth,
+    workHeight: job.workHeight,
+    settings,
+    seed,
+    preview,
+  };
 }
 
 export interface RunProgress {
@@ -58,10 +76,52 @@ export interface RuntimeNotice {
   message: string;
 }
 
+/**
+ * What stopped a load or a run, for the panel to put in words: the model runtime's codes
+ * (src/model/web.ts) and the engine's own. 'invalid-pack': the model pack's manifest or a file's
+ * size or sha256 is wrong; 'invalid-png': the guide or mask could not be decoded; 'empty-mask':
+ * the mask selects nothing; 'invalid-run': a parameter outside protocol's LIMITS.
+ */
+export type EngineErrorCode = WebErrorCode | 'invalid-pack' | 'invalid-png' | 'empty-mask' | 'invalid-run';
+
+/** Every code once (the Record makes the compiler insist on each). */
+const ENGINE_ERROR_CODES: Record<EngineErrorCode, true> = {
+  'no-webgpu': true,
+  'no-adapter': true,
+  'device-lost': true,
+  'out-of-memory': true,
+  'csp-wasm': true,
+  'invalid-model': true,
+  'invalid-output': true,
+  unknown: true,
+  'invalid-pack': true,
+  'invalid-png': true,
+  'empty-mask': true,
+  'invalid-run': true,
+};
+
+export function isEngineErrorCode(v: unknown): v is EngineErrorCode {
+  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(ENGINE_ERROR_CODES, v);
+}
+
+/** How the engine rejects (except on cancel, which rejects with an Error named 'AbortError'). */
+export class EngineError extends Error {
+  override name = 'EngineError';
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 export interface Engine {
-  /** Load the model and pick a backend (WebGPU when an adapter exists, else WASM). */
+  /** Load the model and pick a backend (WebGPU when an adapter exists, else WASM). Rejects with
+   *  an EngineError. */
   load(): Promise<{ backend: Backend; model: ModelInfo }>;
-  /** Run one job. Rejects with an Error named 'AbortError' when `signal` aborts (within one step). */
+  /** Run one job. Rejects with an Error named 'AbortError' when `signal` aborts (within one step),
+   *  else with an EngineError. */
   run(req: RunRequest, onProgress: (p: RunProgress) => void, signal: AbortSignal): Promise<RunResult>;
   onNotice(listener: (n: RuntimeNotice) => void): void;
 }

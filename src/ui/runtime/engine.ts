@@ -2,14 +2,15 @@
 // SDEdit loop (worker or main thread), stream progress and x̂0 previews, and return PNGs at the
 // guide's own size with kept pixels untouched.
 import * as ort from 'onnxruntime-web/webgpu';
-import type { RunParams } from '../../protocol';
-import { abortError, dilateMask, featherMask } from '../../core';
+import { workingSize, type RunParams } from '../../protocol';
+import { abortError, chwToRgba, maskCoverage, padToMultiple, rgbaToChw } from '../../core';
 import { probeWebGPU } from '../../model/web';
 import { ASSET_IDS, hasAsset, readAsset, readAssetText, readEmbeddedPack } from './assets';
 import { isAbort, verifyPack, yieldToEventLoop, type ComputeJob, type ComputeStep, type PackBytes } from './compute';
-import type { Backend, Engine, ModelInfo, RunProgress, RunRequest, RunResult, RuntimeNotice } from './engine-api';
-import { chwToRgba, compositeOverGuide, decodePng, encodePng, resizeRgba, rgbaToChw, rgbaToMask, type Rgba } from './image';
-import { maskCoverage, resizeMask, snapMask } from './mask';
+import { EngineError, type Backend, type Engine, type ModelInfo, type RunProgress, type RunRequest, type RunResult, type RuntimeNotice } from './engine-api';
+import { compositeOverGuide, decodePng, encodePng, resizeRgba, type Rgba } from './image';
+import { prepareMasks, type PanelMasks } from './mask';
+import { checkRunRequest, toEngineError } from './request-checks';
 import { MainThreadRunner, WorkerRunner, type Runner } from './runners';
 import { record } from './trace';
 
@@ -17,17 +18,18 @@ import { record } from './trace';
 export const PREVIEW_SIZE = 64;
 export const PREVIEW_MAX_STEPS = 8;
 
-export class EmptyMaskError extends Error {
+export class EmptyMaskError extends EngineError {
   override name = 'EmptyMaskError';
-  readonly code = 'empty-mask';
+  constructor(message: string) {
+    super('empty-mask', message);
+  }
 }
 
-/** Working size: longest side `size` rounded to the model's multiple; aspect kept. */
-export function workingSize(width: number, height: number, size: number, multiple: number): { width: number; height: number } {
-  const round = (v: number) => Math.max(multiple, Math.round(v / multiple) * multiple);
-  const long = Math.max(width, height);
-  const scale = round(size) / long;
-  return { width: round(width * scale), height: round(height * scale) };
+/** The live preview's working size: the job's, shrunk to PREVIEW_SIZE by the same rule. */
+function previewSize(req: RunRequest, multiple: number): { width: number; height: number } {
+  const size = Math.min(PREVIEW_SIZE, Math.max(req.workWidth, req.workHeight));
+  const s = workingSize(req.workWidth, req.workHeight, size, multiple);
+  return s.ok ? s : { width: req.workWidth, height: req.workHeight };
 }
 
 interface Loaded {
@@ -53,8 +55,12 @@ export class RuntimeEngine implements Engine {
   async load(): Promise<{ backend: Backend; model: ModelInfo }> {
     this.loading ??= this.doLoad();
     this.loading.catch(() => (this.loading = null));
-    const { runner } = await this.loading;
-    return { backend: runner.backend, model: runner.info };
+    try {
+      const { runner } = await this.loading;
+      return { backend: runner.backend, model: runner.info };
+    } catch (e) {
+      throw toEngineError(e);
+    }
   }
 
   private async doLoad(): Promise<Loaded> {
@@ -99,40 +105,31 @@ export class RuntimeEngine implements Engine {
     // One run at a time: a new run waits for the previous one to finish or honour its cancel.
     const p = this.queue.then(() => this.runNow(req, onProgress, signal));
     this.queue = p.catch(() => undefined);
-    return p;
+    return p.catch((e: unknown) => {
+      throw toEngineError(e);
+    });
   }
 
   private async runNow(req: RunRequest, onProgress: (p: RunProgress) => void, signal: AbortSignal): Promise<RunResult> {
     const started = performance.now();
     if (signal.aborted) throw abortError();
+    checkRunRequest(req);
     const loaded = await (this.loading ??= this.doLoad());
     const info = loaded.runner.info;
     const s = req.settings;
 
     const guide = await decodePng(req.guidePng);
-    const size = req.preview ? Math.min(PREVIEW_SIZE, s.size) : s.size;
-    const work = workingSize(guide.width, guide.height, size, info.multiple);
+    const work = req.preview ? previewSize(req, info.multiple) : { width: req.workWidth, height: req.workHeight };
     const steps = req.preview ? Math.min(s.steps, PREVIEW_MAX_STEPS) : s.steps;
-    const variations = req.preview ? 1 : Math.max(1, Math.min(4, s.variations));
-    const repeats = req.preview ? 1 : Math.max(1, s.repeats);
+    const variations = req.preview ? 1 : s.variations;
+    const repeats = req.preview ? 1 : s.repeats;
 
     // Mask: full resolution (for the final composite) and working resolution (for the sampler).
-    let maskFull: Float32Array | null = null;
-    let maskWork: Float32Array | null = null;
+    let masks: PanelMasks | null = null;
     if (req.maskPng && req.mode !== 'synthesis') {
       const m = await decodePng(req.maskPng, { width: guide.width, height: guide.height });
-      maskFull = rgbaToMask(m);
-      maskWork = snapMask(resizeMask(maskFull, guide.width, guide.height, work.width, work.height));
-      if (req.maskIsSilhouette ?? req.mode === 'composite') {
-        // Silhouettes of the selected layers: grow and soften them so the new content blends in.
-        if (s.dilation > 0) maskWork = dilateMask(maskWork, work.width, work.height, s.dilation);
-        if (s.feather > 0) maskWork = featherMask(maskWork, work.width, work.height, s.feather);
-        maskWork = snapMask(maskWork);
-        const up = snapMask(resizeMask(maskWork, work.width, work.height, guide.width, guide.height));
-        for (let i = 0; i < up.length; i++) up[i] = Math.max(up[i], maskFull[i]);
-        maskFull = up;
-      }
-      if (maskCoverage(maskWork) === 0) {
+      masks = prepareMasks(m.data, guide, work, { silhouette: req.maskIsSilhouette, dilation: s.dilation, feather: s.feather });
+      if (maskCoverage(masks.work) === 0) {
         throw new EmptyMaskError(
           'The mask is empty: nothing would change. Make the "Mask" layers (or the selected layers) cover part of the frame, or select the whole frame to re-synthesise it.',
         );
@@ -140,13 +137,15 @@ export class RuntimeEngine implements Engine {
     }
     if (signal.aborted) throw abortError();
 
+    // The network takes multiples of the model's multiple: pad (reflect) and crop the results back.
     const guideWork = resizeRgba(guide, work.width, work.height);
+    const padded = padToMultiple(rgbaToChw(guideWork.data, work.width, work.height), 3, work.height, work.width, info.multiple);
     const job: ComputeJob = {
-      guide: rgbaToChw(guideWork),
+      guide: padded.data,
       channels: 3,
-      height: work.height,
-      width: work.width,
-      mask: maskWork,
+      height: padded.h,
+      width: padded.w,
+      mask: masks ? padToMultiple(masks.work, 1, work.height, work.width, info.multiple).data : null,
       t0: s.t0,
       steps,
       sampler: s.sampler,
@@ -156,6 +155,7 @@ export class RuntimeEngine implements Engine {
       // a designer wants to see the picture form: every sixth of the run, but at least every 5 steps
       previewEvery: req.preview ? 2 : Math.max(1, Math.min(5, Math.round(steps / 6))),
     };
+    const toRgba = (chw: Float32Array): Rgba => ({ width: work.width, height: work.height, data: chwToRgba(chw, work.width, work.height) });
     record({
       type: 'run-start',
       jobId: req.jobId,
@@ -166,14 +166,14 @@ export class RuntimeEngine implements Engine {
       steps,
       variations,
       seed: req.seed,
-      maskCoverage: maskWork ? maskCoverage(maskWork) : 1,
+      maskCoverage: masks ? maskCoverage(masks.work) : 1,
     });
 
     // Progress is delivered in order; preview PNGs are encoded on the way.
     let delivery: Promise<void> = Promise.resolve();
     const onStep = (st: ComputeStep) => {
       delivery = delivery.then(async () => {
-        const previewPng = st.x0 ? await encodePng(chwToRgba(st.x0, work.width, work.height)) : undefined;
+        const previewPng = st.x0 ? await encodePng(toRgba(padded.crop(st.x0, 3))) : undefined;
         record({ type: 'progress', jobId: req.jobId, step: st.step, total: st.total, msPerStep: st.msPerStep, preview: !!previewPng });
         onProgress({ step: st.step, total: st.total, msPerStep: st.msPerStep, ...(previewPng ? { previewPng } : {}) });
       });
@@ -200,11 +200,13 @@ export class RuntimeEngine implements Engine {
     }
     await yieldToEventLoop();
 
+    const images = padded.crop(output.out, 3);
+    const per = 3 * work.width * work.height;
     const pngs: Uint8Array[] = [];
     const params: RunParams[] = [];
     for (let i = 0; i < variations; i++) {
-      const gen: Rgba = resizeRgba(chwToRgba(output.out, work.width, work.height, i), guide.width, guide.height);
-      pngs.push(await encodePng(compositeOverGuide(guide, gen, maskFull)));
+      const gen = resizeRgba(toRgba(images.subarray(i * per, (i + 1) * per)), guide.width, guide.height);
+      pngs.push(await encodePng(compositeOverGuide(guide, gen, masks ? masks.full : null)));
       params.push({ t0: s.t0, steps, sampler: s.sampler, repeats, seed: req.seed + i, size: Math.max(work.width, work.height), model: info.name, mode: req.mode });
     }
     const totalMs = performance.now() - started;

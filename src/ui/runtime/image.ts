@@ -1,5 +1,6 @@
-// PNG ↔ pixels with the browser's canvas APIs (main thread of the iframe), and small pixel
-// helpers for the runtime. Colour management is switched off so PNG bytes map 1:1 to pixels.
+// PNG ↔ pixels with the browser's canvas APIs (main thread of the iframe), and the final
+// composite over the guide. Colour management is switched off so PNG bytes map 1:1 to pixels.
+// Tensor ↔ pixel conversions are core's (rgbaToChw, chwToRgba, maskFromRgba).
 
 export interface Rgba {
   width: number;
@@ -80,48 +81,6 @@ export async function encodePng(img: Rgba): Promise<Uint8Array> {
   else blob = await new Promise<Blob | null>((resolve) => (canvas as HTMLCanvasElement).toBlob(resolve, 'image/png'));
   if (!blob) throw new Error('The result could not be encoded as PNG.');
   return new Uint8Array(await blob.arrayBuffer());
-}
-
-/** RGBA (composited over white) → CHW float in [−1, 1]. */
-export function rgbaToChw(img: Rgba): Float32Array {
-  const { width: w, height: h, data } = img;
-  const n = w * h;
-  const out = new Float32Array(3 * n);
-  for (let i = 0; i < n; i++) {
-    const a = data[4 * i + 3] / 255;
-    for (let c = 0; c < 3; c++) {
-      const v = (data[4 * i + c] / 255) * a + (1 - a);
-      out[c * n + i] = v * 2 - 1;
-    }
-  }
-  return out;
-}
-
-/** CHW float in [−1, 1] (first 3 channels of item `index` of an NCHW batch) → opaque RGBA. */
-export function chwToRgba(x: Float32Array, width: number, height: number, index = 0, channels = 3): Rgba {
-  const n = width * height;
-  const base = index * channels * n;
-  const data = new Uint8ClampedArray(4 * n);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) {
-      const v = x[base + Math.min(c, channels - 1) * n + i];
-      data[4 * i + c] = Math.round(((Math.max(-1, Math.min(1, v)) + 1) / 2) * 255);
-    }
-    data[4 * i + 3] = 255;
-  }
-  return { width, height, data };
-}
-
-/** Mask from RGBA: luminance × alpha in [0, 1] (white = edit, black or transparent = keep). */
-export function rgbaToMask(img: Rgba): Float32Array {
-  const n = img.width * img.height;
-  const out = new Float32Array(n);
-  const d = img.data;
-  for (let i = 0; i < n; i++) {
-    const lum = (0.2126 * d[4 * i] + 0.7152 * d[4 * i + 1] + 0.0722 * d[4 * i + 2]) / 255;
-    out[i] = lum * (d[4 * i + 3] / 255);
-  }
-  return out;
 }
 
 /**

@@ -4,7 +4,7 @@ import { RuntimeEngine } from './engine';
 import { trace } from './trace';
 
 export type * from './engine-api';
-export { EmptyMaskError, workingSize, PREVIEW_SIZE, PREVIEW_MAX_STEPS } from './engine';
+export { EmptyMaskError, PREVIEW_SIZE, PREVIEW_MAX_STEPS } from './engine';
 
 export function createEngine(): Engine {
   const engine = new RuntimeEngine();
