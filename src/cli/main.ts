@@ -1,8 +1,8 @@
 // The `sdedit` command: the engine (src/core) and a model pack (src/model, onnxruntime-node) on
 // PNG files. bin/sdedit.js runs the bundle of this file (dist/cli.cjs, see build-cli.mjs).
 import type { SamplerName } from '../core';
-import { chwToRgba, maskFromRgba, networkCalls, padToMultiple, resizeChw, resizeMask, rgbaToChw, sdedit, signalAt } from '../core';
-import { planBatches } from '../model/memory';
+import { chwToRgba, maskFromRgba, networkCalls, padToMultiple, paddedSize, resizeChw, resizeMask, rgbaToChw, sdedit, signalAt } from '../core';
+import { largestSideThatFits, planBatches } from '../model/memory';
 import { loadPackFromDir } from '../model/node';
 import { workingSize } from '../protocol';
 import { ArgError, USAGE, type CliOptions, outputPaths, parseArgs } from './args';
@@ -83,12 +83,11 @@ export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost)
     if (!work.ok) throw new CliError(`the guide cannot be edited: ${work.reason}`);
     const { width, height } = work;
     // before any image of the working size is made: the network's padded size (as padToMultiple pads)
-    const padW = Math.ceil(width / pack.multiple) * pack.multiple;
-    const padH = Math.ceil(height / pack.multiple) * pack.multiple;
+    const { w: padW, h: padH } = paddedSize(height, width, pack.multiple);
     const available = host.availableMemory();
     const plan = planBatches({ width: padW, height: padH, modelBytes: loaded.modelBytes.length }, opts.variations, available * MEMORY_HEADROOM);
     if (!plan.ok) {
-      const side = Math.floor((Math.max(width, height) * Math.sqrt(plan.maxPixels / (padW * padH))) / pack.multiple) * pack.multiple;
+      const side = largestSideThatFits(plan.maxPixels, padW, padH, pack.multiple);
       const change = side >= pack.multiple ? `use --size ${side} or less` : 'free some memory or use a machine with more';
       throw new CliError(`--size ${opts.size} (${width}×${height} px) needs about ${gb(plan.peakBytes)} of memory for one image, and ${gb(available)} is available: ${change}`);
     }

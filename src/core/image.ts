@@ -168,12 +168,16 @@ export interface Padded {
   crop(t: Float32Array, channels?: number): Float32Array;
 }
 
+/** The size padToMultiple pads h×w to: the next multiples of m. */
+export function paddedSize(h: number, w: number, m: number): { h: number; w: number } {
+  if (!(Number.isInteger(m) && m >= 1)) throw new Error(`padToMultiple: multiple must be a positive integer, got ${m}`);
+  return { h: M.ceil(h / m) * m, w: M.ceil(w / m) * m };
+}
+
 /** Reflect-pad C×H×W at the bottom and right to multiples of m (a model's spatial multiple). */
 export function padToMultiple(chw: Float32Array, c: number, h: number, w: number, m: number): Padded {
   if (chw.length !== c * h * w) throw new Error(`padToMultiple: ${chw.length} values for ${c}×${h}×${w}`);
-  if (!(Number.isInteger(m) && m >= 1)) throw new Error(`padToMultiple: multiple must be a positive integer, got ${m}`);
-  const H = M.ceil(h / m) * m;
-  const W = M.ceil(w / m) * m;
+  const { h: H, w: W } = paddedSize(h, w, m);
   let data: Float32Array;
   if (H === h && W === w) data = chw.slice();
   else {

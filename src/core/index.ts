@@ -6,7 +6,7 @@ export { gaussian, mix32, streamId, streamKeys, uniform } from './rng';
 export type { NoiseRequest, NoiseSource, SDEditPlan } from './sdedit';
 export { abortError, networkCalls, noiseStream, planSDEdit, sdedit, seededNoise } from './sdedit';
 export type { Padded } from './image';
-export { chwToRgba, cropChw, maskFromRgba, padToMultiple, resizeChw, resizeMask, rgbaToChw } from './image';
+export { chwToRgba, cropChw, maskFromRgba, padToMultiple, paddedSize, resizeChw, resizeMask, rgbaToChw } from './image';
 export { dilateMask, featherMask, maskCoverage, maskFromAlpha, snapMask } from './mask';
 export type { StrokeOptions } from './strokes';
 export { downsampledL2, medianFilter, quantizeColors, simulateStrokes, strokeSize, upsampleNearest } from './strokes';

@@ -65,3 +65,10 @@ export function planBatches(size: Omit<RunSize, 'batch'>, variations: number, li
   const batches = Array.from({ length: count }, (_, i) => Math.floor(variations / count) + (i < variations % count ? 1 : 0));
   return { ok: true, batches, peakBytes: estimatePeakBytes({ ...size, batch: batches[0] }, model) };
 }
+
+/** The longest side, in multiples of `multiple`, of an image of width×height's aspect whose
+ *  pixels stay within `maxPixels` (what to suggest when a run does not fit); 0 when none does. */
+export function largestSideThatFits(maxPixels: number, width: number, height: number, multiple: number): number {
+  const scale = Math.sqrt(maxPixels / (width * height));
+  return Math.floor((Math.max(width, height) * scale) / multiple) * multiple;
+}

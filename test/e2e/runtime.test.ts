@@ -139,6 +139,16 @@ test('an empty mask is a clear error', async () => {
   expect(r.errorMessage).toMatch(/mask is empty/i);
 });
 
+test('a run too big for the panel is refused at once, naming a working size that fits', async () => {
+  const started = Date.now();
+  const r = await runEngine(ui.frame, { guide, mask: null, mode: 'synthesis', settings: { size: 4096, steps: 2 }, seed: 1 });
+  expect(r.ok).toBe(false);
+  expect(r.errorName).toBe('EngineError');
+  expect(r.errorMessage).toMatch(/^A 4096×4096 px run needs about \d+\.\d GB of memory .* Choose a working size of \d+ px or less\.$/);
+  // refused before any 4096² image is made (that alone takes seconds and hundreds of MB)
+  expect(Date.now() - started).toBeLessThan(5000);
+});
+
 test('a non-square guide comes back at its own pixel size', async () => {
   const g = encode(strokeGuide(80, 48));
   const r = await runEngine(ui.frame, { guide: g, mask: null, mode: 'synthesis', settings: { size: 64, steps: 2 }, seed: 1 });

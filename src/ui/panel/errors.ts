@@ -41,6 +41,7 @@ const WORDS: Record<EngineErrorCode, { message: string | null; hint: string }> =
   'no-adapter': { message: null, hint: RETRY },
   'empty-mask': { message: null, hint: 'Draw the Mask layers (or move the selected layers) over the part of the frame to change.' },
   'invalid-run': { message: null, hint: 'Change the setting it names, then press Generate again.' },
+  'too-large': { message: null, hint: 'Lower the working size in the settings (or make fewer variations), then press Generate again.' },
   unknown: { message: null, hint: RETRY },
 };
 

@@ -80,9 +80,10 @@ export interface RuntimeNotice {
  * What stopped a load or a run, for the panel to put in words: the model runtime's codes
  * (src/model/web.ts) and the engine's own. 'invalid-pack': the model pack's manifest or a file's
  * size or sha256 is wrong; 'invalid-png': the guide or mask could not be decoded; 'empty-mask':
- * the mask selects nothing; 'invalid-run': a parameter outside protocol's LIMITS.
+ * the mask selects nothing; 'invalid-run': a parameter outside protocol's LIMITS; 'too-large': the
+ * run would not fit in the panel's memory (src/ui/runtime/memory-budget.ts).
  */
-export type EngineErrorCode = WebErrorCode | 'invalid-pack' | 'invalid-png' | 'empty-mask' | 'invalid-run';
+export type EngineErrorCode = WebErrorCode | 'invalid-pack' | 'invalid-png' | 'empty-mask' | 'invalid-run' | 'too-large';
 
 /** Every code once (the Record makes the compiler insist on each). */
 const ENGINE_ERROR_CODES: Record<EngineErrorCode, true> = {
@@ -98,6 +99,7 @@ const ENGINE_ERROR_CODES: Record<EngineErrorCode, true> = {
   'invalid-png': true,
   'empty-mask': true,
   'invalid-run': true,
+  'too-large': true,
 };
 
 export function isEngineErrorCode(v: unknown): v is EngineErrorCode {

@@ -3,13 +3,14 @@
 // guide's own size with kept pixels untouched.
 import * as ort from 'onnxruntime-web/webgpu';
 import { workingSize, type RunParams } from '../../protocol';
-import { abortError, chwToRgba, maskCoverage, padToMultiple, rgbaToChw } from '../../core';
+import { abortError, chwToRgba, maskCoverage, padToMultiple, paddedSize, rgbaToChw } from '../../core';
 import { probeWebGPU } from '../../model/web';
 import { ASSET_IDS, hasAsset, readAsset, readAssetText, readEmbeddedPack } from './assets';
 import { isAbort, verifyPack, yieldToEventLoop, type ComputeJob, type ComputeStep, type PackBytes } from './compute';
 import { EngineError, type Backend, type Engine, type ModelInfo, type RunProgress, type RunRequest, type RunResult, type RuntimeNotice } from './engine-api';
 import { compositeOverGuide, decodePng, encodePng, resizeRgba, type Rgba } from './image';
 import { prepareMasks, type PanelMasks } from './mask';
+import { planPanelRun } from './memory-budget';
 import { checkRunRequest, toEngineError } from './request-checks';
 import { MainThreadRunner, WorkerRunner, type Runner } from './runners';
 import { record } from './trace';
@@ -124,6 +125,11 @@ export class RuntimeEngine implements Engine {
     const variations = req.preview ? 1 : s.variations;
     const repeats = req.preview ? 1 : s.repeats;
 
+    // before anything of the run's size is allocated: split the variations or refuse
+    const net = paddedSize(work.height, work.width, info.multiple);
+    const memory = planPanelRun({ width: net.w, height: net.h, multiple: info.multiple }, variations, info.bytes);
+    if (!memory.ok) throw new EngineError('too-large', memory.message);
+
     // Mask: full resolution (for the final composite) and working resolution (for the sampler).
     let masks: PanelMasks | null = null;
     if (req.maskPng && req.mode !== 'synthesis') {
@@ -180,10 +186,9 @@ export class RuntimeEngine implements Engine {
     };
 
     let runner = loaded.runner;
-    let output;
-    try {
+    const runBatch = async (part: ComputeJob, onPartStep: (st: ComputeStep) => void) => {
       try {
-        output = await runner.run(job, onStep, signal);
+        return await runner.run(part, onPartStep, signal);
       } catch (e) {
         if (isAbort(e) || runner.backend !== 'webgpu') throw e;
         // WebGPU failed (device lost, out of memory, …): continue on WASM, same job.
@@ -191,7 +196,20 @@ export class RuntimeEngine implements Engine {
         await runner.dispose().catch(() => undefined);
         runner = await this.wasmRunner(loaded.pack, loaded.wasm);
         loaded.runner = runner;
-        output = await runner.run(job, onStep, signal);
+        return runner.run(part, onPartStep, signal);
+      }
+    };
+    const output = { out: new Float32Array(variations * job.channels * job.height * job.width), networkMs: 0 };
+    try {
+      // variations that do not fit in memory at once run as consecutive batches (seed + offset,
+      // so the images are the ones one batch would have made); progress counts over all of them
+      let first = 0;
+      for (const [k, count] of memory.batches.entries()) {
+        const part: ComputeJob = { ...job, variations: count, seed: job.seed + first };
+        const res = await runBatch(part, (st) => onStep({ ...st, step: k * st.total + st.step, total: memory.batches.length * st.total }));
+        output.out.set(res.out, first * job.channels * job.height * job.width);
+        output.networkMs += res.networkMs;
+        first += count;
       }
       await delivery;
     } catch (e) {
