@@ -58,7 +58,7 @@ SDEdit on PNG files: noise the guide to t0, then denoise it with a diffusion mod
   --repeats K         noise-denoise cycles (the paper's K, at most ${LIMITS.repeats.max})    [1]
   --seed S            seed of the first variation; variation i uses S+i  [1]
   --size PX           longest side of the working size (rounded to the model's multiple)  [256]
-  --variations N      variations, run as one batch (at most ${LIMITS.variations.max})            [1]
+  --variations N      variations, seeds seed…seed+N−1, one batch when memory allows (at most ${LIMITS.variations.max}) [1]
   --threads N         CPU threads for ONNX Runtime                        [2]
   --json              print one JSON line with parameters, timings and outputs
   --help              this text`;

@@ -173,7 +173,7 @@ async function exportSilhouettes(guide: Exportable, layers: SceneNode[], plan: J
  */
 export async function exportJob(plan: JobPlan, jobId: string, restorer: Restorer): Promise<JobInput | Problem> {
   const guide = (await sceneNode(plan.guideId)) as Exportable | null;
-  if (!guide) return fail('source-missing', `“${plan.guideName}” is gone: select another frame.`);
+  if (!guide) return fail('source-missing', `The frame “${plan.guideName}” was deleted or moved to another page before it could be exported: select a frame and press Generate again.`);
   let guidePng: Uint8Array;
   try {
     await hideLayers(plan.hideIds, restorer);

@@ -12,8 +12,9 @@ export interface UiError {
 /** A sandbox problem already says what happened and what to do; keep its words. */
 export function problemToError(p: Problem): UiError {
   const hints: Partial<Record<Problem['code'], string>> = {
-    'apply-failed': 'Try Apply again; if the frame was deleted, select it again or use Apply to add a new layer.',
-    'source-missing': 'The original frame is gone. Select a frame and press Generate again.',
+    // the sandbox's messages say what happened; a frame that is gone needs no second hint
+    'apply-failed': 'If Apply keeps failing, select the frame and press Generate again.',
+    'source-missing': '',
     'export-failed': 'Try selecting the frame again. Hidden or empty layers cannot be exported.',
   };
   return { message: p.message, hint: hints[p.code] ?? '' };
