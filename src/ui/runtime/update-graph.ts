@@ -4,19 +4,21 @@
 //
 // One graph serves every step: the per-step scalars come in as a small float32 input `coef`,
 // split inside the graph. Sizes are symbolic (N, C, H, W), so one graph serves every size too.
-// The equations are those of src/core/sdedit.ts ('ddpm', 'ddim' with η ≥ 0) and
-// src/core/solvers-fast.ts ('dpmpp2m'), written in one affine form:
+// The scalars are core's (src/core/steps.ts for DDPM/DDIM, multistepCoefficients for
+// DPM-Solver++(2M), src/model/adapter.ts's epsMap), packed by update-graph-plan.ts; the graph
+// only evaluates one affine form that covers them all:
 //
-//   ε    = out                          (prediction 'eps')
-//        = ex·x + eo·out                (prediction 'v' / 'x0': the adapter's map, linear in x, out)
-//   x̂0   = (x − sn·ε)·inv               (inv = 1/√ᾱ_t, sn = √(1−ᾱ_t); the preview and DPM's D)
-//   x'   = A·x + B·ε [+ C0·x̂0 + C1·d1] [+ Sz·z]
-//   x''  = m·x' + (1−m)·(sa·g + sk·z0)   (kept pixels: the guide at the new level, with the
-//                                          repeat's initial noise z0; only when there is a mask)
-// DDPM/DDIM use (A, B, Sz); DPM-Solver++(2M) uses (A = σ_s/σ_t, C0, C1) with d1 the previous
-// step's x̂0, and its last step is A = B = C1 = 0, C0 = 1 (x ← x̂0).
+//   ε    = out                                      (prediction 'eps')
+//        = epsFromSample·x + epsFromOutput·out      (prediction 'v' / 'x0': the adapter's map)
+//   x̂0   = (x − sigma·ε)·invAlpha                   (the preview, and DPM's data prediction)
+//   x'   = sample·x + network·ε [+ x0·x̂0 + x0Prev·d1] [+ noise·z]
+//   x''  = m·x' + (1−m)·(keptSignal·g + keptNoise·z0)   (kept pixels: the guide at the new level,
+//                                                        with the repeat's initial noise z0; only
+//                                                        when there is a mask)
+// DDPM/DDIM use (sample, network, noise); DPM-Solver++(2M) uses (sample, x0, x0Prev, noise) with
+// d1 the previous step's x̂0.
 //
-// The init graph noises the guide at the start of a repeat: x = sa·g + sn·z0.
+// The init graph noises the guide at the start of a repeat: x = signal·g + noise·z0.
 //
 // The sample and all arithmetic stay float32. For a network with float16 I/O the graph takes
 // `out` as float16 (Cast in) and also returns x'' as float16 (`x_net`) to feed the network.
@@ -147,17 +149,29 @@ export function encodeModel(g: { name: string; nodes: NodeSpec[]; inputs: ValueS
 // ---- the graphs -------------------------------------------------------------------------------
 
 /** The slots of the step graph's `coef` input (float32, length COEF_LEN). */
-export const COEF = { A: 0, B: 1, C0: 2, C1: 3, Sz: 4, inv: 5, sn: 6, sa: 7, sk: 8, ex: 9, eo: 10 } as const;
+export const COEF = {
+  sample: 0,
+  network: 1,
+  x0: 2,
+  x0Prev: 3,
+  noise: 4,
+  invAlpha: 5,
+  sigma: 6,
+  keptSignal: 7,
+  keptNoise: 8,
+  epsFromSample: 9,
+  epsFromOutput: 10,
+} as const;
 export const COEF_LEN = 11;
 
 export interface StepGraphOptions {
   /** blend kept pixels (inputs g, z0, m) */
   mask: boolean;
-  /** add Sz·z (input z) */
+  /** add noise·z (input z) */
   noise: boolean;
-  /** DPM-Solver++(2M) terms C0·x̂0 + C1·d1 (input d1) */
+  /** DPM-Solver++(2M) terms x0·x̂0 + x0Prev·d1 (input d1) */
   dpm: boolean;
-  /** the network's output is not ε: ε = ex·x + eo·out */
+  /** the network's output is not ε: ε = epsFromSample·x + epsFromOutput·out */
   linearEps: boolean;
   /** the network's I/O dtype (the sample itself stays float32) */
   netType: 'float32' | 'float16';
@@ -212,19 +226,19 @@ export function buildStepGraph(o: StepGraphOptions): Uint8Array {
     out = 'out_f32';
     nodes.push({ op: 'Cast', inputs: [STEP_IO.out], outputs: [out], attrs: [{ name: 'to', int: DT.float32 }] });
   }
-  const eps = o.linearEps ? op('Add', op('Mul', k('ex'), STEP_IO.x), op('Mul', k('eo'), out)) : out;
-  // x̂0 = (x − sn·ε)·inv
-  nodes.push({ op: 'Mul', inputs: [op('Sub', STEP_IO.x, op('Mul', k('sn'), eps)), k('inv')], outputs: [STEP_IO.x0] });
-  let acc = op('Add', op('Mul', k('A'), STEP_IO.x), op('Mul', k('B'), eps));
-  if (o.dpm) acc = op('Add', op('Add', acc, op('Mul', k('C0'), STEP_IO.x0)), op('Mul', k('C1'), STEP_IO.d1));
-  if (o.noise) acc = op('Add', acc, op('Mul', k('Sz'), STEP_IO.z));
+  const eps = o.linearEps ? op('Add', op('Mul', k('epsFromSample'), STEP_IO.x), op('Mul', k('epsFromOutput'), out)) : out;
+  // x̂0 = (x − sigma·ε)·invAlpha
+  nodes.push({ op: 'Mul', inputs: [op('Sub', STEP_IO.x, op('Mul', k('sigma'), eps)), k('invAlpha')], outputs: [STEP_IO.x0] });
+  let acc = op('Add', op('Mul', k('sample'), STEP_IO.x), op('Mul', k('network'), eps));
+  if (o.dpm) acc = op('Add', op('Add', acc, op('Mul', k('x0'), STEP_IO.x0)), op('Mul', k('x0Prev'), STEP_IO.d1));
+  if (o.noise) acc = op('Add', acc, op('Mul', k('noise'), STEP_IO.z));
   const outputs: ValueSpec[] = [
     { name: STEP_IO.xNext, type: 'float32', dims: X_DIMS },
     { name: STEP_IO.x0, type: 'float32', dims: X_DIMS },
   ];
   if (o.mask) {
     inits.push({ name: 'one', type: 'float32', dims: [], values: [1] });
-    const y = op('Add', op('Mul', k('sa'), STEP_IO.g), op('Mul', k('sk'), STEP_IO.z0));
+    const y = op('Add', op('Mul', k('keptSignal'), STEP_IO.g), op('Mul', k('keptNoise'), STEP_IO.z0));
     nodes.push({ op: 'Add', inputs: [op('Mul', STEP_IO.m, acc), op('Mul', op('Sub', 'one', STEP_IO.m), y)], outputs: [STEP_IO.xNext] });
   } else {
     nodes.push({ op: 'Identity', inputs: [acc], outputs: [STEP_IO.xNext] });
@@ -239,12 +253,12 @@ export function buildStepGraph(o: StepGraphOptions): Uint8Array {
 /** Names of the init graph's inputs and outputs. */
 export const INIT_IO = { g: 'g', z0: 'z0', coef: 'coef', x: 'x', xNet: 'x_net' } as const;
 
-/** The init graph: g, z0, coef [sa, sn] → x = sa·g + sn·z0 [, x_net]. */
+/** The init graph: g, z0, coef [signal, noise] → x = signal·g + noise·z0 [, x_net]. */
 export function buildInitGraph(netType: 'float32' | 'float16'): Uint8Array {
   const nodes: NodeSpec[] = [
-    { op: 'Split', inputs: [INIT_IO.coef, 'split_sizes'], outputs: ['sa', 'sn'], attrs: [{ name: 'axis', int: 0 }] },
-    { op: 'Mul', inputs: ['sa', INIT_IO.g], outputs: ['a'] },
-    { op: 'Mul', inputs: ['sn', INIT_IO.z0], outputs: ['b'] },
+    { op: 'Split', inputs: [INIT_IO.coef, 'split_sizes'], outputs: ['signal', 'noise'], attrs: [{ name: 'axis', int: 0 }] },
+    { op: 'Mul', inputs: ['signal', INIT_IO.g], outputs: ['a'] },
+    { op: 'Mul', inputs: ['noise', INIT_IO.z0], outputs: ['b'] },
     { op: 'Add', inputs: ['a', 'b'], outputs: [INIT_IO.x] },
   ];
   const outputs: ValueSpec[] = [{ name: INIT_IO.x, type: 'float32', dims: X_DIMS }];
