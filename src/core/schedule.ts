@@ -102,6 +102,13 @@ export function veGeometric(sigmaMin = 0.01, sigmaMax = 378): VESchedule {
   return { type: 've', sigmaMin, sigmaMax, sigma: (t: number) => sigmaMin * Math.exp(t * logRatio) };
 }
 
+/** Whether time t carries no noise at all (t = 0, or on VP a t so close to 0 that ᾱ(t) snaps to
+ *  exactly 1): SDEdit then has nothing to undo and returns the guide, where a step from that
+ *  level would divide 0 by 0. */
+export function noiseFreeAt(schedule: Schedule, t: number): boolean {
+  return schedule.type === 'vp' ? !(schedule.alphaBar(t) < 1) : !(t > 0);
+}
+
 /** The share of the guide's signal kept at time t: √ᾱ(t) for VP, 1/σ(t) for VE. */
 export function signalAt(schedule: Schedule, t: number): number {
   return schedule.type === 'vp' ? Math.sqrt(schedule.alphaBar(t)) : 1 / schedule.sigma(t);

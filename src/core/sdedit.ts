@@ -17,7 +17,8 @@
 //
 // Step counts: `steps` = N reverse steps = N network calls per repeat (times 1 + correctorSteps
 // for VE). Left out (or 0): 'ddpm' runs every grid step below t0; 'ddim' takes round(t0·n)
-// uniform steps; 've' takes round(t0·1000). t0 = 0 makes no step and returns the guide.
+// uniform steps; 've' takes round(t0·1000). A t0 with no noise (0, or one whose ᾱ snaps to 1,
+// schedule.ts noiseFreeAt) makes no step and returns the guide.
 // Defaults: η = 0, snr = 0.16 (score_sde's VE setting), repeats = 1, batch = 1.
 //
 // Masks (1 = edit, 0 = keep, fractional = blend): after every step (and every corrector step)
@@ -35,7 +36,7 @@
 // is for (initial noise of repeat r, the noise of step j, corrector sub-step), so item b of a
 // batch equals a single run with seed + b.
 import type { Denoiser, SDEditOptions } from './types';
-import type { Schedule } from './schedule';
+import { noiseFreeAt, type Schedule } from './schedule';
 import type { LoopState, NoiseSource, Stepper } from './loop';
 import { checkDenoiser, checkRun, checkSeed, runLoop, seededNoise, vpKeptLevels } from './loop';
 import { applyStep, epsStep, x0FromScore } from './kernels';
@@ -83,7 +84,7 @@ export function planSDEdit(schedule: Schedule, opts: Pick<SDEditOptions, 'sample
       }
       return { ts, level, steps: T, tStart: T / schedule.n, indices };
     }
-    const N = t0 === 0 ? 0 : stepsOpt || Math.max(1, Math.round(t0 * schedule.n));
+    const N = noiseFreeAt(schedule, t0) ? 0 : stepsOpt || Math.max(1, Math.round(t0 * schedule.n));
     const ts = new Float64Array(N + 1);
     const level = new Float64Array(N + 1);
     for (let j = 0; j <= N; j++) {
@@ -95,7 +96,7 @@ export function planSDEdit(schedule: Schedule, opts: Pick<SDEditOptions, 'sample
   if (sampler !== 've') {
     throw new Error(`sdedit: sampler '${sampler}' needs a VP schedule; this model's schedule is VE (use 've')`);
   }
-  const N = t0 === 0 ? 0 : stepsOpt || Math.max(1, Math.round(t0 * 1000));
+  const N = noiseFreeAt(schedule, t0) ? 0 : stepsOpt || Math.max(1, Math.round(t0 * 1000));
   const ts = new Float64Array(N + 1);
   const level = new Float64Array(N + 1);
   for (let j = 0; j <= N; j++) {

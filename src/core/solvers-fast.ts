@@ -35,7 +35,7 @@
 // sample's new level with that same draw, x ← m·x + (1−m)·(√ᾱ·x_g + √(1−ᾱ)·z), and the level
 // after the last step is clean, so kept pixels equal the guide bit for bit.
 import type { Denoiser, SDEditOptions } from './types';
-import type { Schedule, VPSchedule } from './schedule';
+import { noiseFreeAt, type Schedule, type VPSchedule } from './schedule';
 import type { LoopState, NoiseSource, Stepper } from './loop';
 import { checkDenoiser, checkRun, runLoop, vpKeptLevels } from './loop';
 import { addScaled, copyClipped, dataPrediction, multistepUpdate, type MultistepStep } from './kernels';
@@ -71,7 +71,7 @@ export function planDpmpp2m(schedule: Schedule, opts: Pick<SDEditOptions, 't0' |
   if (!(t0 >= 0 && t0 <= 1)) throw new Error(`sdedit: t0 must be in [0, 1], got ${t0}`);
   const stepsOpt = opts.steps ?? 0;
   if (!(Number.isInteger(stepsOpt) && stepsOpt >= 0)) throw new Error(`sdedit: steps must be a non-negative integer, got ${opts.steps}`);
-  const N = t0 === 0 ? 0 : stepsOpt || 10;
+  const N = noiseFreeAt(vp, t0) ? 0 : stepsOpt || 10;
   const ts = new Float64Array(N + 1);
   const level = new Float64Array(N + 1);
   const tMin = 1 / vp.n;

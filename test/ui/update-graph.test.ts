@@ -209,6 +209,8 @@ describe('resident loop on CPU tensors vs core sdedit (tiny model)', () => {
     const r = await sampler.run({ ...base, t0: 0, mask, sampler: 'ddim', steps: 3, batch: 2 }, null);
     expect([...r.out]).toEqual([...guide, ...guide]);
     await sampler.release();
+    // a t0 whose ᾱ snaps to 1 has nothing to denoise: no step (core returns the guide too)
+    for (const sampler of ['ddpm', 'ddim', 'dpmpp2m-sde'] as const) expect(planResident(loaded.schedule, { sampler, t0: 1e-8, steps: 3 }).steps).toBe(0);
     const plan = planResident(loaded.schedule, { sampler: 'ddim', t0: 0.4, steps: 2 });
     expect(plan.coef).toHaveLength(2);
     expect(plan.noisy).toEqual([false, false]);
