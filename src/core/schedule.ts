@@ -17,7 +17,8 @@ export interface VPSchedule {
   readonly alphaBars: Float64Array;
   /** continuous ᾱ(t); equals alphaBars[i] at t = (i+1)/n, 1 at t = 0 */
   alphaBar(t: number): number;
-  /** the network's (float) timestep index for time t: t·n − 1 */
+  /** the network's timestep index for time t: t·n − 1, the exact integer i on the grid (t within
+   *  the same snap of (i+1)/n as alphaBar), so that a network that floors its input reads i */
   netTime(t: number): number;
   /** time of the discrete index i: (i+1)/n */
   timeOfIndex(i: number): number;
@@ -65,7 +66,11 @@ function makeVP(name: 'linear' | 'cosine', betas: Float64Array): VPSchedule {
     betas,
     alphaBars,
     alphaBar,
-    netTime: (t: number) => t * n - 1,
+    netTime: (t: number) => {
+      const u = t * n;
+      const r = Math.round(u);
+      return Math.abs(u - r) < SNAP ? r - 1 : u - 1;
+    },
     timeOfIndex: (i: number) => (i + 1) / n,
   };
 }
