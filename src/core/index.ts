@@ -1,11 +1,11 @@
 // The SDEdit engine: pure TypeScript, no imports outside src/core.
-export type { Denoiser, FastGrid, SDEditOptions, SamplerName, Shape4, StepInfo } from './types';
+export type { DdpmVariance, Denoiser, FastGrid, SDEditOptions, SamplerName, Shape4, StepInfo } from './types';
 export type { Schedule, VESchedule, VPSchedule } from './schedule';
 export { describeT0, signalAt, veGeometric, vpCosine, vpLinear } from './schedule';
 export { gaussian, mix32, streamId, streamKeys, uniform } from './rng';
 export type { NoiseRequest, NoiseSource, RunShape, SDEditPlan } from './sdedit';
 export { abortError, checkRun, checkSeed, networkCalls, noiseStream, planSDEdit, samplerSteps, sdedit, seededNoise } from './sdedit';
-export type { AffineStep, DdpmVariance, X0Estimate } from './steps';
+export type { AffineStep, X0Estimate } from './steps';
 export { ddimStep, ddpmIndexStep, ddpmStep, veStep, x0Estimate } from './steps';
 export { vpKeptLevels } from './loop';
 export { clampUnit } from './kernels';

@@ -6,7 +6,8 @@
 //
 //  VP 'ddpm', every step (steps 0/undefined; the paper's and the official runner's setting):
 //     t0 is snapped to the grid, T = round(t0·n) steps, step j uses the discrete index
-//     i = T−1−j at t = (i+1)/n and the official equations (ddpmIndexStep).
+//     i = T−1−j at t = (i+1)/n and the official equations (ddpmIndexStep), with the posterior
+//     variance β̃_i by default (the official configs' `fixedsmall`; `ddpmVariance`).
 //  VP 'ddpm', strided (steps = N): ts[j] = t0·(N−j)/N on the continuous schedule; the ancestral
 //     step between ᾱ(ts[j]) and ᾱ(ts[j+1]) with its posterior variance (ddpmStep).
 //  VP 'ddim' (η, default 0), on the same grid (ddimStep).
@@ -126,14 +127,16 @@ export function networkCalls(schedule: Schedule, opts: SDEditOptions): number {
 
 /** The per-step coefficients of 'ddpm', 'ddim' and 've' on a plan (src/core/steps.ts), one per
  *  step: what the CPU loop below and the GPU-resident update graph both run. */
-export function samplerSteps(schedule: Schedule, plan: SDEditPlan, opts: Pick<SDEditOptions, 'sampler' | 'eta'>): AffineStep[] {
+export function samplerSteps(schedule: Schedule, plan: SDEditPlan, opts: Pick<SDEditOptions, 'sampler' | 'eta' | 'ddpmVariance'>): AffineStep[] {
   const eta = opts.eta ?? 0;
   if (!(eta >= 0 && Number.isFinite(eta))) throw new Error(`sdedit: eta must be a finite number ≥ 0, got ${opts.eta}`);
+  const variance = opts.ddpmVariance ?? 'fixedsmall';
+  if (variance !== 'fixedsmall' && variance !== 'fixedlarge') throw new Error(`sdedit: ddpmVariance must be 'fixedsmall' or 'fixedlarge', got '${String(opts.ddpmVariance)}'`);
   const { level, indices } = plan;
   const steps: AffineStep[] = [];
   for (let j = 0; j < plan.steps; j++) {
     if (schedule.type === 've') steps.push(veStep(level[j], level[j + 1], j < plan.steps - 1));
-    else if (indices) steps.push(ddpmIndexStep(schedule, indices[j], 'fixedlarge'));
+    else if (indices) steps.push(ddpmIndexStep(schedule, indices[j], variance));
     else if (opts.sampler === 'ddpm') steps.push(ddpmStep(level[j], level[j + 1]));
     else steps.push(ddimStep(level[j], level[j + 1], eta));
   }

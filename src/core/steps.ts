@@ -9,6 +9,7 @@
 // VP levels are ᾱ: `at` = ᾱ at the step's start (noisier), `as` = ᾱ at its end (as > at;
 // as = 1 on a last step to the clean level).
 import type { VPSchedule } from './schedule';
+import type { DdpmVariance } from './types';
 
 /** x ← x·sample + out·network + z·noise. */
 export interface AffineStep {
@@ -31,10 +32,6 @@ export interface X0Estimate {
 export function x0Estimate(alphaBar: number): X0Estimate {
   return { sigma: Math.sqrt(1 - alphaBar), invAlpha: 1 / Math.sqrt(alphaBar) };
 }
-
-/** The noise variance of every-step DDPM: 'fixedsmall' is the posterior variance
- *  β̃_i = β_i·(1 − ᾱ_{i−1})/(1 − ᾱ_i), 'fixedlarge' is β_i (Ho et al. 2020, §3.2). */
-export type DdpmVariance = 'fixedsmall' | 'fixedlarge';
 
 /**
  * Every-step DDPM at the discrete index i, the official SDEdit runner's step (Ho et al. 2020,

@@ -84,6 +84,7 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'ddpm every step, t0 0.3', schedule: linear, net: 'eps', opts: { sampler: 'ddpm', t0: 0.3, seed: 1 } },
+  { name: "ddpm every step, t0 0.3, ddpmVariance 'fixedlarge'", schedule: linear, net: 'eps', opts: { sampler: 'ddpm', t0: 0.3, seed: 1, ddpmVariance: 'fixedlarge' } },
   { name: 'ddpm every step, binary mask, 2 repeats', schedule: linear, net: 'eps', opts: { sampler: 'ddpm', t0: 0.2, seed: 2, mask: binary, repeats: 2 } },
   { name: 'ddpm every step, cosine, fractional mask, batch 2', schedule: cosine, net: 'eps', opts: { sampler: 'ddpm', t0: 0.1, seed: 3, mask: fractional, batch: 2 } },
   { name: 'ddpm strided 7, fractional mask, batch 3', schedule: linear, net: 'eps', opts: { sampler: 'ddpm', t0: 0.5, steps: 7, seed: 4, mask: fractional, batch: 3 } },

@@ -132,6 +132,7 @@ describe('resident loop on CPU tensors vs core sdedit (tiny model)', () => {
       batch: job.batch,
       grid: job.grid,
       correction: job.correction,
+      ddpmVariance: job.ddpmVariance,
       onStep: (i) => {
         if (every > 0 && (i.step % every === 0 || i.step === i.total)) previews.push(i.x0.slice(0, P));
       },
@@ -168,6 +169,7 @@ describe('resident loop on CPU tensors vs core sdedit (tiny model)', () => {
   test('DDPM strided and every-step, mask, 2 repeats', async () => {
     await compare({ ...base, mask, sampler: 'ddpm', steps: 3, repeats: 2 });
     await compare({ ...base, t0: 0.012, mask, sampler: 'ddpm', steps: 0 });
+    await compare({ ...base, t0: 0.012, mask, sampler: 'ddpm', steps: 0, ddpmVariance: 'fixedlarge' });
   });
 
   test('DPM-Solver++(2M), mask, 2 repeats, previews', async () => {
