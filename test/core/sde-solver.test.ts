@@ -12,7 +12,7 @@ import { expectKeptLikeDdim } from './kept-pixels';
 import type { NoiseSource } from '../../src/core/sdedit';
 import { planDpmpp2m, type FastOptions } from '../../src/core/solvers-fast';
 import { seededNoise } from '../../src/core/loop';
-import { veGeometric, vpLinear, type VPSchedule } from '../../src/core/schedule';
+import { veGeometric, vpLinear } from '../../src/core/schedule';
 import type { FastGrid, SDEditOptions } from '../../src/core/types';
 import { gaussianData, residualMoments, sampleData, vpEps, type GaussianData } from './analytic';
 import { expectStandard, predictEveryStepDdpm, standardised, type Pred } from './moments';
