@@ -6,10 +6,10 @@
 // noise z drawn by core's seeded RNG on the CPU. Per repeat: the initial noise z0. Readbacks:
 // x̂0 when a preview is due, and the final sample.
 //
-// Same equations, noise draws (core's streams: 'init' per repeat, 'step' per step), masks and
-// repeats as src/core/sdedit.ts / solvers-fast.ts; the results agree with the CPU-update loop to
-// float32 rounding (core computes each update in float64 and rounds once; the graph rounds after
-// every Mul/Add).
+// The per-step coefficients are core's (update-graph-plan.ts packs them), and so are the noise
+// draws (core's streams: 'init' per repeat, 'step' or 'sde' per step), masks and repeats: the
+// results agree with the CPU-update loop to float32 rounding (core computes each update in
+// float64 and rounds once; the graph rounds after every Mul/Add).
 //
 // The same class runs with CPU tensors (`where: 'cpu'`, e.g. onnxruntime-node in the unit tests),
 // which checks the loop's bookkeeping without a GPU.
@@ -96,6 +96,16 @@ function metaType(session: Session, name: string): NetType {
   return m && m.isTensor !== false && m.type === 'float16' ? 'float16' : 'float32';
 }
 
+/** Session options of the UNet and of the update graphs: GPU-buffer outputs on WebGPU. */
+function sessionOptions(opts: ResidentOptions): Ort.InferenceSession.SessionOptions {
+  const eps = opts.executionProviders ?? (opts.where === 'gpu' ? ['webgpu'] : ['cpu']);
+  return {
+    executionProviders: eps as Ort.InferenceSession.SessionOptions['executionProviders'],
+    graphOptimizationLevel: 'all',
+    ...(opts.where === 'gpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+  };
+}
+
 export class ResidentSampler {
   private readonly graphs = new Map<string, Promise<Session>>();
   private initGraph: Promise<Session> | null = null;
@@ -114,15 +124,6 @@ export class ResidentSampler {
     private readonly tType: NetType,
   ) {}
 
-  private sessionOptions(): Ort.InferenceSession.SessionOptions {
-    const eps = this.opts.executionProviders ?? (this.opts.where === 'gpu' ? ['webgpu'] : ['cpu']);
-    return {
-      executionProviders: eps as Ort.InferenceSession.SessionOptions['executionProviders'],
-      graphOptimizationLevel: 'all',
-      ...(this.opts.where === 'gpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
-    };
-  }
-
   /** Create the UNet session with GPU-buffer outputs (or wrap `opts.unet`) and find the device. */
   static async create(ort: OrtModule, modelBytes: Uint8Array | null, pack: ResidentPack, schedule: Schedule, opts: ResidentOptions): Promise<ResidentSampler> {
     if (schedule.type !== 'vp') throw new Error('resident: VE schedules run the CPU-update loop');
@@ -130,12 +131,7 @@ export class ResidentSampler {
     const owns = !unet;
     if (!unet) {
       if (!modelBytes) throw new Error('resident: no model bytes');
-      const eps = opts.executionProviders ?? (opts.where === 'gpu' ? ['webgpu'] : ['cpu']);
-      unet = await ort.InferenceSession.create(modelBytes, {
-        executionProviders: eps as Ort.InferenceSession.SessionOptions['executionProviders'],
-        graphOptimizationLevel: 'all',
-        ...(opts.where === 'gpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
-      });
+      unet = await ort.InferenceSession.create(modelBytes, sessionOptions(opts));
     }
     try {
       for (const n of [pack.inputs.x, pack.inputs.t]) if (!unet.inputNames.includes(n)) throw new Error(`resident: the model has no input "${n}"`);
@@ -162,7 +158,7 @@ export class ResidentSampler {
     const key = stepGraphKey(o);
     let s = this.graphs.get(key);
     if (!s) {
-      s = this.ort.InferenceSession.create(buildStepGraph(o), this.sessionOptions());
+      s = this.ort.InferenceSession.create(buildStepGraph(o), sessionOptions(this.opts));
       s.catch(() => this.graphs.delete(key));
       this.graphs.set(key, s);
     }
@@ -170,7 +166,7 @@ export class ResidentSampler {
   }
 
   private init(): Promise<Session> {
-    this.initGraph ??= this.ort.InferenceSession.create(buildInitGraph(this.netType), this.sessionOptions());
+    this.initGraph ??= this.ort.InferenceSession.create(buildInitGraph(this.netType), sessionOptions(this.opts));
     this.initGraph.catch(() => (this.initGraph = null));
     return this.initGraph;
   }

@@ -25,7 +25,7 @@
 
 // ---- a minimal protobuf writer for onnx.proto --------------------------------------------------
 
-class Pb {
+class ProtoWriter {
   private chunks: number[] = [];
   varint(v: number): this {
     // non-negative integers up to 2^53
@@ -51,7 +51,7 @@ class Pb {
   str(field: number, s: string): this {
     return this.bytes(field, new TextEncoder().encode(s));
   }
-  msg(field: number, m: Pb): this {
+  msg(field: number, m: ProtoWriter): this {
     return this.bytes(field, m.done());
   }
   float(field: number, v: number): this {
@@ -66,8 +66,8 @@ class Pb {
 }
 
 /** ONNX TensorProto.DataType */
-export const DT = { float32: 1, int64: 7, float16: 10 } as const;
-type DType = keyof typeof DT;
+export const ONNX_TYPE = { float32: 1, int64: 7, float16: 10 } as const;
+type DType = keyof typeof ONNX_TYPE;
 
 interface NodeSpec {
   op: string;
@@ -90,17 +90,17 @@ interface InitSpec {
   values: number[];
 }
 
-function valueInfo(v: ValueSpec): Pb {
-  const shape = new Pb();
-  for (const d of v.dims) shape.msg(1, typeof d === 'number' ? new Pb().int(1, d) : new Pb().str(2, d));
-  const tensor = new Pb().int(1, DT[v.type]).msg(2, shape);
-  return new Pb().str(1, v.name).msg(2, new Pb().msg(1, tensor));
+function valueInfo(v: ValueSpec): ProtoWriter {
+  const shape = new ProtoWriter();
+  for (const d of v.dims) shape.msg(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().str(2, d));
+  const tensor = new ProtoWriter().int(1, ONNX_TYPE[v.type]).msg(2, shape);
+  return new ProtoWriter().str(1, v.name).msg(2, new ProtoWriter().msg(1, tensor));
 }
 
-function initializer(t: InitSpec): Pb {
-  const p = new Pb();
+function initializer(t: InitSpec): ProtoWriter {
+  const p = new ProtoWriter();
   for (const d of t.dims) p.int(1, d);
-  p.int(2, DT[t.type]);
+  p.int(2, ONNX_TYPE[t.type]);
   p.str(8, t.name);
   const raw =
     t.type === 'float32'
@@ -109,14 +109,14 @@ function initializer(t: InitSpec): Pb {
   return p.bytes(9, raw);
 }
 
-function node(n: NodeSpec, i: number): Pb {
-  const p = new Pb();
+function node(n: NodeSpec, i: number): ProtoWriter {
+  const p = new ProtoWriter();
   for (const s of n.inputs) p.str(1, s);
   for (const s of n.outputs) p.str(2, s);
   p.str(3, `${n.op}_${i}`);
   p.str(4, n.op);
   for (const a of n.attrs ?? []) {
-    const ap = new Pb().str(1, a.name);
+    const ap = new ProtoWriter().str(1, a.name);
     if (a.ints) {
       for (const v of a.ints) ap.int(8, v);
       ap.int(20, 7); // INTS
@@ -131,18 +131,18 @@ function node(n: NodeSpec, i: number): Pb {
 
 /** Encode a ModelProto (IR 8, opset 17). */
 export function encodeModel(g: { name: string; nodes: NodeSpec[]; inputs: ValueSpec[]; outputs: ValueSpec[]; inits: InitSpec[] }): Uint8Array {
-  const graph = new Pb();
+  const graph = new ProtoWriter();
   g.nodes.forEach((n, i) => graph.msg(1, node(n, i)));
   graph.str(2, g.name);
   for (const t of g.inits) graph.msg(5, initializer(t));
   for (const v of g.inputs) graph.msg(11, valueInfo(v));
   for (const v of g.outputs) graph.msg(12, valueInfo(v));
-  return new Pb()
+  return new ProtoWriter()
     .int(1, 8) // ir_version
     .str(2, 'sdedit-figma')
     .str(3, '1')
     .msg(7, graph)
-    .msg(8, new Pb().str(1, '').int(2, 17))
+    .msg(8, new ProtoWriter().str(1, '').int(2, 17))
     .done();
 }
 
@@ -224,7 +224,7 @@ export function buildStepGraph(o: StepGraphOptions): Uint8Array {
   let out: string = STEP_IO.out;
   if (o.netType === 'float16') {
     out = 'out_f32';
-    nodes.push({ op: 'Cast', inputs: [STEP_IO.out], outputs: [out], attrs: [{ name: 'to', int: DT.float32 }] });
+    nodes.push({ op: 'Cast', inputs: [STEP_IO.out], outputs: [out], attrs: [{ name: 'to', int: ONNX_TYPE.float32 }] });
   }
   const eps = o.linearEps ? op('Add', op('Mul', k('epsFromSample'), STEP_IO.x), op('Mul', k('epsFromOutput'), out)) : out;
   // x̂0 = (x − sigma·ε)·invAlpha
@@ -244,7 +244,7 @@ export function buildStepGraph(o: StepGraphOptions): Uint8Array {
     nodes.push({ op: 'Identity', inputs: [acc], outputs: [STEP_IO.xNext] });
   }
   if (o.netType === 'float16') {
-    nodes.push({ op: 'Cast', inputs: [STEP_IO.xNext], outputs: [STEP_IO.xNet], attrs: [{ name: 'to', int: DT.float16 }] });
+    nodes.push({ op: 'Cast', inputs: [STEP_IO.xNext], outputs: [STEP_IO.xNet], attrs: [{ name: 'to', int: ONNX_TYPE.float16 }] });
     outputs.push({ name: STEP_IO.xNet, type: 'float16', dims: X_DIMS });
   }
   return encodeModel({ name: `sdedit_step_${stepGraphKey(o)}`, nodes, inputs, outputs, inits });
@@ -263,7 +263,7 @@ export function buildInitGraph(netType: 'float32' | 'float16'): Uint8Array {
   ];
   const outputs: ValueSpec[] = [{ name: INIT_IO.x, type: 'float32', dims: X_DIMS }];
   if (netType === 'float16') {
-    nodes.push({ op: 'Cast', inputs: [INIT_IO.x], outputs: [INIT_IO.xNet], attrs: [{ name: 'to', int: DT.float16 }] });
+    nodes.push({ op: 'Cast', inputs: [INIT_IO.x], outputs: [INIT_IO.xNet], attrs: [{ name: 'to', int: ONNX_TYPE.float16 }] });
     outputs.push({ name: INIT_IO.xNet, type: 'float16', dims: X_DIMS });
   }
   return encodeModel({
