@@ -1,14 +1,18 @@
 // The SDEdit engine: pure TypeScript, no imports outside src/core.
-export type { Denoiser, FastGrid, SDEditOptions, SamplerName, Shape4, StepInfo } from './types';
+export type { DdpmVariance, Denoiser, FastGrid, SDEditOptions, SamplerName, Shape4, StepInfo } from './types';
 export type { Schedule, VESchedule, VPSchedule } from './schedule';
 export { describeT0, signalAt, veGeometric, vpCosine, vpLinear } from './schedule';
 export { gaussian, mix32, streamId, streamKeys, uniform } from './rng';
-export type { NoiseRequest, NoiseSource, SDEditPlan } from './sdedit';
-export { abortError, networkCalls, noiseStream, planSDEdit, sdedit, seededNoise } from './sdedit';
+export type { NoiseRequest, NoiseSource, RunShape, SDEditPlan } from './sdedit';
+export { abortError, checkRun, checkSeed, networkCalls, noiseStream, planSDEdit, samplerSteps, sdedit, seededNoise } from './sdedit';
+export type { AffineStep, X0Estimate } from './steps';
+export { ddimStep, ddpmIndexStep, ddpmStep, veStep, x0Estimate } from './steps';
+export { vpKeptLevels } from './loop';
+export { clampUnit } from './kernels';
 export type { Padded } from './image';
 export { chwToRgba, cropChw, maskFromRgba, padToMultiple, paddedSize, resizeChw, resizeMask, rgbaToChw } from './image';
 export { dilateMask, featherMask, maskCoverage, maskFromAlpha, snapMask } from './mask';
 export type { StrokeOptions } from './strokes';
 export { downsampledL2, medianFilter, quantizeColors, simulateStrokes, strokeSize, upsampleNearest } from './strokes';
-export type { FastOptions, FastPlan } from './solvers-fast';
-export { multistepCoefficients, planDpmpp2m } from './solvers-fast';
+export type { FastOptions, FastPlan, MultistepCoefficients } from './solvers-fast';
+export { multistepCoefficients, multistepOptions, planDpmpp2m } from './solvers-fast';

@@ -17,7 +17,8 @@ export interface VPSchedule {
   readonly alphaBars: Float64Array;
   /** continuous ᾱ(t); equals alphaBars[i] at t = (i+1)/n, 1 at t = 0 */
   alphaBar(t: number): number;
-  /** the network's (float) timestep index for time t: t·n − 1 */
+  /** the network's timestep index for time t: t·n − 1, the exact integer i on the grid (t within
+   *  the same snap of (i+1)/n as alphaBar), so that a network that floors its input reads i */
   netTime(t: number): number;
   /** time of the discrete index i: (i+1)/n */
   timeOfIndex(i: number): number;
@@ -65,7 +66,11 @@ function makeVP(name: 'linear' | 'cosine', betas: Float64Array): VPSchedule {
     betas,
     alphaBars,
     alphaBar,
-    netTime: (t: number) => t * n - 1,
+    netTime: (t: number) => {
+      const u = t * n;
+      const r = Math.round(u);
+      return Math.abs(u - r) < SNAP ? r - 1 : u - 1;
+    },
     timeOfIndex: (i: number) => (i + 1) / n,
   };
 }
@@ -100,6 +105,13 @@ export function veGeometric(sigmaMin = 0.01, sigmaMax = 378): VESchedule {
   }
   const logRatio = Math.log(sigmaMax / sigmaMin);
   return { type: 've', sigmaMin, sigmaMax, sigma: (t: number) => sigmaMin * Math.exp(t * logRatio) };
+}
+
+/** Whether time t carries no noise at all (t = 0, or on VP a t so close to 0 that ᾱ(t) snaps to
+ *  exactly 1): SDEdit then has nothing to undo and returns the guide, where a step from that
+ *  level would divide 0 by 0. */
+export function noiseFreeAt(schedule: Schedule, t: number): boolean {
+  return schedule.type === 'vp' ? !(schedule.alphaBar(t) < 1) : !(t > 0);
 }
 
 /** The share of the guide's signal kept at time t: √ᾱ(t) for VP, 1/σ(t) for VE. */

@@ -2,27 +2,24 @@
 //
 // Every sampler is one loop over a descending time grid ts[0] = t_start > ts[1] > … > ts[S] = 0.
 // A reverse step j (ts[j] → ts[j+1]) asks the denoiser once at t = ts[j] and updates the sample
-// in place as x ← A·x + B·out + S·z, with per-step scalars (A, B, S) set by the sampler:
+// in place as x ← a·x + b·out + c·z, with the per-step scalars of src/core/steps.ts:
 //
 //  VP 'ddpm', every step (steps 0/undefined; the paper's and the official runner's setting):
 //     t0 is snapped to the grid, T = round(t0·n) steps, step j uses the discrete index
-//     i = T−1−j at t = (i+1)/n and the official equations
-//       mean = (x − β_i/√(1−ᾱ_i)·ε)/√(1−β_i),  x ← mean + exp(½·logvar_i)·z  (no noise at i = 0)
-//     with logvar = log(append(posterior_variance[1], β[1:])) ("fixedlarge").
-//  VP 'ddpm', strided (steps = N): ts[j] = t0·(N−j)/N on the continuous schedule; an ancestral
-//     step from a_t = ᾱ(ts[j]) to a_s = ᾱ(ts[j+1]) with β' = 1 − a_t/a_s and the posterior
-//     variance β'(1−a_s)/(1−a_t) (zero on the last step, where a_s = ᾱ(0) = 1).
-//  VP 'ddim' (η, default 0): x̂0 = (x − √(1−a_t)ε)/√a_t, σ = η·√((1−a_s)/(1−a_t)·(1−a_t/a_s)),
-//     x ← √a_s·x̂0 + √(1−a_s−σ²)·ε + σ·z. No clipping of x̂0 inside the sampler.
-//  VE 've' (paper Algorithm 1): x ← x + Δ·s_θ(x, t) + √Δ·z, Δ = σ²(ts[j]) − σ²(ts[j+1]),
-//     σ(0) = σ_min. The last step adds no noise (returns the mean, as score_sde's samplers do).
-//     Optional Langevin corrector (score_sde's, with one step size per batch item) runs
-//     `correctorSteps` times at ts[j] before the predictor: ε = 2(snr·‖z‖/‖s‖)²,
+//     i = T−1−j at t = (i+1)/n and the official equations (ddpmIndexStep), with the posterior
+//     variance β̃_i by default (the official configs' `fixedsmall`; `ddpmVariance`).
+//  VP 'ddpm', strided (steps = N): ts[j] = t0·(N−j)/N on the continuous schedule; the ancestral
+//     step between ᾱ(ts[j]) and ᾱ(ts[j+1]) with its posterior variance (ddpmStep).
+//  VP 'ddim' (η, default 0), on the same grid (ddimStep).
+//  VE 've' (paper Algorithm 1): Euler–Maruyama, σ(0) = σ_min; the last step adds no noise
+//     (veStep). Optional Langevin corrector (score_sde's, with one step size per batch item)
+//     runs `correctorSteps` times at ts[j] before the predictor: ε = 2(snr·‖z‖/‖s‖)²,
 //     x ← x + ε·s + √(2ε)·z.
 //
 // Step counts: `steps` = N reverse steps = N network calls per repeat (times 1 + correctorSteps
 // for VE). Left out (or 0): 'ddpm' runs every grid step below t0; 'ddim' takes round(t0·n)
-// uniform steps; 've' takes round(t0·1000). t0 = 0 makes no step and returns the guide.
+// uniform steps; 've' takes round(t0·1000). A t0 with no noise (0, or one whose ᾱ snaps to 1,
+// schedule.ts noiseFreeAt) makes no step and returns the guide.
 // Defaults: η = 0, snr = 0.16 (score_sde's VE setting), repeats = 1, batch = 1.
 //
 // Masks (1 = edit, 0 = keep, fractional = blend): after every step (and every corrector step)
@@ -40,17 +37,15 @@
 // is for (initial noise of repeat r, the noise of step j, corrector sub-step), so item b of a
 // batch equals a single run with seed + b.
 import type { Denoiser, SDEditOptions } from './types';
-import type { Schedule } from './schedule';
+import { noiseFreeAt, type Schedule } from './schedule';
 import type { LoopState, NoiseSource, Stepper } from './loop';
-import { axpby, axpbypcz, checkRun, epsStep, runLoop, seededNoise, x0FromScore } from './loop';
+import { checkDenoiser, checkRun, checkSeed, runLoop, seededNoise, vpKeptLevels } from './loop';
+import { applyStep, epsStep, x0FromScore } from './kernels';
+import { ddimStep, ddpmIndexStep, ddpmStep, veStep, x0Estimate, type AffineStep } from './steps';
 import { planDpmpp2m, sdeditFastWithNoise } from './solvers-fast';
 
 export type { NoiseRequest, NoiseSource, RunShape } from './loop';
-export { abortError, checkRun, noiseStream, seededNoise } from './loop';
-
-// Local alias: a global lookup per call is slow inside vm contexts (jest), so hot loops
-// reach Math through a module constant.
-const M = Math;
+export { abortError, checkRun, checkSeed, noiseStream, seededNoise } from './loop';
 
 /** The reverse-time grid and per-level quantities of one repeat. */
 export interface SDEditPlan {
@@ -78,7 +73,7 @@ export function planSDEdit(schedule: Schedule, opts: Pick<SDEditOptions, 'sample
       throw new Error(`sdedit: sampler '${sampler}' needs a VE schedule; this model's schedule is VP (use 'ddpm' or 'ddim')`);
     }
     if (sampler === 'ddpm' && stepsOpt === 0) {
-      const T = M.round(t0 * schedule.n);
+      const T = Math.round(t0 * schedule.n);
       const ts = new Float64Array(T + 1);
       const level = new Float64Array(T + 1);
       const indices = new Int32Array(T);
@@ -90,7 +85,7 @@ export function planSDEdit(schedule: Schedule, opts: Pick<SDEditOptions, 'sample
       }
       return { ts, level, steps: T, tStart: T / schedule.n, indices };
     }
-    const N = t0 === 0 ? 0 : stepsOpt || M.max(1, M.round(t0 * schedule.n));
+    const N = noiseFreeAt(schedule, t0) ? 0 : stepsOpt || Math.max(1, Math.round(t0 * schedule.n));
     const ts = new Float64Array(N + 1);
     const level = new Float64Array(N + 1);
     for (let j = 0; j <= N; j++) {
@@ -102,7 +97,7 @@ export function planSDEdit(schedule: Schedule, opts: Pick<SDEditOptions, 'sample
   if (sampler !== 've') {
     throw new Error(`sdedit: sampler '${sampler}' needs a VP schedule; this model's schedule is VE (use 've')`);
   }
-  const N = t0 === 0 ? 0 : stepsOpt || M.max(1, M.round(t0 * 1000));
+  const N = noiseFreeAt(schedule, t0) ? 0 : stepsOpt || Math.max(1, Math.round(t0 * 1000));
   const ts = new Float64Array(N + 1);
   const level = new Float64Array(N + 1);
   for (let j = 0; j <= N; j++) {
@@ -118,7 +113,7 @@ export function planSDEdit(schedule: Schedule, opts: Pick<SDEditOptions, 'sample
  * opts.signal aborts (checked before every network call).
  */
 export function sdedit(denoiser: Denoiser, guide: Float32Array, shape: [number, number, number], schedule: Schedule, opts: SDEditOptions): Promise<Float32Array> {
-  if (!Number.isSafeInteger(opts.seed)) throw new Error(`sdedit: seed must be a safe integer, got ${opts.seed}`);
+  checkSeed(opts.seed);
   return sdeditWithNoise(denoiser, guide, shape, schedule, opts, seededNoise(opts.seed));
 }
 
@@ -128,6 +123,24 @@ export function networkCalls(schedule: Schedule, opts: SDEditOptions): number {
   const plan = planSDEdit(schedule, opts);
   const per = schedule.type === 've' ? 1 + (opts.correctorSteps ?? 0) : 1;
   return plan.steps * (opts.repeats ?? 1) * per;
+}
+
+/** The per-step coefficients of 'ddpm', 'ddim' and 've' on a plan (src/core/steps.ts), one per
+ *  step: what the CPU loop below and the GPU-resident update graph both run. */
+export function samplerSteps(schedule: Schedule, plan: SDEditPlan, opts: Pick<SDEditOptions, 'sampler' | 'eta' | 'ddpmVariance'>): AffineStep[] {
+  const eta = opts.eta ?? 0;
+  if (!(eta >= 0 && Number.isFinite(eta))) throw new Error(`sdedit: eta must be a finite number ≥ 0, got ${opts.eta}`);
+  const variance = opts.ddpmVariance ?? 'fixedsmall';
+  if (variance !== 'fixedsmall' && variance !== 'fixedlarge') throw new Error(`sdedit: ddpmVariance must be 'fixedsmall' or 'fixedlarge', got '${String(opts.ddpmVariance)}'`);
+  const { level, indices } = plan;
+  const steps: AffineStep[] = [];
+  for (let j = 0; j < plan.steps; j++) {
+    if (schedule.type === 've') steps.push(veStep(level[j], level[j + 1], j < plan.steps - 1));
+    else if (indices) steps.push(ddpmIndexStep(schedule, indices[j], variance));
+    else if (opts.sampler === 'ddpm') steps.push(ddpmStep(level[j], level[j + 1]));
+    else steps.push(ddimStep(level[j], level[j + 1], eta));
+  }
+  return steps;
 }
 
 /** sdedit with the noise supplied by the caller (tests inject recorded noise here). */
@@ -140,106 +153,82 @@ export async function sdeditWithNoise(
   noise: NoiseSource,
 ): Promise<Float32Array> {
   if (opts.sampler === 'dpmpp2m' || opts.sampler === 'dpmpp2m-sde') return sdeditFastWithNoise(denoiser, guide, shape, schedule, opts, noise);
-  const run = checkRun(denoiser, guide, shape, schedule, opts);
-  const vp = schedule.type === 'vp';
-  const eta = opts.eta ?? 0;
-  if (!(eta >= 0)) throw new Error(`sdedit: eta must be ≥ 0, got ${opts.eta}`);
-  const corrector = vp ? 0 : (opts.correctorSteps ?? 0);
+  const run = checkRun(guide, shape, opts);
+  checkDenoiser(denoiser, schedule);
+  const corrector = schedule.type === 've' ? (opts.correctorSteps ?? 0) : 0;
   if (!(Number.isInteger(corrector) && corrector >= 0)) throw new Error(`sdedit: correctorSteps must be a non-negative integer, got ${opts.correctorSteps}`);
   const snr = opts.snr ?? 0.16;
   if (corrector > 0 && !(snr > 0)) throw new Error(`sdedit: snr must be > 0, got ${opts.snr}`);
   const plan = planSDEdit(schedule, opts);
-  const S = plan.steps;
-  const { level } = plan;
-  // kept pixels at level j: VP √ᾱ·x_g + √(1−ᾱ)·z; VE x_g + σ·z, clean (σ = 0) after the last step
-  const keepA = new Float64Array(S + 1);
-  const keepN = new Float64Array(S + 1);
-  for (let j = 0; j <= S; j++) {
-    keepA[j] = vp ? M.sqrt(level[j]) : 1;
-    keepN[j] = vp ? M.sqrt(M.max(0, 1 - level[j])) : j === S ? 0 : M.sqrt(level[j]);
-  }
-  // per-step scalars of x ← A·x + B·out + Sz·z
-  const A = new Float64Array(S);
-  const B = new Float64Array(S);
-  const Sz = new Float64Array(S);
-  for (let j = 0; j < S; j++) {
-    const last = j === S - 1;
-    if (vp) {
-      const at = level[j];
-      const as = level[j + 1];
-      if (plan.indices) {
-        // the official runner's step at discrete index i
-        const i = plan.indices[j];
-        const beta = schedule.betas[i];
-        A[j] = 1 / M.sqrt(1 - beta);
-        B[j] = -A[j] * (beta / M.sqrt(1 - schedule.alphaBars[i]));
-        // logvar[i] = log β_i for i ≥ 1 ("fixedlarge"); index 0 adds no noise
-        Sz[j] = i === 0 ? 0 : M.exp(0.5 * M.log(beta));
-      } else if (opts.sampler === 'ddpm') {
-        const bp = 1 - at / as;
-        A[j] = M.sqrt(as / at);
-        B[j] = -A[j] * (bp / M.sqrt(1 - at));
-        Sz[j] = last ? 0 : M.sqrt(M.max(0, (bp * (1 - as)) / (1 - at)));
-      } else {
-        const sig = last ? 0 : eta * M.sqrt(M.max(0, ((1 - as) / (1 - at)) * (1 - at / as)));
-        const sa = M.sqrt(as);
-        A[j] = sa / M.sqrt(at);
-        B[j] = M.sqrt(M.max(0, 1 - as - sig * sig)) - A[j] * M.sqrt(1 - at);
-        Sz[j] = sig;
-      }
-    } else {
-      const d = level[j] - level[j + 1];
-      A[j] = 1;
-      B[j] = d;
-      Sz[j] = last ? 0 : M.sqrt(d);
-    }
-  }
+  const steps = samplerSteps(schedule, plan, opts);
+  const { ts, level } = plan;
+  const stepper = schedule.type === 'vp' ? vpSampler(plan, steps) : veSampler(plan, steps, corrector, snr);
+  return runLoop(denoiser, guide, run, { ts, steps: plan.steps, ...keptLevels(schedule, level) }, opts, noise, stepper);
+}
 
-  const stepper = (st: LoopState): Stepper => {
-    const { x, x0, N, P } = st;
-    // noise only for steps that use it (none for DDIM η = 0)
-    const zs = corrector > 0 || Sz.some((v) => v !== 0) ? new Float32Array(st.total) : null;
+/** Kept pixels at each level: VP √ᾱ·x_g + √(1−ᾱ)·z; VE x_g + σ·z, clean (σ = 0) after the last
+ *  step although the plan's last VE level is σ_min². */
+function keptLevels(schedule: Schedule, level: Float64Array) {
+  if (schedule.type === 'vp') return vpKeptLevels(level);
+  const keptSignal = new Float64Array(level.length).fill(1);
+  const keptNoise = new Float64Array(level.length);
+  for (let j = 0; j < level.length - 1; j++) keptNoise[j] = Math.sqrt(level[j]);
+  return { keptSignal, keptNoise };
+}
+
+/** DDPM and DDIM: ε = network(x, t_j); x ← a·x + b·ε + c·z. */
+function vpSampler(plan: SDEditPlan, steps: AffineStep[]) {
+  return (st: LoopState): Stepper => {
+    const z = steps.some((c) => c.noise !== 0) ? new Float32Array(st.total) : null;
+    return {
+      async step(r, j) {
+        const eps = await st.predict(plan.ts[j]);
+        const c = steps[j];
+        const draw = c.noise !== 0 ? z : null;
+        if (draw) st.draw(r, 'step', j, 0, draw);
+        epsStep(st.x, eps, draw, st.x0, { ...c, ...x0Estimate(plan.level[j]) });
+      },
+    };
+  };
+}
+
+/** VE: `corrector` Langevin steps at t_j, then the Euler–Maruyama predictor with s = network(x, t_j). */
+function veSampler(plan: SDEditPlan, steps: AffineStep[], corrector: number, snr: number) {
+  return (st: LoopState): Stepper => {
+    const z = corrector > 0 || steps.some((c) => c.noise !== 0) ? new Float32Array(st.total) : null;
     return {
       async step(r, j) {
         const t = plan.ts[j];
         for (let q = 0; q < corrector; q++) {
-          const sc = await st.predict(t);
-          const z = zs as Float32Array;
-          st.draw(r, 'corrector', j, q, z);
-          langevin(x, sc, z, snr, N, P);
+          const score = await st.predict(t);
+          st.draw(r, 'corrector', j, q, z as Float32Array);
+          langevinStep(st.x, score, z as Float32Array, snr, st.itemSize);
           st.replaceKept(j);
         }
-        const out = await st.predict(t);
-        let z: Float32Array | null = null;
-        if (Sz[j] !== 0) {
-          z = zs as Float32Array;
-          st.draw(r, 'step', j, 0, z);
-        }
-        if (vp) {
-          const at = level[j];
-          epsStep(x, out, A[j], B[j], z, Sz[j], x0, M.sqrt(1 - at), 1 / M.sqrt(at));
-        } else {
-          if (x0) x0FromScore(x0, x, out, level[j]);
-          if (z) axpbypcz(x, A[j], out, B[j], z, Sz[j]);
-          else axpby(x, A[j], out, B[j]);
-        }
+        const score = await st.predict(t);
+        const c = steps[j];
+        const draw = c.noise !== 0 ? z : null;
+        if (draw) st.draw(r, 'step', j, 0, draw);
+        if (st.x0) x0FromScore(st.x0, st.x, score, plan.level[j]);
+        applyStep(st.x, score, draw, c);
       },
     };
   };
-  return runLoop(denoiser, guide, run, { ts: plan.ts, steps: S, keepA, keepN }, opts, noise, stepper);
 }
 
-/** One Langevin corrector step per batch item (score_sde's step size: ε = 2(snr·‖z‖/‖s‖)²). */
-function langevin(x: Float32Array, sc: Float32Array, zs: Float32Array, snr: number, N: number, P: number): void {
-  for (let b = 0; b < N; b++) {
+/** One Langevin corrector step per batch item of itemSize values (score_sde's step size:
+ *  ε = 2(snr·‖z‖/‖s‖)², x ← x + ε·s + √(2ε)·z). */
+function langevinStep(x: Float32Array, score: Float32Array, z: Float32Array, snr: number, itemSize: number): void {
+  for (let lo = 0; lo < x.length; lo += itemSize) {
+    const hi = lo + itemSize;
     let gs = 0;
     let zz = 0;
-    for (let k = b * P, e = k + P; k < e; k++) {
-      gs += sc[k] * sc[k];
-      zz += zs[k] * zs[k];
+    for (let k = lo; k < hi; k++) {
+      gs += score[k] * score[k];
+      zz += z[k] * z[k];
     }
     const step = gs > 0 ? 2 * (snr * snr * zz) / gs : 0;
-    const amp = M.sqrt(2 * step);
-    for (let k = b * P, e = k + P; k < e; k++) x[k] = x[k] + step * sc[k] + amp * zs[k];
+    const amp = Math.sqrt(2 * step);
+    for (let k = lo; k < hi; k++) x[k] = x[k] + step * score[k] + amp * z[k];
   }
 }

@@ -35,11 +35,11 @@
 // sample's new level with that same draw, x ← m·x + (1−m)·(√ᾱ·x_g + √(1−ᾱ)·z), and the level
 // after the last step is clean, so kept pixels equal the guide bit for bit.
 import type { Denoiser, SDEditOptions } from './types';
-import type { Schedule, VPSchedule } from './schedule';
+import { noiseFreeAt, type Schedule, type VPSchedule } from './schedule';
 import type { LoopState, NoiseSource, Stepper } from './loop';
-import { axpby, checkRun, clip1, runLoop, vpKeep } from './loop';
-
-const M = Math; // local alias: global lookups are slow in jest's vm context
+import { checkDenoiser, checkRun, runLoop, vpKeptLevels } from './loop';
+import { addScaled, copyClipped, dataPrediction, multistepUpdate, type MultistepStep } from './kernels';
+import { x0Estimate } from './steps';
 
 export type { FastGrid } from './types';
 
@@ -71,7 +71,7 @@ export function planDpmpp2m(schedule: Schedule, opts: Pick<SDEditOptions, 't0' |
   if (!(t0 >= 0 && t0 <= 1)) throw new Error(`sdedit: t0 must be in [0, 1], got ${t0}`);
   const stepsOpt = opts.steps ?? 0;
   if (!(Number.isInteger(stepsOpt) && stepsOpt >= 0)) throw new Error(`sdedit: steps must be a non-negative integer, got ${opts.steps}`);
-  const N = t0 === 0 ? 0 : stepsOpt || 10;
+  const N = noiseFreeAt(vp, t0) ? 0 : stepsOpt || 10;
   const ts = new Float64Array(N + 1);
   const level = new Float64Array(N + 1);
   const tMin = 1 / vp.n;
@@ -120,71 +120,62 @@ export function sdeditFastWithNoise(
   return multistep(denoiser, guide, shape, schedule, opts, noise, opts.sampler === 'dpmpp2m-sde');
 }
 
-/** One pass of a multistep update: d0 ← (x − σ·eps)·inv (x̂0 of this call, stored as float32),
- *  x0 ← clip(d0) when x0 is not null, x ← A·x + B0·d0 + B1·d1. */
-function multistepUpdate(x: Float32Array, eps: Float32Array, d0: Float32Array, d1: Float32Array, x0: Float32Array | null, sigma: number, inv: number, A: number, B0: number, B1: number): void {
-  const n = x.length;
-  for (let k = 0; k < n; k++) {
-    const d = M.fround((x[k] - sigma * eps[k]) * inv);
-    d0[k] = d;
-    x[k] = A * x[k] + B0 * d + B1 * d1[k];
-  }
-  if (x0) clip1(x0, d0);
+/** One step of DPM-Solver++(2M) or SDE-DPM-Solver++(2M):
+ *  x ← sample·x + x0·x̂0_j + x0Prev·x̂0_{j−1} + noise·z. */
+export interface MultistepCoefficients extends MultistepStep {
+  noise: number;
 }
 
-/** The same for the first step (no previous x̂0) and, with A = 0, B0 = 1, the last. */
-function firstUpdate(x: Float32Array, eps: Float32Array, d0: Float32Array, x0: Float32Array | null, sigma: number, inv: number, A: number, B0: number): void {
-  const n = x.length;
-  for (let k = 0; k < n; k++) {
-    const d = M.fround((x[k] - sigma * eps[k]) * inv);
-    d0[k] = d;
-    x[k] = A * x[k] + B0 * d;
-  }
-  if (x0) clip1(x0, d0);
-}
-
-/** Per-step scalars of DPM-Solver++(2M) (ODE) and SDE-DPM-Solver++(2M) on a plan's levels:
- *  x ← A·x + B0·x̂0_j + B1·x̂0_{j−1} + Sz·z; on the last step (to the clean level) all are 0 and
- *  x ← x̂0_j. Shared with the GPU-resident loop (src/ui/runtime), which runs the same update as
- *  an ONNX graph. */
-export function multistepCoefficients(
-  level: Float64Array,
-  S: number,
-  order: 1 | 2,
-  correction: 'midpoint' | 'heun',
-  sde: boolean,
-): { A: Float64Array; B0: Float64Array; B1: Float64Array; Sz: Float64Array } {
-  const A = new Float64Array(S);
-  const B0 = new Float64Array(S);
-  const B1 = new Float64Array(S);
-  const Sz = new Float64Array(S);
+/** Per-step coefficients of DPM-Solver++(2M) (ODE) and SDE-DPM-Solver++(2M) on a plan's levels
+ *  (ᾱ, 1 at the end), one per step; the last step (to the clean level) is x ← x̂0_j. The CPU loop
+ *  below and the GPU-resident update graph (src/ui/runtime) both run these. */
+export function multistepCoefficients(level: Float64Array, opts: { order: 1 | 2; correction: 'midpoint' | 'heun'; sde: boolean }): MultistepCoefficients[] {
+  const { order, correction, sde } = opts;
   const lambda = (a: number): number => 0.5 * Math.log(a / (1 - a));
+  const steps: MultistepCoefficients[] = [];
   let hPrev = 0;
-  for (let j = 0; j < S; j++) {
+  for (let j = 0; j + 1 < level.length; j++) {
     const at = level[j];
     const as = level[j + 1];
-    if (as >= 1) continue; // last step, to the clean level
+    if (as >= 1) {
+      steps.push({ sample: 0, x0: 1, x0Prev: 0, noise: 0 });
+      continue;
+    }
     const h = lambda(as) - lambda(at);
-    const ratio = Math.sqrt((1 - as) / (1 - at)); // σ_s/σ_t
+    const sigmaRatio = Math.sqrt((1 - as) / (1 - at)); // σ_s/σ_t
     const second = j > 0 && order === 2;
-    const q = second ? hPrev / h : 1; // r
+    const r = second ? hPrev / h : 1;
     if (!sde) {
-      const coef = Math.sqrt(as) * -Math.expm1(-h);
-      A[j] = ratio;
-      B0[j] = second ? coef * (1 + 1 / (2 * q)) : coef;
-      B1[j] = second ? coef * (-1 / (2 * q)) : 0;
+      const coef = Math.sqrt(as) * -Math.expm1(-h); // α_s·(1 − e^{−h})
+      steps.push({
+        sample: sigmaRatio,
+        x0: second ? coef * (1 + 1 / (2 * r)) : coef,
+        x0Prev: second ? coef * (-1 / (2 * r)) : 0,
+        noise: 0,
+      });
     } else {
-      const one = -Math.expm1(-2 * h); // 1 − e^{−2h}
+      const oneMinusE2h = -Math.expm1(-2 * h); // 1 − e^{−2h}
       const alphaS = Math.sqrt(as);
-      const c = correction === 'heun' ? 1 + Math.expm1(-2 * h) / (2 * h) : 0.5 * one;
-      A[j] = ratio * Math.exp(-h);
-      B0[j] = alphaS * one + (second ? (alphaS * c) / q : 0);
-      B1[j] = second ? -(alphaS * c) / q : 0;
-      Sz[j] = Math.sqrt(1 - as) * Math.sqrt(one);
+      const c = correction === 'heun' ? 1 + Math.expm1(-2 * h) / (2 * h) : 0.5 * oneMinusE2h;
+      steps.push({
+        sample: sigmaRatio * Math.exp(-h),
+        x0: alphaS * oneMinusE2h + (second ? (alphaS * c) / r : 0),
+        x0Prev: second ? -(alphaS * c) / r : 0,
+        noise: Math.sqrt(1 - as) * Math.sqrt(oneMinusE2h),
+      });
     }
     hPrev = h;
   }
-  return { A, B0, B1, Sz };
+  return steps;
+}
+
+/** The solver's own options, checked, with their defaults. */
+export function multistepOptions(opts: Pick<SDEditOptions, 'sampler' | 'order' | 'correction'>): { order: 1 | 2; correction: 'midpoint' | 'heun'; sde: boolean } {
+  const order = opts.order ?? 2;
+  if (order !== 1 && order !== 2) throw new Error(`sdedit: order must be 1 or 2, got ${String(opts.order)}`);
+  const correction = opts.correction ?? 'heun';
+  if (correction !== 'midpoint' && correction !== 'heun') throw new Error(`sdedit: correction must be 'midpoint' or 'heun', got '${String(opts.correction)}'`);
+  return { order, correction, sde: opts.sampler === 'dpmpp2m-sde' };
 }
 
 async function multistep(
@@ -197,44 +188,38 @@ async function multistep(
   sde: boolean,
 ): Promise<Float32Array> {
   needVP(schedule, sde ? 'dpmpp2m-sde' : 'dpmpp2m');
-  const run = checkRun(denoiser, guide, shape, schedule, opts);
-  const order = opts.order ?? 2;
-  if (order !== 1 && order !== 2) throw new Error(`sdedit: order must be 1 or 2, got ${String(opts.order)}`);
-  const correction = opts.correction ?? 'heun';
-  if (correction !== 'midpoint' && correction !== 'heun') throw new Error(`sdedit: correction must be 'midpoint' or 'heun', got '${String(opts.correction)}'`);
+  const run = checkRun(guide, shape, opts);
+  checkDenoiser(denoiser, schedule);
+  const solver = multistepOptions(opts);
   const plan = planDpmpp2m(schedule, opts);
-  const S = plan.steps;
   const { ts, level } = plan;
+  const steps = multistepCoefficients(level, solver);
 
-  const { A, B0, B1, Sz } = multistepCoefficients(level, S, order, correction, sde);
-
+  // x̂0_j = (x − σ_t·ε)/α_t;  x ← sample·x + x0·x̂0_j + x0Prev·x̂0_{j−1} + noise·z;  last: x ← x̂0_j
   const stepper = (st: LoopState): Stepper => {
     const { x, x0 } = st;
     let d0 = new Float32Array(st.total); // x̂0 of the current step
     let d1 = new Float32Array(st.total); // x̂0 of the previous step
-    const zs = sde ? new Float32Array(st.total) : null;
+    const z = sde ? new Float32Array(st.total) : null;
     return {
       async step(r, j) {
-        const out = await st.predict(ts[j]);
-        const at = level[j];
-        const sigma = Math.sqrt(1 - at);
-        const inv = 1 / Math.sqrt(at);
+        const eps = await st.predict(ts[j]);
+        const estimate = x0Estimate(level[j]);
+        const c = steps[j];
         if (level[j + 1] >= 1) {
-          // last step, to the clean level: x = x̂0
-          firstUpdate(x, out, d0, x0, sigma, inv, 0, 1);
+          dataPrediction(d0, x, eps, estimate);
           x.set(d0);
-        } else if (B1[j] !== 0) multistepUpdate(x, out, d0, d1, x0, sigma, inv, A[j], B0[j], B1[j]);
-        else firstUpdate(x, out, d0, x0, sigma, inv, A[j], B0[j]);
-        if (Sz[j] !== 0) {
-          const z = zs as Float32Array;
-          st.draw(r, 'sde', j, 0, z);
-          axpby(x, 1, z, Sz[j]);
+        } else multistepUpdate(x, eps, d0, c.x0Prev !== 0 ? d1 : null, { ...c, ...estimate });
+        if (x0) copyClipped(x0, d0);
+        if (c.noise !== 0) {
+          st.draw(r, 'sde', j, 0, z as Float32Array);
+          addScaled(x, z as Float32Array, c.noise);
         }
-        const tmp = d1;
+        const previous = d1;
         d1 = d0;
-        d0 = tmp;
+        d0 = previous;
       },
     };
   };
-  return runLoop(denoiser, guide, run, { ts, steps: S, ...vpKeep(level) }, opts, noise, stepper);
+  return runLoop(denoiser, guide, run, { ts, steps: plan.steps, ...vpKeptLevels(level) }, opts, noise, stepper);
 }

@@ -19,6 +19,10 @@ export interface Denoiser {
  *  (SDE) variant, few-step, VP only. Both in src/core/solvers-fast.ts, reached through sdedit. */
 export type SamplerName = 'ddpm' | 'ddim' | 've' | 'dpmpp2m' | 'dpmpp2m-sde';
 
+/** The noise variance of every-step DDPM (Ho et al. 2020, §3.2): 'fixedsmall' is the posterior
+ *  variance β̃_i = β_i·(1 − ᾱ_{i−1})/(1 − ᾱ_i), 'fixedlarge' is β_i. */
+export type DdpmVariance = 'fixedsmall' | 'fixedlarge';
+
 /** Where the few-step solvers ('dpmpp2m', 'dpmpp2m-sde') put their steps between t0 and 0:
  *  - 'time': uniform in t, t_j = t0·(N−j)/N (the grid of 'ddim' and strided 'ddpm');
  *  - 'quadratic': t_j = t0·((N−j)/N)² (DDIM paper's quadratic skip: denser near the data);
@@ -49,6 +53,11 @@ export interface SDEditOptions {
   /** Number of reverse steps from t0 to 0. For 'ddpm' 0 or undefined means every step of the
    *  discrete schedule below t0 (the paper's setting). */
   steps?: number;
+  /** Every-step 'ddpm' only (steps 0): the variance of each step's noise. 'fixedsmall' (default):
+   *  the posterior variance β̃_i, what the official SDEdit configs run (`var_type: fixedsmall`)
+   *  and what strided 'ddpm' uses between its levels; 'fixedlarge': β_i, a little more noise per
+   *  step. */
+  ddpmVariance?: DdpmVariance;
   /** Few-step solvers only: the time grid (default 'time'). */
   grid?: FastGrid;
   /** 'dpmpp2m-sde' only: its second-order correction, 'heun' (default: the exact integral of the

@@ -10,7 +10,7 @@
 //   VE  score → s = out
 //       eps   → s = −ε/σ                        (x = x0 + σ·ε)
 //       x0    → s = (x̂0 − x)/σ²
-import type { Schedule } from '../core';
+import type { Schedule, VPSchedule } from '../core';
 import type { Prediction, TimeInput } from './pack';
 
 /** What the engine asks of a denoiser on this schedule. */
@@ -38,6 +38,34 @@ export function networkTime(schedule: Schedule, timeInput: TimeInput, t: Float32
 /** Floor for 1 − ᾱ and σ so that a call at t = 0 gives a finite (large) value, not NaN. */
 const TINY = 1e-12;
 
+/** A VP network's output turned into ε, linear in the sample x and the output:
+ *  ε = (sample·x + output·out)/divisor. */
+export interface EpsMap {
+  sample: number;
+  output: number;
+  divisor: number;
+}
+
+/** The ε map of one batch item at time t: the one definition of the table above for VP, used by
+ *  adaptOutput and by the GPU-resident update graph (src/ui/runtime/update-graph-plan.ts). */
+export function epsMap(schedule: VPSchedule, prediction: Prediction, t: number): EpsMap {
+  const a = schedule.alphaBar(t);
+  const sa = Math.sqrt(a);
+  const s1 = Math.sqrt(Math.max(1 - a, TINY));
+  if (prediction === 'eps') return { sample: 0, output: 1, divisor: 1 };
+  if (prediction === 'v') return { sample: s1, output: sa, divisor: 1 };
+  if (prediction === 'x0') return { sample: 1, output: -sa, divisor: s1 };
+  return { sample: 0, output: -s1, divisor: 1 };
+}
+
+/** res[lo, hi) ← the ε map applied to x and out. */
+function applyEpsMap(res: Float32Array, x: Float32Array, out: Float32Array, lo: number, hi: number, m: EpsMap): void {
+  const { sample, output, divisor } = m;
+  if (sample === 0) for (let i = lo; i < hi; i++) res[i] = (output * out[i]) / divisor;
+  else if (divisor === 1) for (let i = lo; i < hi; i++) res[i] = sample * x[i] + output * out[i];
+  else for (let i = lo; i < hi; i++) res[i] = (sample * x[i] + output * out[i]) / divisor;
+}
+
 /**
  * Turn the network's output `out` (N×C×H×W, same layout as x) into ε (VP) or the score (VE).
  * Returns `out` itself when no conversion is needed, else a new array.
@@ -50,16 +78,7 @@ export function adaptOutput(schedule: Schedule, prediction: Prediction, x: Float
   if (schedule.type === 'vp') {
     if (prediction === 'eps') return out;
     const res = new Float32Array(out.length);
-    for (let b = 0; b < n; b++) {
-      const a = schedule.alphaBar(t[b]);
-      const sa = Math.sqrt(a);
-      const s1 = Math.sqrt(Math.max(1 - a, TINY));
-      const lo = b * per;
-      const hi = lo + per;
-      if (prediction === 'v') for (let i = lo; i < hi; i++) res[i] = sa * out[i] + s1 * x[i];
-      else if (prediction === 'x0') for (let i = lo; i < hi; i++) res[i] = (x[i] - sa * out[i]) / s1;
-      else for (let i = lo; i < hi; i++) res[i] = -s1 * out[i];
-    }
+    for (let b = 0; b < n; b++) applyEpsMap(res, x, out, b * per, (b + 1) * per, epsMap(schedule, prediction, t[b]));
     return res;
   }
   if (prediction === 'score') return out;

@@ -7,7 +7,7 @@
 // discretisation bias for Gaussian data, computed in float64 by moment_bias.py (same folder as
 // the fixture) and listed per case below. The means have no discretisation bias (every step is
 // linear and exact in the mean for this data).
-import { sdedit } from '../../src/core/sdedit';
+import { networkCalls, sdedit } from '../../src/core/sdedit';
 import { veGeometric, vpLinear } from '../../src/core/schedule';
 import type { SDEditOptions } from '../../src/core/types';
 import { gaussianData, residualMoments, sampleData, veScore, vpEps } from './analytic';
@@ -42,7 +42,8 @@ const guide = sampleData(DATA, 1);
 describe('VP samplers return the data distribution from p(t0)', () => {
   // bias: largest |Var/s² − 1| over the groups from moment_bias.py, rounded up
   const cases: [string, Partial<SDEditOptions>, number][] = [
-    ['ddpm every step (official), t0 0.25', { sampler: 'ddpm', t0: 0.25 }, 0.012],
+    ['ddpm every step (official, posterior variance β̃), t0 0.25', { sampler: 'ddpm', t0: 0.25 }, 0.049],
+    ["ddpm every step, ddpmVariance 'fixedlarge' (β), t0 0.25", { sampler: 'ddpm', t0: 0.25, ddpmVariance: 'fixedlarge' }, 0.012],
     ['ddpm strided 500 steps, t0 0.25', { sampler: 'ddpm', t0: 0.25, steps: 500 }, 0.027],
     ['ddim η=0, 250 steps, t0 0.25', { sampler: 'ddim', t0: 0.25, steps: 250 }, 0.021],
     ['ddim η=1, 500 steps, t0 0.25', { sampler: 'ddim', t0: 0.25, steps: 500, eta: 1 }, 0.027],
@@ -61,7 +62,7 @@ describe('VP samplers return the data distribution from p(t0)', () => {
       { mu: -0.05, s: 0.5 * 1.15 },
     ]);
     const x = await sdedit(vpEps(wrong, vp), guide, [C, H, W], vp, { sampler: 'ddpm', t0: 0.25, seed: 7 });
-    expect(() => expectDataMoments(x, 0.012, 'wrong data')).toThrow(/variance/);
+    expect(() => expectDataMoments(x, 0.049, 'wrong data')).toThrow(/variance/);
   });
 });
 
@@ -88,6 +89,26 @@ describe('t0 limits', () => {
       const x = await sdedit(den, guide, [C, H, W], vp, { sampler, t0: 0, seed: 1, steps: sampler === 'ddim' ? 10 : undefined });
       expect(den.calls).toBe(0);
       expect(Buffer.from(x.buffer).equals(Buffer.from(guide.buffer))).toBe(true);
+    }
+  });
+
+  test('a t0 whose noise level rounds to zero (1e-8) returns the guide, never NaN, with no network call', async () => {
+    // ᾱ(1e-8) snaps to exactly 1 on the grid: a step from there would divide 0 by 0
+    expect(vp.alphaBar(1e-8)).toBe(1);
+    const opts: Partial<SDEditOptions>[] = [
+      { sampler: 'ddpm' },
+      { sampler: 'ddpm', steps: 5 },
+      { sampler: 'ddim' },
+      { sampler: 'ddim', steps: 3, eta: 1 },
+      { sampler: 'dpmpp2m', steps: 4 },
+      { sampler: 'dpmpp2m-sde', steps: 4, grid: 'logsnr' },
+    ];
+    for (const o of opts) {
+      const den = vpEps(DATA, vp);
+      const x = await sdedit(den, guide, [C, H, W], vp, { sampler: 'ddim', t0: 1e-8, seed: 3, batch: 2, ...o });
+      expect([o, den.calls]).toEqual([o, 0]);
+      expect([o, Buffer.from(x.buffer).equals(Buffer.from(new Float32Array([...guide, ...guide]).buffer))]).toEqual([o, true]);
+      expect(networkCalls(vp, { sampler: 'ddim', t0: 1e-8, seed: 3, ...o })).toBe(0);
     }
   });
 

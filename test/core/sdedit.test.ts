@@ -294,6 +294,7 @@ interface Fixture {
   mask: number[];
   trajectory: number[][];
   trajectoryMasked: number[][];
+  trajectoryFixedLarge: number[][];
 }
 
 describe('VP every-step loop = independent numpy run of the official runner (fixture)', () => {
@@ -309,14 +310,15 @@ describe('VP every-step loop = independent numpy run of the official runner (fix
     for (let i = 0; i < count; i++) out[offset + i] = src[i];
   };
   test.each([
-    ['no mask', null, 'trajectory'],
-    ['with mask (levels after each step)', Float32Array.from(fx.mask), 'trajectoryMasked'],
-  ] as const)('%s: every step matches to 1e-5', async (_label, mask, key) => {
+    ['no mask (default variance: fixedsmall)', null, 'trajectory', undefined],
+    ['with mask (levels after each step)', Float32Array.from(fx.mask), 'trajectoryMasked', undefined],
+    ["no mask, ddpmVariance 'fixedlarge'", null, 'trajectoryFixedLarge', 'fixedlarge'],
+  ] as const)('%s: every step matches to 1e-5', async (_label, mask, key, ddpmVariance) => {
     const traj: Float32Array[] = [];
-    const x = await sdeditWithNoise(vpEps(D, sched), Float32Array.from(fx.guide), [c, h, w], sched, { sampler: 'ddpm', t0: fx.t0, seed: 0, mask }, noise);
+    const x = await sdeditWithNoise(vpEps(D, sched), Float32Array.from(fx.guide), [c, h, w], sched, { sampler: 'ddpm', t0: fx.t0, seed: 0, mask, ddpmVariance }, noise);
     void x;
     const again = await sdeditWithNoise(vpEps(D, sched), Float32Array.from(fx.guide), [c, h, w], sched, {
-      sampler: 'ddpm', t0: fx.t0, seed: 0, mask,
+      sampler: 'ddpm', t0: fx.t0, seed: 0, mask, ddpmVariance,
       onStep: (s) => void traj.push(s.x.slice()),
     }, noise);
     expect(traj.length).toBe(fx.steps);
@@ -327,5 +329,12 @@ describe('VP every-step loop = independent numpy run of the official runner (fix
     }
     expect(maxErr).toBeLessThan(1e-5);
     expect(same(again, x)).toBe(true);
+  });
+
+  test('the two variances are different runs (the fixture tells them apart), and a wrong name is refused', async () => {
+    let maxDiff = 0;
+    for (let i = 0; i < fx.trajectory[fx.steps - 1].length; i++) maxDiff = Math.max(maxDiff, Math.abs(fx.trajectory[fx.steps - 1][i] - fx.trajectoryFixedLarge[fx.steps - 1][i]));
+    expect(maxDiff).toBeGreaterThan(1e-3);
+    await expect(sdeditWithNoise(vpEps(D, sched), Float32Array.from(fx.guide), [c, h, w], sched, { sampler: 'ddpm', t0: fx.t0, seed: 0, ddpmVariance: 'large' as never }, noise)).rejects.toThrow(/ddpmVariance/);
   });
 });

@@ -1,16 +1,19 @@
 // The GPU-resident SDEdit loop (src/ui/runtime/resident.ts) in headless Chromium on WebGPU
 // (SwiftShader), through the runtime's SDEditSession (compute.ts) exactly as the panel's main-thread
 // runner calls it, against the CPU-update loop (core's sdedit, eps read back every step) on the
-// same session: DDIM with a mask, 2 repeats and previews, then DDPM and DPM-Solver++(2M), on the
-// tiny fixture model at 16×12.
+// same session: DDIM with a mask, 2 repeats and previews, then DDPM, DPM-Solver++(2M) and the
+// panel's default SDE-DPM-Solver++(2M), on the tiny fixture model at 16×12.
 // Then the fallbacks: a resident failure reruns on the CPU-update loop with the same result; a
 // lost device is a clear error (the engine then continues on WASM, see webgpu.test.ts).
-// Skipped, with the reason printed, when Chromium exposes no WebGPU adapter.
+// Registered as skipped, with the reason in the test's name, when Chromium exposes no WebGPU
+// adapter (webgpu-probe.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
+import { DEFAULT_SETTINGS } from '../../src/protocol';
 import { launch, ROOT } from './harness';
+import { probeWebGPU } from './webgpu-probe';
 
 jest.setTimeout(240_000);
 
@@ -94,7 +97,19 @@ const job = { guide, channels: 3, height: H, width: W, mask, t0: 0.5, steps: 2, 
 
 const maxAbs = (a: number[], b: number[]) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
-test('resident WebGPU loop matches the CPU-update loop; failures fall back or report a lost device', async () => {
+const gpu = probeWebGPU();
+const gpuTest = gpu.available ? test : test.skip;
+const needs = gpu.available ? '' : ` (skipped: ${gpu.detail})`;
+if (!gpu.available) console.log(`resident WebGPU tests skipped: ${gpu.detail}`);
+
+async function loadOnWebGPU(page: Page): Promise<{ backend: string; residentReason: string | null }> {
+  const loaded = await page.evaluate(() => (globalThis as unknown as { __resident: { load(): Promise<{ backend: string; residentReason: string | null }> } }).__resident.load());
+  // the probe found an adapter: a session on anything else is a failure here
+  expect(loaded.backend).toBe('webgpu');
+  return loaded;
+}
+
+gpuTest(`resident WebGPU loop matches the CPU-update loop; failures fall back or report a lost device${needs}`, async () => {
   const browser = await launch(['--enable-unsafe-webgpu']);
   try {
     const page = await openPage(browser);
@@ -105,11 +120,7 @@ test('resident WebGPU loop matches the CPU-update loop; failures fall back or re
         [j, loop, sabotage] as const,
       );
     const run = (loop: string, sabotage?: string) => runJob(job, loop, sabotage);
-    const loaded = await page.evaluate(() => (globalThis as unknown as { __resident: { load(): Promise<{ backend: string; residentReason: string | null }> } }).__resident.load());
-    if (loaded.backend !== 'webgpu') {
-      console.log(`resident WebGPU test skipped: the session runs on ${loaded.backend} (no WebGPU adapter in headless Chromium)`);
-      return;
-    }
+    const loaded = await loadOnWebGPU(page);
     expect(loaded.residentReason).toBeNull();
 
     const t1 = Date.now();
@@ -136,9 +147,10 @@ test('resident WebGPU loop matches the CPU-update loop; failures fall back or re
     // kept pixels are the guide bit for bit on both loops
     for (let c = 0; c < 3; c++) for (let p = 0; p < H * W; p++) if (mask[p] === 0) expect(res.out[c * H * W + p]).toBe(Math.fround(guide[c * H * W + p]));
 
-    // DDPM (noise drawn by core's RNG, uploaded every step) and DPM-Solver++(2M) (x̂0 of the
-    // previous step kept on the GPU), same mask, one repeat
-    for (const sampler of ['ddpm', 'dpmpp2m']) {
+    // DDPM (noise drawn by core's RNG, uploaded every step), DPM-Solver++(2M) (x̂0 of the previous
+    // step kept on the GPU) and the panel's default, SDE-DPM-Solver++(2M) (both), same mask, one repeat
+    expect(DEFAULT_SETTINGS.sampler).toBe('dpmpp2m-sde');
+    for (const sampler of ['ddpm', 'dpmpp2m', DEFAULT_SETTINGS.sampler]) {
       const j = { ...job, sampler, steps: 3, repeats: 1 };
       const [a, b] = [await runJob(j, 'resident'), await runJob(j, 'cpu-update')];
       expect(a.message).toBeUndefined();
@@ -160,15 +172,11 @@ test('resident WebGPU loop matches the CPU-update loop; failures fall back or re
   }
 });
 
-test('a lost device on the resident loop is a clear error, not a silent rerun', async () => {
+gpuTest(`a lost device on the resident loop is a clear error, not a silent rerun${needs}`, async () => {
   const browser = await launch(['--enable-unsafe-webgpu']);
   try {
     const page = await openPage(browser);
-    const loaded = await page.evaluate(() => (globalThis as unknown as { __resident: { load(): Promise<{ backend: string }> } }).__resident.load());
-    if (loaded.backend !== 'webgpu') {
-      console.log(`resident device-loss test skipped: the session runs on ${loaded.backend}`);
-      return;
-    }
+    await loadOnWebGPU(page);
     const r = await page.evaluate(
       (j) => (globalThis as unknown as { __resident: { run(j: unknown, l: string, s?: string): Promise<RunOut> } }).__resident.run(j, '', 'GPU device was lost'),
       job,

@@ -1,8 +1,10 @@
 // WebGPU in headless Chromium: with --enable-unsafe-webgpu it exposes SwiftShader (a CPU
 // fallback adapter, 3–20 s per network call), so only a tiny edit runs here, and it is compared
-// with the same edit on WASM. Skipped, with the reason printed, when no adapter is exposed.
+// with the same edit on WASM. Registered as skipped, with the reason in the test's name, when no
+// adapter is exposed (webgpu-probe.ts).
 import type { Browser } from 'playwright-core';
 import { decode, encode, launch, openUi, runEngine, runtimeEvents, strokeGuide, type EngineRunOutcome } from './harness';
+import { probeWebGPU } from './webgpu-probe';
 
 jest.setTimeout(240_000);
 
@@ -74,14 +76,18 @@ async function runOn(args: string[], simulateLoss = false): Promise<Outcome> {
   }
 }
 
-test('the same tiny edit on WebGPU (SwiftShader) matches WASM', async () => {
+const probe = probeWebGPU();
+const gpuTest = probe.available ? test : test.skip;
+if (!probe.available) console.log(`WebGPU comparison skipped: ${probe.detail}`);
+
+gpuTest(`the same tiny edit on WebGPU (SwiftShader) matches WASM${probe.available ? '' : ` (skipped: ${probe.detail})`}`, async () => {
   const gpu = await runOn(['--enable-unsafe-webgpu'], true);
+  // the probe found an adapter: a session on anything else is a failure here
   if (!gpu.adapter || gpu.backend !== 'webgpu') {
-    console.log(
-      `WebGPU comparison skipped: headless Chromium exposed ${gpu.adapter ? `an adapter (${gpu.adapter}) but the session ran on ${gpu.backend}` : 'no WebGPU adapter'}` +
+    throw new Error(
+      `headless Chromium exposed ${gpu.adapter ? `an adapter (${gpu.adapter}) but the session ran on ${gpu.backend}` : 'no WebGPU adapter to the UI'}, although the probe found ${probe.detail}` +
         (gpu.notices.length ? `; notices: ${JSON.stringify(gpu.notices)}` : ''),
     );
-    return;
   }
   expect(gpu.out.errorMessage).toBeUndefined();
   expect(gpu.out.backend).toBe('webgpu');

@@ -75,6 +75,16 @@ describe('time input', () => {
     expect(s[2]).toBeCloseTo(50, 3);
     expect(() => networkTime(ve, 'index', tt)).toThrow(/needs a VP schedule/);
   });
+  it('index: every grid time, as the float32 the denoiser is given, maps to its exact integer index', () => {
+    for (const sched of [vp, vpLinear(250), vpLinear(1)]) {
+      const t = Float32Array.from({ length: sched.n }, (_, i) => sched.timeOfIndex(i));
+      const idx = networkTime(sched, 'index', t);
+      const off = Array.from(idx).filter((v, i) => v !== i);
+      expect(off).toEqual([]);
+    }
+    // between grid points the index stays fractional (log-linear ᾱ between them)
+    expect(networkTime(vp, 'index', new Float32Array([0.5005]))[0]).toBeCloseTo(499.5, 3);
+  });
   it('engine kind follows the schedule', () => {
     expect(engineKind(vp)).toBe('eps');
     expect(engineKind(ve)).toBe('score');

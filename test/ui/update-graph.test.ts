@@ -60,11 +60,11 @@ describe('update graph alone', () => {
     const wantX = new Float32Array(n);
     const wantX0 = new Float32Array(n);
     for (let i = 0; i < n; i++) {
-      const eps = k('ex') * x[i] + k('eo') * out[i];
-      const x0 = (x[i] - k('sn') * eps) * k('inv');
-      const upd = k('A') * x[i] + k('B') * eps + k('C0') * x0 + k('C1') * d1[i] + k('Sz') * z[i];
+      const eps = k('epsFromSample') * x[i] + k('epsFromOutput') * out[i];
+      const x0 = (x[i] - k('sigma') * eps) * k('invAlpha');
+      const upd = k('sample') * x[i] + k('network') * eps + k('x0') * x0 + k('x0Prev') * d1[i] + k('noise') * z[i];
       const mv = m[i % (H * W)];
-      const y = k('sa') * g[i] + k('sk') * z0[i];
+      const y = k('keptSignal') * g[i] + k('keptNoise') * z0[i];
       wantX[i] = mv * upd + (1 - mv) * y;
       wantX0[i] = x0;
     }
@@ -74,7 +74,7 @@ describe('update graph alone', () => {
     const xn = r.x_next.data as Float32Array;
     for (let i = 0; i < n; i++) {
       const mv = m[i % (H * W)];
-      if (mv === 0) expect(xn[i]).toBe(Math.fround(Math.fround(k('sa') * g[i]) + Math.fround(k('sk') * z0[i])));
+      if (mv === 0) expect(xn[i]).toBe(Math.fround(Math.fround(k('keptSignal') * g[i]) + Math.fround(k('keptNoise') * z0[i])));
     }
     await s.release();
   });
@@ -82,7 +82,7 @@ describe('update graph alone', () => {
   test('plain DDIM graph (no mask, no noise) and the float16 I/O variant', async () => {
     const s = await ort.InferenceSession.create(buildStepGraph({ mask: false, noise: false, dpm: false, linearEps: false, netType: 'float32' }));
     const r = await s.run({ x: T(x), out: T(out), coef: T(coef, [COEF_LEN]) });
-    const want = Float32Array.from(x, (v, i) => k('A') * v + k('B') * out[i]);
+    const want = Float32Array.from(x, (v, i) => k('sample') * v + k('network') * out[i]);
     expect(maxAbs(r.x_next.data as Float32Array, want)).toBeLessThan(1e-5);
     expect(Object.keys(r).sort()).toEqual(['x0', 'x_next']);
     await s.release();
@@ -132,6 +132,7 @@ describe('resident loop on CPU tensors vs core sdedit (tiny model)', () => {
       batch: job.batch,
       grid: job.grid,
       correction: job.correction,
+      ddpmVariance: job.ddpmVariance,
       onStep: (i) => {
         if (every > 0 && (i.step % every === 0 || i.step === i.total)) previews.push(i.x0.slice(0, P));
       },
@@ -168,6 +169,7 @@ describe('resident loop on CPU tensors vs core sdedit (tiny model)', () => {
   test('DDPM strided and every-step, mask, 2 repeats', async () => {
     await compare({ ...base, mask, sampler: 'ddpm', steps: 3, repeats: 2 });
     await compare({ ...base, t0: 0.012, mask, sampler: 'ddpm', steps: 0 });
+    await compare({ ...base, t0: 0.012, mask, sampler: 'ddpm', steps: 0, ddpmVariance: 'fixedlarge' });
   });
 
   test('DPM-Solver++(2M), mask, 2 repeats, previews', async () => {
@@ -209,13 +211,15 @@ describe('resident loop on CPU tensors vs core sdedit (tiny model)', () => {
     const r = await sampler.run({ ...base, t0: 0, mask, sampler: 'ddim', steps: 3, batch: 2 }, null);
     expect([...r.out]).toEqual([...guide, ...guide]);
     await sampler.release();
+    // a t0 whose ᾱ snaps to 1 has nothing to denoise: no step (core returns the guide too)
+    for (const sampler of ['ddpm', 'ddim', 'dpmpp2m-sde'] as const) expect(planResident(loaded.schedule, { sampler, t0: 1e-8, steps: 3 }).steps).toBe(0);
     const plan = planResident(loaded.schedule, { sampler: 'ddim', t0: 0.4, steps: 2 });
     expect(plan.coef).toHaveLength(2);
     expect(plan.noisy).toEqual([false, false]);
     // the last DDIM step lands on ᾱ = 1: x = x̂0
     const last = plan.coef[1];
-    expect(last[COEF.A]).toBeCloseTo(last[COEF.inv], 5);
-    expect(last[COEF.sa]).toBe(1);
-    expect(last[COEF.sk]).toBe(0);
+    expect(last[COEF.sample]).toBeCloseTo(last[COEF.invAlpha], 5);
+    expect(last[COEF.keptSignal]).toBe(1);
+    expect(last[COEF.keptNoise]).toBe(0);
   });
 });

@@ -6,19 +6,22 @@
 // noise z drawn by core's seeded RNG on the CPU. Per repeat: the initial noise z0. Readbacks:
 // x̂0 when a preview is due, and the final sample.
 //
-// Same equations, noise draws (core's streams: 'init' per repeat, 'step' per step), masks and
-// repeats as src/core/sdedit.ts / solvers-fast.ts; the results agree with the CPU-update loop to
-// float32 rounding (core computes each update in float64 and rounds once; the graph rounds after
-// every Mul/Add).
+// The per-step coefficients are core's (update-graph-plan.ts packs them), and so are the noise
+// draws (core's streams: 'init' per repeat, 'step' or 'sde' per step), masks and repeats: the
+// results agree with the CPU-update loop to float32 rounding (core computes each update in
+// float64 and rounds once; the graph rounds after every Mul/Add).
 //
 // The same class runs with CPU tensors (`where: 'cpu'`, e.g. onnxruntime-node in the unit tests),
 // which checks the loop's bookkeeping without a GPU.
 import type * as Ort from 'onnxruntime-web';
-import type { FastOptions, NoiseSource, SamplerName, Schedule } from '../../core';
-import { abortError, seededNoise } from '../../core';
+import type { NoiseSource, SamplerName, Schedule } from '../../core';
+import { abortError, checkRun, checkSeed, clampUnit, seededNoise } from '../../core';
 import { networkTime } from '../../model/adapter';
+import { toHalf } from './float16';
 import { buildInitGraph, buildStepGraph, INIT_IO, STEP_IO, stepGraphKey, type StepGraphOptions } from './update-graph';
-import { planResident, residentUnsupported, type Prediction } from './update-graph-plan';
+import { planResident, residentUnsupported, type Prediction, type ResidentSamplerOptions } from './update-graph-plan';
+
+export { toHalf } from './float16';
 
 type OrtModule = typeof Ort;
 type Tensor = Ort.Tensor;
@@ -34,25 +37,18 @@ export interface ResidentPack {
   outputs: { out: string };
 }
 
-export interface ResidentJob {
+/** One edit: the sampler options mean what they mean in core's SDEditOptions. */
+export interface ResidentJob extends ResidentSamplerOptions {
   /** guide, C×H×W in [−1, 1] */
   guide: Float32Array;
   shape: [number, number, number];
   /** H×W, 1 = edit; null = edit everything */
   mask: Float32Array | null;
-  sampler: SamplerName;
-  t0: number;
-  steps?: number;
-  eta?: number;
   repeats?: number;
   seed: number;
   batch?: number;
   /** read x̂0 back (item 0, clipped to [−1, 1]) every this many steps and at the last step; 0 = never */
   previewEvery?: number;
-  grid?: FastOptions['grid'];
-  order?: FastOptions['order'];
-  /** dpmpp2m-sde only (core's default: 'heun') */
-  correction?: 'midpoint' | 'heun';
 }
 
 export interface ResidentStep {
@@ -100,47 +96,14 @@ function metaType(session: Session, name: string): NetType {
   return m && m.isTensor !== false && m.type === 'float16' ? 'float16' : 'float32';
 }
 
-/** float32 → IEEE half bits (round to nearest even). */
-export function toHalf(src: Float32Array): Uint16Array {
-  const out = new Uint16Array(src.length);
-  const f = new Float32Array(1);
-  const u = new Uint32Array(f.buffer);
-  for (let i = 0; i < src.length; i++) {
-    f[0] = src[i];
-    const x = u[0];
-    const sign = (x >>> 16) & 0x8000;
-    const exp = (x >>> 23) & 0xff;
-    let mant = x & 0x7fffff;
-    if (exp === 0xff) {
-      out[i] = sign | 0x7c00 | (mant ? 0x200 : 0);
-      continue;
-    }
-    const e = exp - 127 + 15;
-    if (e >= 0x1f) {
-      out[i] = sign | 0x7c00;
-      continue;
-    }
-    if (e <= 0) {
-      if (e < -10) {
-        out[i] = sign;
-        continue;
-      }
-      mant |= 0x800000;
-      const shift = 14 - e;
-      let h = mant >>> shift;
-      const rem = mant & ((1 << shift) - 1);
-      const half = 1 << (shift - 1);
-      if (rem > half || (rem === half && h & 1)) h++;
-      out[i] = sign | h;
-      continue;
-    }
-    let h = (e << 10) | (mant >>> 13);
-    const rem = mant & 0x1fff;
-    if (rem > 0x1000 || (rem === 0x1000 && h & 1)) h++;
-    if (h >= 0x7c00) h = 0x7c00;
-    out[i] = sign | h;
-  }
-  return out;
+/** Session options of the UNet and of the update graphs: GPU-buffer outputs on WebGPU. */
+function sessionOptions(opts: ResidentOptions): Ort.InferenceSession.SessionOptions {
+  const eps = opts.executionProviders ?? (opts.where === 'gpu' ? ['webgpu'] : ['cpu']);
+  return {
+    executionProviders: eps as Ort.InferenceSession.SessionOptions['executionProviders'],
+    graphOptimizationLevel: 'all',
+    ...(opts.where === 'gpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+  };
 }
 
 export class ResidentSampler {
@@ -161,15 +124,6 @@ export class ResidentSampler {
     private readonly tType: NetType,
   ) {}
 
-  private sessionOptions(): Ort.InferenceSession.SessionOptions {
-    const eps = this.opts.executionProviders ?? (this.opts.where === 'gpu' ? ['webgpu'] : ['cpu']);
-    return {
-      executionProviders: eps as Ort.InferenceSession.SessionOptions['executionProviders'],
-      graphOptimizationLevel: 'all',
-      ...(this.opts.where === 'gpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
-    };
-  }
-
   /** Create the UNet session with GPU-buffer outputs (or wrap `opts.unet`) and find the device. */
   static async create(ort: OrtModule, modelBytes: Uint8Array | null, pack: ResidentPack, schedule: Schedule, opts: ResidentOptions): Promise<ResidentSampler> {
     if (schedule.type !== 'vp') throw new Error('resident: VE schedules run the CPU-update loop');
@@ -177,12 +131,7 @@ export class ResidentSampler {
     const owns = !unet;
     if (!unet) {
       if (!modelBytes) throw new Error('resident: no model bytes');
-      const eps = opts.executionProviders ?? (opts.where === 'gpu' ? ['webgpu'] : ['cpu']);
-      unet = await ort.InferenceSession.create(modelBytes, {
-        executionProviders: eps as Ort.InferenceSession.SessionOptions['executionProviders'],
-        graphOptimizationLevel: 'all',
-        ...(opts.where === 'gpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
-      });
+      unet = await ort.InferenceSession.create(modelBytes, sessionOptions(opts));
     }
     try {
       for (const n of [pack.inputs.x, pack.inputs.t]) if (!unet.inputNames.includes(n)) throw new Error(`resident: the model has no input "${n}"`);
@@ -209,7 +158,7 @@ export class ResidentSampler {
     const key = stepGraphKey(o);
     let s = this.graphs.get(key);
     if (!s) {
-      s = this.ort.InferenceSession.create(buildStepGraph(o), this.sessionOptions());
+      s = this.ort.InferenceSession.create(buildStepGraph(o), sessionOptions(this.opts));
       s.catch(() => this.graphs.delete(key));
       this.graphs.set(key, s);
     }
@@ -217,7 +166,7 @@ export class ResidentSampler {
   }
 
   private init(): Promise<Session> {
-    this.initGraph ??= this.ort.InferenceSession.create(buildInitGraph(this.netType), this.sessionOptions());
+    this.initGraph ??= this.ort.InferenceSession.create(buildInitGraph(this.netType), sessionOptions(this.opts));
     this.initGraph.catch(() => (this.initGraph = null));
     return this.initGraph;
   }
@@ -256,34 +205,25 @@ export class ResidentSampler {
     if (this.released) throw new Error('resident: the sampler was released');
     const why = this.unsupported(job.sampler);
     if (why) throw new Error(`resident: ${why}`);
-    const [c, h, w] = job.shape;
-    const HW = h * w;
-    const P = c * HW;
-    if (job.guide.length !== P) throw new Error(`sdedit: guide has ${job.guide.length} values, shape ${c}×${h}×${w} needs ${P}`);
-    if (job.mask && job.mask.length !== HW) throw new Error(`sdedit: mask has ${job.mask.length} values, the image has ${h}×${w} = ${HW} pixels`);
-    const N = job.batch ?? 1;
-    const K = job.repeats ?? 1;
-    if (!Number.isInteger(N) || N < 1) throw new Error(`sdedit: batch must be a positive integer, got ${N}`);
-    if (!Number.isInteger(K) || K < 1) throw new Error(`sdedit: repeats must be a positive integer, got ${K}`);
-    if (!Number.isSafeInteger(job.seed)) throw new Error(`sdedit: seed must be a safe integer, got ${job.seed}`);
+    const { channels, height, width, itemSize, batch, repeats } = checkRun(job.guide, job.shape, job);
+    checkSeed(job.seed);
     const plan = planResident(this.schedule, job, this.pack.prediction);
-    const S = plan.steps;
-    const total = N * P;
-    const dims = [N, c, h, w];
+        const total = batch * itemSize;
+    const dims = [batch, channels, height, width];
     const guideN = new Float32Array(total);
-    for (let b = 0; b < N; b++) guideN.set(job.guide, b * P);
-    if (S === 0) return { out: guideN, networkMs: 0, readbackBytes: 0 };
+    for (let b = 0; b < batch; b++) guideN.set(job.guide, b * itemSize);
+    if (plan.steps === 0) return { out: guideN, networkMs: 0, readbackBytes: 0 };
     const src = noise ?? seededNoise(job.seed);
     const draw = (repeat: number, kind: 'init' | 'step' | 'sde', step: number): Float32Array => {
       const out = new Float32Array(total);
-      for (let b = 0; b < N; b++) src({ item: b, repeat, kind, step, sub: 0 }, out, b * P, P);
+      for (let b = 0; b < batch; b++) src({ item: b, repeat, kind, step, sub: 0 }, out, b * itemSize, itemSize);
       return out;
     };
     const every = job.previewEvery ?? 0;
     const base = { mask: !!job.mask, dpm: plan.dpm, linearEps: plan.linearEps, netType: this.netType };
     const { x: xName, t: tName } = this.pack.inputs;
     const outName = this.pack.outputs.out;
-    const tTime = new Float32Array(N);
+    const tTime = new Float32Array(batch);
 
     // Every tensor this run holds, so that an error or a cancel frees them all.
     const live = new Set<Tensor>();
@@ -303,28 +243,28 @@ export class ResidentSampler {
     let readbackBytes = 0;
     try {
       const initSession = await this.init();
-      const mask = job.mask ? hold(this.upload(job.mask, [1, 1, h, w])) : null;
+      const mask = job.mask ? hold(this.upload(job.mask, [1, 1, height, width])) : null;
       let g = hold(this.upload(guideN, dims));
       let x: Tensor | null = null;
       let xNet: Tensor | null = null;
       let done = 0;
-      const totalSteps = K * S;
+      const totalSteps = repeats * plan.steps;
       // session.run returns once the GPU work is submitted, not done: without a brake every step
       // would be queued at once (progress racing ahead, a cancel unable to stop queued work). Wait
       // for step j−1's work after submitting step j, so at most two steps are in flight.
       let inflight: Promise<void> | null = null;
-      for (let r = 0; r < K; r++) {
+      for (let r = 0; r < repeats; r++) {
         const z0 = hold(this.upload(draw(r, 'init', 0), dims));
         const init = held(await initSession.run({ [INIT_IO.g]: g, [INIT_IO.z0]: z0, [INIT_IO.coef]: new this.ort.Tensor('float32', plan.init, [2]) }));
         drop(x); // the previous repeat's result lives on as g
         x = init[INIT_IO.x];
         xNet = init[INIT_IO.xNet] ?? null;
         let d1: Tensor | null = null;
-        for (let j = 0; j < S; j++) {
+        for (let j = 0; j < plan.steps; j++) {
           if (signal?.aborted) throw abortError();
           tTime.fill(plan.ts[j]);
           const tNet = networkTime(this.schedule, this.pack.time_input, tTime);
-          const tTensor = this.tType === 'float16' ? new this.ort.Tensor('float16', toHalf(tNet), [N]) : new this.ort.Tensor('float32', tNet, [N]);
+          const tTensor = this.tType === 'float16' ? new this.ort.Tensor('float16', toHalf(tNet), [batch]) : new this.ort.Tensor('float32', tNet, [batch]);
           const t1 = now();
           const res = held(await this.unet.run({ [xName]: xNet ?? x, [tName]: tTensor }));
           networkMs += now() - t1;
@@ -364,12 +304,8 @@ export class ResidentSampler {
           if (every > 0 && (done % every === 0 || done === totalSteps)) {
             const all = await this.read(x0);
             readbackBytes += all.byteLength;
-            preview = all.subarray(0, P);
-            for (let k = 0; k < P; k++) {
-              const v = preview[k];
-              preview[k] = v > 1 ? 1 : v < -1 ? -1 : v;
-            }
-            preview = preview.slice();
+            preview = all.slice(0, itemSize);
+            clampUnit(preview);
           }
           if (plan.dpm) {
             drop(d1);
@@ -379,7 +315,7 @@ export class ResidentSampler {
         }
         drop(d1);
         drop(z0);
-        if (r < K - 1) {
+        if (r < repeats - 1) {
           // the result becomes the next repeat's guide (core: g.set(x))
           drop(g);
           g = x as Tensor;

@@ -4,26 +4,28 @@
 //
 // One graph serves every step: the per-step scalars come in as a small float32 input `coef`,
 // split inside the graph. Sizes are symbolic (N, C, H, W), so one graph serves every size too.
-// The equations are those of src/core/sdedit.ts ('ddpm', 'ddim' with η ≥ 0) and
-// src/core/solvers-fast.ts ('dpmpp2m'), written in one affine form:
+// The scalars are core's (src/core/steps.ts for DDPM/DDIM, multistepCoefficients for
+// DPM-Solver++(2M), src/model/adapter.ts's epsMap), packed by update-graph-plan.ts; the graph
+// only evaluates one affine form that covers them all:
 //
-//   ε    = out                          (prediction 'eps')
-//        = ex·x + eo·out                (prediction 'v' / 'x0': the adapter's map, linear in x, out)
-//   x̂0   = (x − sn·ε)·inv               (inv = 1/√ᾱ_t, sn = √(1−ᾱ_t); the preview and DPM's D)
-//   x'   = A·x + B·ε [+ C0·x̂0 + C1·d1] [+ Sz·z]
-//   x''  = m·x' + (1−m)·(sa·g + sk·z0)   (kept pixels: the guide at the new level, with the
-//                                          repeat's initial noise z0; only when there is a mask)
-// DDPM/DDIM use (A, B, Sz); DPM-Solver++(2M) uses (A = σ_s/σ_t, C0, C1) with d1 the previous
-// step's x̂0, and its last step is A = B = C1 = 0, C0 = 1 (x ← x̂0).
+//   ε    = out                                      (prediction 'eps')
+//        = epsFromSample·x + epsFromOutput·out      (prediction 'v' / 'x0': the adapter's map)
+//   x̂0   = (x − sigma·ε)·invAlpha                   (the preview, and DPM's data prediction)
+//   x'   = sample·x + network·ε [+ x0·x̂0 + x0Prev·d1] [+ noise·z]
+//   x''  = m·x' + (1−m)·(keptSignal·g + keptNoise·z0)   (kept pixels: the guide at the new level,
+//                                                        with the repeat's initial noise z0; only
+//                                                        when there is a mask)
+// DDPM/DDIM use (sample, network, noise); DPM-Solver++(2M) uses (sample, x0, x0Prev, noise) with
+// d1 the previous step's x̂0.
 //
-// The init graph noises the guide at the start of a repeat: x = sa·g + sn·z0.
+// The init graph noises the guide at the start of a repeat: x = signal·g + noise·z0.
 //
 // The sample and all arithmetic stay float32. For a network with float16 I/O the graph takes
 // `out` as float16 (Cast in) and also returns x'' as float16 (`x_net`) to feed the network.
 
 // ---- a minimal protobuf writer for onnx.proto --------------------------------------------------
 
-class Pb {
+class ProtoWriter {
   private chunks: number[] = [];
   varint(v: number): this {
     // non-negative integers up to 2^53
@@ -49,7 +51,7 @@ class Pb {
   str(field: number, s: string): this {
     return this.bytes(field, new TextEncoder().encode(s));
   }
-  msg(field: number, m: Pb): this {
+  msg(field: number, m: ProtoWriter): this {
     return this.bytes(field, m.done());
   }
   float(field: number, v: number): this {
@@ -64,8 +66,8 @@ class Pb {
 }
 
 /** ONNX TensorProto.DataType */
-export const DT = { float32: 1, int64: 7, float16: 10 } as const;
-type DType = keyof typeof DT;
+export const ONNX_TYPE = { float32: 1, int64: 7, float16: 10 } as const;
+type DType = keyof typeof ONNX_TYPE;
 
 interface NodeSpec {
   op: string;
@@ -88,17 +90,17 @@ interface InitSpec {
   values: number[];
 }
 
-function valueInfo(v: ValueSpec): Pb {
-  const shape = new Pb();
-  for (const d of v.dims) shape.msg(1, typeof d === 'number' ? new Pb().int(1, d) : new Pb().str(2, d));
-  const tensor = new Pb().int(1, DT[v.type]).msg(2, shape);
-  return new Pb().str(1, v.name).msg(2, new Pb().msg(1, tensor));
+function valueInfo(v: ValueSpec): ProtoWriter {
+  const shape = new ProtoWriter();
+  for (const d of v.dims) shape.msg(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().str(2, d));
+  const tensor = new ProtoWriter().int(1, ONNX_TYPE[v.type]).msg(2, shape);
+  return new ProtoWriter().str(1, v.name).msg(2, new ProtoWriter().msg(1, tensor));
 }
 
-function initializer(t: InitSpec): Pb {
-  const p = new Pb();
+function initializer(t: InitSpec): ProtoWriter {
+  const p = new ProtoWriter();
   for (const d of t.dims) p.int(1, d);
-  p.int(2, DT[t.type]);
+  p.int(2, ONNX_TYPE[t.type]);
   p.str(8, t.name);
   const raw =
     t.type === 'float32'
@@ -107,14 +109,14 @@ function initializer(t: InitSpec): Pb {
   return p.bytes(9, raw);
 }
 
-function node(n: NodeSpec, i: number): Pb {
-  const p = new Pb();
+function node(n: NodeSpec, i: number): ProtoWriter {
+  const p = new ProtoWriter();
   for (const s of n.inputs) p.str(1, s);
   for (const s of n.outputs) p.str(2, s);
   p.str(3, `${n.op}_${i}`);
   p.str(4, n.op);
   for (const a of n.attrs ?? []) {
-    const ap = new Pb().str(1, a.name);
+    const ap = new ProtoWriter().str(1, a.name);
     if (a.ints) {
       for (const v of a.ints) ap.int(8, v);
       ap.int(20, 7); // INTS
@@ -129,35 +131,47 @@ function node(n: NodeSpec, i: number): Pb {
 
 /** Encode a ModelProto (IR 8, opset 17). */
 export function encodeModel(g: { name: string; nodes: NodeSpec[]; inputs: ValueSpec[]; outputs: ValueSpec[]; inits: InitSpec[] }): Uint8Array {
-  const graph = new Pb();
+  const graph = new ProtoWriter();
   g.nodes.forEach((n, i) => graph.msg(1, node(n, i)));
   graph.str(2, g.name);
   for (const t of g.inits) graph.msg(5, initializer(t));
   for (const v of g.inputs) graph.msg(11, valueInfo(v));
   for (const v of g.outputs) graph.msg(12, valueInfo(v));
-  return new Pb()
+  return new ProtoWriter()
     .int(1, 8) // ir_version
     .str(2, 'sdedit-figma')
     .str(3, '1')
     .msg(7, graph)
-    .msg(8, new Pb().str(1, '').int(2, 17))
+    .msg(8, new ProtoWriter().str(1, '').int(2, 17))
     .done();
 }
 
 // ---- the graphs -------------------------------------------------------------------------------
 
 /** The slots of the step graph's `coef` input (float32, length COEF_LEN). */
-export const COEF = { A: 0, B: 1, C0: 2, C1: 3, Sz: 4, inv: 5, sn: 6, sa: 7, sk: 8, ex: 9, eo: 10 } as const;
+export const COEF = {
+  sample: 0,
+  network: 1,
+  x0: 2,
+  x0Prev: 3,
+  noise: 4,
+  invAlpha: 5,
+  sigma: 6,
+  keptSignal: 7,
+  keptNoise: 8,
+  epsFromSample: 9,
+  epsFromOutput: 10,
+} as const;
 export const COEF_LEN = 11;
 
 export interface StepGraphOptions {
   /** blend kept pixels (inputs g, z0, m) */
   mask: boolean;
-  /** add Sz·z (input z) */
+  /** add noise·z (input z) */
   noise: boolean;
-  /** DPM-Solver++(2M) terms C0·x̂0 + C1·d1 (input d1) */
+  /** DPM-Solver++(2M) terms x0·x̂0 + x0Prev·d1 (input d1) */
   dpm: boolean;
-  /** the network's output is not ε: ε = ex·x + eo·out */
+  /** the network's output is not ε: ε = epsFromSample·x + epsFromOutput·out */
   linearEps: boolean;
   /** the network's I/O dtype (the sample itself stays float32) */
   netType: 'float32' | 'float16';
@@ -210,27 +224,27 @@ export function buildStepGraph(o: StepGraphOptions): Uint8Array {
   let out: string = STEP_IO.out;
   if (o.netType === 'float16') {
     out = 'out_f32';
-    nodes.push({ op: 'Cast', inputs: [STEP_IO.out], outputs: [out], attrs: [{ name: 'to', int: DT.float32 }] });
+    nodes.push({ op: 'Cast', inputs: [STEP_IO.out], outputs: [out], attrs: [{ name: 'to', int: ONNX_TYPE.float32 }] });
   }
-  const eps = o.linearEps ? op('Add', op('Mul', k('ex'), STEP_IO.x), op('Mul', k('eo'), out)) : out;
-  // x̂0 = (x − sn·ε)·inv
-  nodes.push({ op: 'Mul', inputs: [op('Sub', STEP_IO.x, op('Mul', k('sn'), eps)), k('inv')], outputs: [STEP_IO.x0] });
-  let acc = op('Add', op('Mul', k('A'), STEP_IO.x), op('Mul', k('B'), eps));
-  if (o.dpm) acc = op('Add', op('Add', acc, op('Mul', k('C0'), STEP_IO.x0)), op('Mul', k('C1'), STEP_IO.d1));
-  if (o.noise) acc = op('Add', acc, op('Mul', k('Sz'), STEP_IO.z));
+  const eps = o.linearEps ? op('Add', op('Mul', k('epsFromSample'), STEP_IO.x), op('Mul', k('epsFromOutput'), out)) : out;
+  // x̂0 = (x − sigma·ε)·invAlpha
+  nodes.push({ op: 'Mul', inputs: [op('Sub', STEP_IO.x, op('Mul', k('sigma'), eps)), k('invAlpha')], outputs: [STEP_IO.x0] });
+  let acc = op('Add', op('Mul', k('sample'), STEP_IO.x), op('Mul', k('network'), eps));
+  if (o.dpm) acc = op('Add', op('Add', acc, op('Mul', k('x0'), STEP_IO.x0)), op('Mul', k('x0Prev'), STEP_IO.d1));
+  if (o.noise) acc = op('Add', acc, op('Mul', k('noise'), STEP_IO.z));
   const outputs: ValueSpec[] = [
     { name: STEP_IO.xNext, type: 'float32', dims: X_DIMS },
     { name: STEP_IO.x0, type: 'float32', dims: X_DIMS },
   ];
   if (o.mask) {
     inits.push({ name: 'one', type: 'float32', dims: [], values: [1] });
-    const y = op('Add', op('Mul', k('sa'), STEP_IO.g), op('Mul', k('sk'), STEP_IO.z0));
+    const y = op('Add', op('Mul', k('keptSignal'), STEP_IO.g), op('Mul', k('keptNoise'), STEP_IO.z0));
     nodes.push({ op: 'Add', inputs: [op('Mul', STEP_IO.m, acc), op('Mul', op('Sub', 'one', STEP_IO.m), y)], outputs: [STEP_IO.xNext] });
   } else {
     nodes.push({ op: 'Identity', inputs: [acc], outputs: [STEP_IO.xNext] });
   }
   if (o.netType === 'float16') {
-    nodes.push({ op: 'Cast', inputs: [STEP_IO.xNext], outputs: [STEP_IO.xNet], attrs: [{ name: 'to', int: DT.float16 }] });
+    nodes.push({ op: 'Cast', inputs: [STEP_IO.xNext], outputs: [STEP_IO.xNet], attrs: [{ name: 'to', int: ONNX_TYPE.float16 }] });
     outputs.push({ name: STEP_IO.xNet, type: 'float16', dims: X_DIMS });
   }
   return encodeModel({ name: `sdedit_step_${stepGraphKey(o)}`, nodes, inputs, outputs, inits });
@@ -239,17 +253,17 @@ export function buildStepGraph(o: StepGraphOptions): Uint8Array {
 /** Names of the init graph's inputs and outputs. */
 export const INIT_IO = { g: 'g', z0: 'z0', coef: 'coef', x: 'x', xNet: 'x_net' } as const;
 
-/** The init graph: g, z0, coef [sa, sn] → x = sa·g + sn·z0 [, x_net]. */
+/** The init graph: g, z0, coef [signal, noise] → x = signal·g + noise·z0 [, x_net]. */
 export function buildInitGraph(netType: 'float32' | 'float16'): Uint8Array {
   const nodes: NodeSpec[] = [
-    { op: 'Split', inputs: [INIT_IO.coef, 'split_sizes'], outputs: ['sa', 'sn'], attrs: [{ name: 'axis', int: 0 }] },
-    { op: 'Mul', inputs: ['sa', INIT_IO.g], outputs: ['a'] },
-    { op: 'Mul', inputs: ['sn', INIT_IO.z0], outputs: ['b'] },
+    { op: 'Split', inputs: [INIT_IO.coef, 'split_sizes'], outputs: ['signal', 'noise'], attrs: [{ name: 'axis', int: 0 }] },
+    { op: 'Mul', inputs: ['signal', INIT_IO.g], outputs: ['a'] },
+    { op: 'Mul', inputs: ['noise', INIT_IO.z0], outputs: ['b'] },
     { op: 'Add', inputs: ['a', 'b'], outputs: [INIT_IO.x] },
   ];
   const outputs: ValueSpec[] = [{ name: INIT_IO.x, type: 'float32', dims: X_DIMS }];
   if (netType === 'float16') {
-    nodes.push({ op: 'Cast', inputs: [INIT_IO.x], outputs: [INIT_IO.xNet], attrs: [{ name: 'to', int: DT.float16 }] });
+    nodes.push({ op: 'Cast', inputs: [INIT_IO.x], outputs: [INIT_IO.xNet], attrs: [{ name: 'to', int: ONNX_TYPE.float16 }] });
     outputs.push({ name: INIT_IO.xNet, type: 'float16', dims: X_DIMS });
   }
   return encodeModel({

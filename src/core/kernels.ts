@@ -1,0 +1,172 @@
+// The per-element loops of the SDEdit engine. They are small top-level functions taking typed
+// arrays (and a coefficient record whose fields are read into locals before the loop): the same
+// loops written inside the big async sampler functions read their arrays from closure contexts
+// and ran several times slower (bench/RESULTS.md §3).
+import type { AffineStep, X0Estimate } from './steps';
+
+/** x ← signal·g + noise·z (the SDEdit noising of the guide g with the draw z). */
+export function noiseTo(x: Float32Array, g: Float32Array, z: Float32Array, signal: number, noise: number): void {
+  for (let k = 0, n = x.length; k < n; k++) x[k] = signal * g[k] + noise * z[k];
+}
+
+/** Where a mask keeps pixels: runs [start, end) of pixels with m = 0 and the list of pixels with
+ *  0 < m < 1 (pixels with m = 1 are edited and never touched). */
+export interface KeptPixels {
+  /** H·W, 1 = edit, 0 = keep */
+  mask: Float32Array;
+  runs: Int32Array;
+  fractional: Int32Array;
+}
+
+export function keptPixels(mask: Float32Array): KeptPixels {
+  const runs: number[] = [];
+  const fractional: number[] = [];
+  const pixels = mask.length;
+  for (let p = 0; p < pixels; ) {
+    const mv = mask[p];
+    if (mv === 0) {
+      const start = p;
+      while (p < pixels && mask[p] === 0) p++;
+      runs.push(start, p);
+    } else {
+      if (mv !== 1) fractional.push(p);
+      p++;
+    }
+  }
+  return { mask, runs: Int32Array.from(runs), fractional: Int32Array.from(fractional) };
+}
+
+/** Kept pixels ← the guide noised with z: x ← m·x + (1−m)·(signal·g + noise·z) (for m = 0:
+ *  exactly signal·g + noise·z, or signal·g when noise = 0), over every plane of H·W pixels. */
+export function blendKept(x: Float32Array, g: Float32Array, z: Float32Array, kept: KeptPixels, signal: number, noise: number): void {
+  const { mask, runs, fractional } = kept;
+  const pixels = mask.length;
+  for (let base = 0, n = x.length; base < n; base += pixels) {
+    for (let i = 0; i < runs.length; i += 2) {
+      const e = base + runs[i + 1];
+      if (noise === 0) for (let k = base + runs[i]; k < e; k++) x[k] = signal * g[k];
+      else for (let k = base + runs[i]; k < e; k++) x[k] = signal * g[k] + noise * z[k];
+    }
+    for (let i = 0; i < fractional.length; i++) {
+      const p = fractional[i];
+      const mv = mask[p];
+      const k = base + p;
+      const y = noise === 0 ? signal * g[k] : signal * g[k] + noise * z[k];
+      x[k] = mv * x[k] + (1 - mv) * y;
+    }
+  }
+}
+
+/** x ← c.sample·x + c.network·out (+ c.noise·z when z is not null). */
+export function applyStep(x: Float32Array, out: Float32Array, z: Float32Array | null, c: AffineStep): void {
+  const a = c.sample;
+  const b = c.network;
+  const n = x.length;
+  if (z) {
+    const s = c.noise;
+    for (let k = 0; k < n; k++) x[k] = a * x[k] + b * out[k] + s * z[k];
+  } else for (let k = 0; k < n; k++) x[k] = a * x[k] + b * out[k];
+}
+
+/** x ← x + s·z. */
+export function addScaled(x: Float32Array, z: Float32Array, s: number): void {
+  for (let k = 0, n = x.length; k < n; k++) x[k] = x[k] + s * z[k];
+}
+
+/** One pass of an ε step (applyStep), also filling x0 ← clip((x − sigma·ε)·invAlpha) from the
+ *  sample before the update when x0 is not null. */
+export function epsStep(x: Float32Array, eps: Float32Array, z: Float32Array | null, x0: Float32Array | null, c: AffineStep & X0Estimate): void {
+  if (!x0) {
+    applyStep(x, eps, z, c);
+    return;
+  }
+  const a = c.sample;
+  const b = c.network;
+  const s = c.noise;
+  const sigma = c.sigma;
+  const inv = c.invAlpha;
+  const n = x.length;
+  if (z) {
+    for (let k = 0; k < n; k++) {
+      const xv = x[k];
+      const ov = eps[k];
+      x0[k] = (xv - sigma * ov) * inv;
+      x[k] = a * xv + b * ov + s * z[k];
+    }
+  } else {
+    for (let k = 0; k < n; k++) {
+      const xv = x[k];
+      const ov = eps[k];
+      x0[k] = (xv - sigma * ov) * inv;
+      x[k] = a * xv + b * ov;
+    }
+  }
+  clampUnit(x0);
+}
+
+/** A DPM-Solver++(2M) update from the data predictions: x ← sample·x + x0·x̂0 + x0Prev·x̂0_prev. */
+export interface MultistepStep {
+  sample: number;
+  x0: number;
+  x0Prev: number;
+}
+
+/** One pass of a DPM-Solver++(2M) step: d0 ← (x − sigma·ε)·invAlpha (this call's x̂0, stored as
+ *  float32), then x ← c.sample·x + c.x0·d0 (+ c.x0Prev·d1 when d1 is not null, the previous
+ *  call's x̂0). */
+export function multistepUpdate(x: Float32Array, eps: Float32Array, d0: Float32Array, d1: Float32Array | null, c: MultistepStep & X0Estimate): void {
+  const a = c.sample;
+  const b0 = c.x0;
+  const sigma = c.sigma;
+  const inv = c.invAlpha;
+  const n = x.length;
+  if (d1) {
+    const b1 = c.x0Prev;
+    for (let k = 0; k < n; k++) {
+      d0[k] = (x[k] - sigma * eps[k]) * inv;
+      x[k] = a * x[k] + b0 * d0[k] + b1 * d1[k];
+    }
+  } else {
+    for (let k = 0; k < n; k++) {
+      d0[k] = (x[k] - sigma * eps[k]) * inv;
+      x[k] = a * x[k] + b0 * d0[k];
+    }
+  }
+}
+
+/** dst ← (x − sigma·ε)·invAlpha, unclipped (the data prediction). */
+export function dataPrediction(dst: Float32Array, x: Float32Array, eps: Float32Array, c: X0Estimate): void {
+  const sigma = c.sigma;
+  const inv = c.invAlpha;
+  for (let k = 0, n = dst.length; k < n; k++) dst[k] = (x[k] - sigma * eps[k]) * inv;
+}
+
+/** dst ← clip(x + sigma2·score, −1, 1): the VE x̂0 preview (Tweedie). */
+export function x0FromScore(dst: Float32Array, x: Float32Array, score: Float32Array, sigma2: number): void {
+  for (let k = 0, n = dst.length; k < n; k++) dst[k] = x[k] + sigma2 * score[k];
+  clampUnit(dst);
+}
+
+/** dst ← clip(src, −1, 1). */
+export function copyClipped(dst: Float32Array, src: Float32Array): void {
+  dst.set(src);
+  clampUnit(dst);
+}
+
+/**
+ * a ← clip(a, −1, 1) in place, on the float32 bit patterns without branches (a branch per value
+ * mispredicts on noisy data and cost 3× the rest of a step). Equal bit for bit to
+ * `v > 1 ? 1 : v < −1 ? −1 : v` on every float32, −0 and NaN included; and since rounding to
+ * float32 is monotone and ±1 are float32, clipping after the store equals clipping before it.
+ */
+export function clampUnit(a: Float32Array): void {
+  const b = new Int32Array(a.buffer, a.byteOffset, a.length);
+  for (let k = 0, n = b.length; k < n; k++) {
+    const v = b[k];
+    const mag = v & 0x7fffffff;
+    const d = mag - 0x3f800000; // bits of 1.0
+    const lim = 0x3f800000 + (d & (d >> 31)); // min(mag, bits of 1.0)
+    const nan = (0x7f800000 - mag) >> 31; // all ones for NaN, which stays
+    b[k] = (v & 0x80000000) | (mag & nan) | (lim & ~nan);
+  }
+}
