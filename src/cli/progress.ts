@@ -29,14 +29,15 @@ export function progressReporter(sink: ProgressSink, now: () => number): Progres
   let batchIndex = 0;
   let batchCount = 1;
   const batchLabel = (): string => (batchCount > 1 ? ` (batch ${batchIndex + 1}/${batchCount})` : '');
+  const batch = (index: number, count: number): void => {
+    batchIndex = index;
+    batchCount = count;
+  };
 
   if (!sink.isTTY) {
     let lastLine = start;
     return {
-      batch(index, count) {
-        batchIndex = index;
-        batchCount = count;
-      },
+      batch,
       step(info) {
         const t = now();
         if (t - lastLine < PROGRESS_INTERVAL_MS) return;
@@ -54,10 +55,7 @@ export function progressReporter(sink: ProgressSink, now: () => number): Progres
   let avg = 0;
   let shown = false;
   return {
-    batch(index, count) {
-      batchIndex = index;
-      batchCount = count;
-    },
+    batch,
     step(info) {
       const t = now();
       const ms = t - last;

@@ -107,19 +107,6 @@ function timeOfLambda(vp: VPSchedule, target: number, lo: number, hi: number): n
   return 0.5 * (a + b);
 }
 
-/** SDEdit with DPM-Solver++(2M) ('dpmpp2m') or its SDE variant ('dpmpp2m-sde'), the noise
- *  supplied by the caller. `sdedit` / `sdeditWithNoise` (src/core/sdedit.ts) route here. */
-export function sdeditFastWithNoise(
-  denoiser: Denoiser,
-  guide: Float32Array,
-  shape: [number, number, number],
-  schedule: Schedule,
-  opts: SDEditOptions,
-  noise: NoiseSource,
-): Promise<Float32Array> {
-  return multistep(denoiser, guide, shape, schedule, opts, noise, opts.sampler === 'dpmpp2m-sde');
-}
-
 /** One step of DPM-Solver++(2M) or SDE-DPM-Solver++(2M):
  *  x ← sample·x + x0·x̂0_j + x0Prev·x̂0_{j−1} + noise·z. */
 export interface MultistepCoefficients extends MultistepStep {
@@ -178,15 +165,17 @@ export function multistepOptions(opts: Pick<SDEditOptions, 'sampler' | 'order' |
   return { order, correction, sde: opts.sampler === 'dpmpp2m-sde' };
 }
 
-async function multistep(
+/** SDEdit with DPM-Solver++(2M) ('dpmpp2m') or its SDE variant ('dpmpp2m-sde'), the noise
+ *  supplied by the caller. `sdedit` / `sdeditWithNoise` (src/core/sdedit.ts) route here. */
+export async function sdeditFastWithNoise(
   denoiser: Denoiser,
   guide: Float32Array,
   shape: [number, number, number],
   schedule: Schedule,
   opts: SDEditOptions,
   noise: NoiseSource,
-  sde: boolean,
 ): Promise<Float32Array> {
+  const sde = opts.sampler === 'dpmpp2m-sde';
   needVP(schedule, sde ? 'dpmpp2m-sde' : 'dpmpp2m');
   const run = checkRun(guide, shape, opts);
   checkDenoiser(denoiser, schedule);
