@@ -1,7 +1,7 @@
 // The SDEdit engine: pure TypeScript, no imports outside src/core.
 export type { Denoiser, FastGrid, SDEditOptions, SamplerName, Shape4, StepInfo } from './types';
 export type { Schedule, VESchedule, VPSchedule } from './schedule';
-export { describeT0, signalAt, veGeometric, vpCosine, vpLinear } from './schedule';
+export { describeT0, signalAt, veGeometric, vpCosine, vpFromBetas, vpLinear } from './schedule';
 export { gaussian, mix32, streamId, streamKeys, uniform } from './rng';
 export type { NoiseRequest, NoiseSource, SDEditPlan } from './sdedit';
 export { abortError, networkCalls, noiseStream, planSDEdit, sdedit, seededNoise } from './sdedit';
@@ -12,3 +12,16 @@ export type { StrokeOptions } from './strokes';
 export { downsampledL2, medianFilter, quantizeColors, simulateStrokes, strokeSize, upsampleNearest } from './strokes';
 export type { FastOptions, FastPlan } from './solvers-fast';
 export { multistepCoefficients, planDpmpp2m } from './solvers-fast';
+export type { LoopOptions } from './loop';
+export type { PackPlan, PackPlanOptions, PackRunOptions, SchedulerClass, SchedulerConfig } from './diffusers';
+export {
+  SchedulerConfigError,
+  alphaBarAtTimestep,
+  gridT0,
+  img2imgTimesteps,
+  parseSchedulerConfig,
+  planPack,
+  scheduleFromConfig,
+  sdeditPack,
+  sdeditPackWithNoise,
+} from './diffusers';

@@ -65,8 +65,11 @@ export interface RunShape {
   mask: Float32Array | null;
 }
 
+/** The options the loop itself reads (every sampler's options include them). */
+export type LoopOptions = Pick<SDEditOptions, 'batch' | 'repeats' | 'mask' | 'onStep' | 'signal'>;
+
 /** The input checks every SDEdit sampler shares: shapes, batch, repeats, denoiser kind, mask. */
-export function checkRun(denoiser: Denoiser, guide: Float32Array, shape: [number, number, number], schedule: Schedule, opts: SDEditOptions): RunShape {
+export function checkRun(denoiser: Denoiser, guide: Float32Array, shape: [number, number, number], schedule: Schedule, opts: LoopOptions): RunShape {
   const [c, h, w] = shape;
   posInt(c, 'channels');
   posInt(h, 'height');
@@ -271,7 +274,7 @@ export async function runLoop(
   guide: Float32Array,
   run: RunShape,
   plan: LoopPlan,
-  opts: SDEditOptions,
+  opts: LoopOptions,
   noise: NoiseSource,
   makeStepper: (s: LoopState) => Stepper,
 ): Promise<Float32Array> {
