@@ -34,7 +34,8 @@ export interface RefCase {
   input_ids: number[];
   negative_input_ids: number[] | null;
   scaling_factor: number;
-  guide_image: Arr;
+  /** key into the file's guide_images */
+  guide: string;
   encoded_latent: Arr;
   prompt_embeds: Arr;
   timesteps: number[];
@@ -46,11 +47,27 @@ export interface RefCase {
   tolerance: number;
 }
 
-let cached: RefCase[] | null = null;
+interface RefFile {
+  cases: RefCase[];
+  guide_images: Record<string, Arr>;
+}
+
+let cached: RefFile | null = null;
+
+function file(): RefFile {
+  if (!cached) cached = JSON.parse(readFileSync(path.join(PACKS_DIR, 'reference.json'), 'utf8')) as RefFile;
+  return cached;
+}
 
 export function referenceCases(): RefCase[] {
-  if (!cached) cached = (JSON.parse(readFileSync(path.join(PACKS_DIR, 'reference.json'), 'utf8')) as { cases: RefCase[] }).cases;
-  return cached;
+  return file().cases;
+}
+
+/** The case's guide image, 1×3×64×64 in [−1, 1]. */
+export function referenceGuide(c: RefCase): Arr {
+  const g = file().guide_images[c.guide];
+  if (!g) throw new Error(`reference.json has no guide image "${c.guide}"`);
+  return g;
 }
 
 export function packJson(pack: string, file: string): unknown {
