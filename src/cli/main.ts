@@ -7,6 +7,10 @@ import type { SamplerName, StepInfo } from '../core';
 import { chwToRgba, maskFromRgba, networkCalls, padToMultiple, resizeChw, resizeMask, rgbaToChw, sdedit, signalAt } from '../core';
 import { loadPackFromDir } from '../model/node';
 import { ArgError, USAGE, type CliOptions, outputPaths, parseArgs, workingSize } from './args';
+import { latentMain } from './latent';
+import { modelFlag } from './latent-args';
+import { isLatentPackDir } from '../model/latent/node';
+import { packMain } from './pack-describe';
 
 export interface CliIO {
   stdout: { write(s: string): unknown };
@@ -171,6 +175,10 @@ const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
 
 /** The command. Returns the exit code: 0 ok, 2 bad arguments, 1 bad input or failure. */
 export async function main(argv: readonly string[], io: CliIO = process): Promise<number> {
+  // latent packs (a diffusers folder with model_index.json) have their own flags: src/cli/latent.ts
+  if (argv[0] === 'pack') return packMain(argv.slice(1), io);
+  const model = modelFlag(argv);
+  if (model !== null && isLatentPackDir(model)) return latentMain(argv, io);
   let parsed;
   try {
     parsed = parseArgs(argv);
