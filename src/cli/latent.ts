@@ -4,7 +4,7 @@
 import type { StepInfo } from '../core';
 import { chwToRgba, maskFromRgba, padToMultiple, resizeChw, resizeMask, rgbaToChw } from '../core';
 import { loadLatentPackFromDir, nodeRuntime } from '../model/latent/node';
-import { compositeKept, latentSDEdit } from '../model/latent/pipeline';
+import { compositeKept, latentSDEdit, staticPixelSize } from '../model/latent/pipeline';
 import { outputPaths, workingSize } from './args';
 import type { LatentCliOptions } from './latent-args';
 import { LATENT_USAGE, LatentArgError, parseLatentArgs } from './latent-args';
@@ -41,8 +41,13 @@ export async function runLatent(o: LatentCliOptions, io: LatentIO): Promise<Reco
   const guide = await readPngFile(o.guide, 'guide');
   const maskImg = o.mask ? await readPngFile(o.mask, 'mask') : null;
   const info = await loadLatentPackFromDir(o.model, o.verify);
-  const multiple = info.vae.factor * info.unet.multiple;
-  const native = info.unet.sampleSize ? info.unet.sampleSize * info.vae.factor : 512;
+  const rt = nodeRuntime(o.model, info, { threads: o.threads, provider: o.provider });
+  const fixed = await staticPixelSize(rt);
+  if (fixed && fixed.H !== fixed.W) throw new LatentArgError(`this pack has static shapes of ${fixed.W}×${fixed.H} px; only square static packs are supported`);
+  if (fixed && o.size !== null && o.size !== fixed.H) throw new LatentArgError(`this pack has static shapes: it runs only at ${fixed.H}×${fixed.H} px (--size ${fixed.H})`);
+  // a static pack pads every guide to its one size
+  const multiple = fixed ? fixed.H : info.vae.factor * info.unet.multiple;
+  const native = fixed ? fixed.H : info.unet.sampleSize ? info.unet.sampleSize * info.vae.factor : 512;
   const size = o.size ?? native;
   if (size % multiple !== 0) throw new LatentArgError(`--size must be a multiple of ${multiple} px for this pack (VAE ×${info.vae.factor} times the UNet's ×${info.unet.multiple}), got ${size}`);
   const { width, height } = workingSize(guide.width, guide.height, size, multiple);
@@ -59,7 +64,6 @@ export async function runLatent(o: LatentCliOptions, io: LatentIO): Promise<Reco
   const rec = info.recommended;
   const steps = o.steps ?? (o.sampler === 'pack' ? rec.steps : 20);
   const t0 = o.t0 ?? rec.t0;
-  const rt = nodeRuntime(o.model, info, { threads: o.threads, provider: o.provider });
   const bar = progress(io);
   const runStart = performance.now();
   const res = await latentSDEdit(rt, info, padded.data, padded.h, padded.w, {

@@ -105,6 +105,16 @@ test('pack describe prints kind, schedule, I/O and hashes; --write-sidecar write
   expect(existsSync(path.join(dir, 'model.json'))).toBe(true);
 });
 
+test('a static-shape fp16 pack takes its one size; another --size is one message', async () => {
+  const dir = path.join(PACKS_DIR, 'webnn-fp16');
+  const r = io();
+  expect(await main(['--model', dir, '--guide', guide, '--prompt', 'a cat', '--json', '--out', path.join(tmp, 'w.png')], r.io)).toBe(0);
+  expect(JSON.parse(r.out.join('')).padded).toEqual([64, 64]);
+  const bad = io();
+  expect(await main(['--model', dir, '--guide', guide, '--size', '128', '--out', path.join(tmp, 'w.png')], bad.io)).toBe(2);
+  expect(bad.err.join('')).toMatch(/static shapes: it runs only at 64×64 px/);
+});
+
 test('a missing part is one message naming the file', async () => {
   const dir = path.join(tmp, 'broken');
   cpSync(path.join(PACKS_DIR, 'taesd'), dir, { recursive: true });

@@ -80,6 +80,16 @@ export function latentMask(mask: Float32Array, H: number, W: number, f: number):
   return out;
 }
 
+/** The pixel size a pack's VAE encoder is fixed to (static exports such as the WebNN SD-Turbo
+ *  packs), or null when its spatial dimensions are free. */
+export async function staticPixelSize(rt: LatentRuntime): Promise<{ H: number; W: number } | null> {
+  return withSession(rt, 'vae_encoder', async (s) => {
+    const shape = (s.inputMetadata.find((m) => m.name === 'sample') ?? s.inputMetadata[0])?.shape ?? [];
+    const [H, W] = [shape[2], shape[3]];
+    return typeof H === 'number' && typeof W === 'number' && H > 0 && W > 0 ? { H, W } : null;
+  });
+}
+
 async function withSession<T>(rt: LatentRuntime, part: PartName, use: (s: PartSession) => Promise<T>): Promise<T> {
   const s = await rt.open(part);
   try {
