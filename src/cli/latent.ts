@@ -91,7 +91,7 @@ export async function runLatent(o: LatentCliOptions, io: LatentIO): Promise<Reco
     if (fullMask) compositeKept(img, full, fullMask, 1);
     await writePngFile(outputs[b], chwToRgba(img, guide.width, guide.height), guide.width, guide.height);
   }
-  const sc = info.scheduler;
+  const sc = info.betas;
   return {
     params: {
       guide: o.guide,
@@ -121,7 +121,7 @@ export async function runLatent(o: LatentCliOptions, io: LatentIO): Promise<Reco
       vae: info.vae,
       latent_size: [padded.w / info.vae.factor, padded.h / info.vae.factor],
     },
-    scheduler: { class: sc.className, timestep_spacing: sc.timestepSpacing, prediction_type: sc.predictionType, beta_schedule: sc.betaSchedule, steps_offset: sc.stepsOffset },
+    scheduler: { class: sc.declaredClass, reproduced: info.scheduler !== null, ran: res.scheduler, timestep_spacing: sc.timestepSpacing, prediction_type: sc.predictionType, beta_schedule: sc.betaSchedule, steps_offset: sc.stepsOffset },
     timesteps: res.timesteps,
     network_calls: res.unetCalls,
     encode: res.encodeMode,

@@ -47,14 +47,16 @@ export async function describePack(dir: string): Promise<Record<string, unknown>
   const tok = clipTokenizer(info.tokenizer);
   const files = [];
   for (const f of await listFiles(dir)) files.push({ name: f, bytes: (await stat(path.join(dir, f))).size, sha256: await sha256File(path.join(dir, f)) });
-  const sc = info.scheduler;
+  const sc = info.betas;
   const multiple = info.vae.factor * info.unet.multiple;
   return {
     kind: 'latent',
     format: 'diffusers-onnx',
     pipeline: info.pipeline,
     scheduler: {
-      class: sc.className,
+      class: sc.declaredClass,
+      reproduced: info.scheduler !== null,
+      ...(info.schedulerNote ? { note: info.schedulerNote } : {}),
       beta_schedule: sc.trainedBetas ? 'trained' : sc.betaSchedule,
       beta_start: sc.betaStart,
       beta_end: sc.betaEnd,
@@ -83,7 +85,7 @@ function text(d: Record<string, unknown>): string {
   const tx = d.text as Record<string, unknown>;
   const lines = [
     `kind       latent (${d.pipeline}, diffusers ONNX folder)`,
-    `schedule   ${sc.class}: ${sc.beta_schedule} β ${sc.beta_start}→${sc.beta_end}, ${sc.num_train_timesteps} steps, ${sc.timestep_spacing} spacing, steps_offset ${sc.steps_offset}, ${sc.prediction_type}`,
+    `schedule   ${sc.class}${sc.reproduced ? '' : ' (not reproduced: use --sampler ddpm|ddim|dpmpp2m|dpmpp2m-sde)'}: ${sc.beta_schedule} β ${sc.beta_start}→${sc.beta_end}, ${sc.num_train_timesteps} steps, ${sc.timestep_spacing} spacing, steps_offset ${sc.steps_offset}, ${sc.prediction_type}`,
     `recommend  steps ${rec.steps}, t0 ${rec.t0} (diffusers' strength), guidance ${rec.guidance}${d.distilled ? ' (distilled: no CFG batch)' : ''}`,
     `vae        ${vae.className}, ×${vae.factor}, ${vae.latentChannels} latent channels, scaling_factor ${vae.scalingFactor}`,
     `sizes      multiples of ${unet.size_multiple_px} px${unet.native_px ? `, native ${unet.native_px} px` : ''}`,

@@ -13,12 +13,13 @@ export { downsampledL2, medianFilter, quantizeColors, simulateStrokes, strokeSiz
 export type { FastOptions, FastPlan } from './solvers-fast';
 export { multistepCoefficients, planDpmpp2m } from './solvers-fast';
 export type { LoopOptions } from './loop';
-export type { PackPlan, PackPlanOptions, PackRunOptions, SchedulerClass, SchedulerConfig } from './diffusers';
+export type { BetaConfig, PackPlan, PackPlanOptions, PackRunOptions, SchedulerClass, SchedulerConfig } from './diffusers';
 export {
   SchedulerConfigError,
   alphaBarAtTimestep,
   gridT0,
   img2imgTimesteps,
+  parseBetaConfig,
   parseSchedulerConfig,
   planPack,
   scheduleFromConfig,

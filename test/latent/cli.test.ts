@@ -115,6 +115,22 @@ test('a static-shape fp16 pack takes its one size; another --size is one message
   expect(bad.err.join('')).toMatch(/static shapes: it runs only at 64×64 px/);
 });
 
+test("a scheduler class that is not reproduced (SD 1.5's PNDM): --sampler pack is one message, the engine's samplers run", async () => {
+  const dir = path.join(tmp, 'pndm');
+  cpSync(path.join(PACKS_DIR, 'ddim'), dir, { recursive: true });
+  const cfgFile = path.join(dir, 'scheduler', 'scheduler_config.json');
+  const cfg = JSON.parse(readFileSync(cfgFile, 'utf8'));
+  writeFileSync(cfgFile, JSON.stringify({ ...cfg, _class_name: 'PNDMScheduler', skip_prk_steps: true }));
+  const bad = io();
+  expect(await main(['--model', dir, '--guide', guide, '--out', path.join(tmp, 'p.png')], bad.io)).toBe(1);
+  expect(bad.err.join('')).toMatch(/"_class_name" must be one of .*--sampler ddpm\|ddim/);
+  const ok = io();
+  expect(await main(['--model', dir, '--guide', guide, '--sampler', 'ddim', '--steps', '5', '--t0', '0.5', '--json', '--out', path.join(tmp, 'p.png')], ok.io)).toBe(0);
+  const rep = JSON.parse(ok.out.join(''));
+  expect(rep.scheduler).toMatchObject({ class: 'PNDMScheduler', reproduced: false, ran: "engine ddim on PNDMScheduler's betas" });
+  expect(rep.timesteps).toEqual([499, 399, 299, 199, 99]);
+});
+
 test('a missing part is one message naming the file', async () => {
   const dir = path.join(tmp, 'broken');
   cpSync(path.join(PACKS_DIR, 'taesd'), dir, { recursive: true });

@@ -24,12 +24,13 @@ const dir = path.join(PACKS_DIR, 'gaussian-exact');
 
 async function setup() {
   const info = await loadLatentPackFromDir(dir);
-  return { info, rt: nodeRuntime(dir, info, { threads: 1 }), vp: scheduleFromConfig(info.scheduler) };
+  if (!info.scheduler) throw new Error(`gaussian-exact's scheduler should be reproduced: ${info.schedulerNote}`);
+  return { info, sched: info.scheduler, rt: nodeRuntime(dir, info, { threads: 1 }), vp: scheduleFromConfig(info.betas) };
 }
 
 /** P, Q, R of out = P·g + Q·z + R for the pack's Euler at (steps, strength). */
-function affine(info: Awaited<ReturnType<typeof setup>>['info'], vp: ReturnType<typeof scheduleFromConfig>, steps: number, strength: number) {
-  const plan = planPack(info.scheduler, vp, { steps, strength });
+function affine(sched: Awaited<ReturnType<typeof setup>>['sched'], vp: ReturnType<typeof scheduleFromConfig>, steps: number, strength: number) {
+  const plan = planPack(sched, vp, { steps, strength });
   const a0 = plan.levelIn[0];
   let P = Math.sqrt(a0);
   let Q = Math.sqrt(1 - a0);
@@ -49,7 +50,7 @@ function affine(info: Awaited<ReturnType<typeof setup>>['info'], vp: ReturnType<
 /** core's loop with the pack's real UNet session on guide latents drawn from N(μ, s²) (the VAE
  *  maps only a 3-dimensional subspace of the 4 latent channels, so the draws skip it). */
 async function runLatents(sampler: 'pack' | 'ddpm', steps: number, guides: number, variations: number): Promise<number[]> {
-  const { info, rt, vp } = await setup();
+  const { sched, rt, vp } = await setup();
   const s = await rt.open('unet');
   const vals: number[] = [];
   try {
@@ -58,7 +59,7 @@ async function runLatents(sampler: 'pack' | 'ddpm', steps: number, guides: numbe
       const g = gaussian(1000 + k, 1, new Float32Array(256)).map((v) => MU + S * v);
       const out =
         sampler === 'pack'
-          ? await sdeditPack(unet, g, [4, 8, 8], vp, planPack(info.scheduler, vp, { steps, strength: 1 }), { seed: 100 * k, batch: variations })
+          ? await sdeditPack(unet, g, [4, 8, 8], vp, planPack(sched, vp, { steps, strength: 1 }), { seed: 100 * k, batch: variations })
           : await sdedit(unet, g, [4, 8, 8], vp, { sampler: 'ddpm', t0: 1, steps: 0, seed: 100 * k, batch: variations });
       vals.push(...out);
     }
@@ -75,7 +76,7 @@ function moments(vals: number[]): { mean: number; std: number } {
 }
 
 test('every output latent is exactly P·g + Q·z + R (the scalar recursion of the Euler steps), through the VAE too', async () => {
-  const { info, rt, vp } = await setup();
+  const { info, sched, rt, vp } = await setup();
   const z = new Float32Array(256);
   const seeded = seededNoise(7);
   const noise: NoiseSource = (req, out, offset, count) => {
@@ -84,15 +85,15 @@ test('every output latent is exactly P·g + Q·z + R (the scalar recursion of th
   };
   const guide = new Float32Array(3 * 64 * 64).map((_, i) => Math.sin(i * 0.001) * 0.8);
   const res = await latentSDEdit(rt, info, guide, 64, 64, { prompt: 'a cat', t0: 0.75, steps: 4, sampler: 'pack', seed: 7, noise });
-  const { P, Q, R } = affine(info, vp, 4, 0.75);
+  const { P, Q, R } = affine(sched, vp, 4, 0.75);
   const want = Array.from(res.encoded, (g, i) => P * g + Q * z[i] + R);
   expect(maxDiff(res.latents, want)).toBeLessThan(1e-4);
 });
 
 test("from strength 1 the exact moments approach the data's μ and s as the steps grow", async () => {
-  const { info, vp } = await setup();
+  const { sched, vp } = await setup();
   const gap = (steps: number) => {
-    const { P, Q, R } = affine(info, vp, steps, 1);
+    const { P, Q, R } = affine(sched, vp, steps, 1);
     return { mean: Math.abs(P * MU + R - MU), std: Math.abs(Math.sqrt(P * P * S * S + Q * Q) - S) };
   };
   const [g4, g50, g500] = [gap(4), gap(50), gap(500)];
@@ -104,8 +105,8 @@ test("from strength 1 the exact moments approach the data's μ and s as the step
 });
 
 test("the pack's Euler: sample moments of many outputs match the exact moments", async () => {
-  const { info, vp } = await setup();
-  const { P, Q, R } = affine(info, vp, 50, 1);
+  const { sched, vp } = await setup();
+  const { P, Q, R } = affine(sched, vp, 50, 1);
   const { mean, std } = moments(await runLatents('pack', 50, 8, 8));
   const n = 8 * 8 * 256;
   const eMean = P * MU + R;

@@ -24,8 +24,11 @@ export type BetaSchedule = 'linear' | 'scaled_linear' | 'squaredcos_cap_v2';
 export type PredictionType = 'epsilon' | 'v_prediction' | 'sample';
 export type TimestepSpacing = 'leading' | 'trailing' | 'linspace';
 
-export interface SchedulerConfig {
-  className: SchedulerClass;
+/** What every diffusers scheduler config says about the training schedule, whatever its class:
+ *  enough for the engine's own samplers on the pack's betas. */
+export interface BetaConfig {
+  /** `_class_name` as written */
+  declaredClass: string;
   numTrainTimesteps: number;
   betaSchedule: BetaSchedule;
   betaStart: number;
@@ -35,6 +38,11 @@ export interface SchedulerConfig {
   predictionType: PredictionType;
   timestepSpacing: TimestepSpacing;
   stepsOffset: number;
+}
+
+/** A scheduler this engine reproduces step for step. */
+export interface SchedulerConfig extends BetaConfig {
+  className: SchedulerClass;
   /** Euler, DPM: the last sigma, 0 ('zero') or σ of timestep 0 ('sigma_min') */
   finalSigmasType: 'zero' | 'sigma_min';
   /** DDIM, LCM: clip x̂0 to ±clipSampleRange */
@@ -123,6 +131,16 @@ const show = (v: unknown): string => {
  * SchedulerConfigError for a malformed or unsupported config.
  */
 export function parseSchedulerConfig(json: unknown, file = 'scheduler/scheduler_config.json'): SchedulerConfig {
+  return parse(json, file, true) as SchedulerConfig;
+}
+
+/** The training schedule of any scheduler config (classes this engine does not reproduce, such as
+ *  PNDMScheduler, included): what the engine's own samplers need. */
+export function parseBetaConfig(json: unknown, file = 'scheduler/scheduler_config.json'): BetaConfig {
+  return parse(json, file, false);
+}
+
+function parse(json: unknown, file: string, reproduce: boolean): BetaConfig | SchedulerConfig {
   let o: unknown = json;
   if (typeof json === 'string') {
     try {
@@ -137,11 +155,13 @@ export function parseSchedulerConfig(json: unknown, file = 'scheduler/scheduler_
     throw new SchedulerConfigError(`${file}: "${field}" ${want} (got ${show(raw[field])})`);
   };
   const cls = raw._class_name;
-  if (typeof cls !== 'string' || !(SCHEDULER_CLASSES as readonly string[]).includes(cls)) {
+  if (typeof cls !== 'string' || cls.length === 0) fail('_class_name', 'must name the scheduler class');
+  const known = (SCHEDULER_CLASSES as readonly string[]).includes(cls as string);
+  if (reproduce && !known) {
     fail('_class_name', `must be one of ${SCHEDULER_CLASSES.join(', ')}; other schedulers are not reproduced (run the engine's own samplers with --sampler ddpm|ddim|dpmpp2m|dpmpp2m-sde)`);
   }
-  const className = cls as SchedulerClass;
-  const defaults = DEFAULTS[className];
+  const className = (known ? cls : 'DDIMScheduler') as SchedulerClass; // unknown classes: the common defaults
+  const defaults = known ? DEFAULTS[className] : DEFAULTS.EulerDiscreteScheduler;
   const get = (field: string, fallback: unknown): unknown => {
     const v = raw[field];
     return v === undefined || v === null ? (field in defaults ? defaults[field] : fallback) : v;
@@ -161,7 +181,7 @@ export function parseSchedulerConfig(json: unknown, file = 'scheduler/scheduler_
     if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) fail(field, `must be ${allowed.map((a) => `"${a}"`).join(' or ')} here`);
     return v as T;
   };
-  for (const [field, want] of MUST_BE[className]) {
+  for (const [field, want] of known ? MUST_BE[className] : ([['rescale_betas_zero_snr', false]] as [string, unknown][])) {
     const v = raw[field];
     if (v !== undefined && v !== null && v !== want) fail(field, `= ${show(v)} is not supported for ${className} (only ${show(want)})`);
   }
@@ -183,6 +203,8 @@ export function parseSchedulerConfig(json: unknown, file = 'scheduler/scheduler_
   if (className === 'EulerAncestralDiscreteScheduler' && predictionType === 'sample') fail('prediction_type', 'must be "epsilon" or "v_prediction" for EulerAncestralDiscreteScheduler (diffusers does not implement "sample" there)');
   const timestepSpacing = oneOf<TimestepSpacing>('timestep_spacing', 'linspace', ['leading', 'trailing', 'linspace']);
   const stepsOffset = num('steps_offset', 0, (x) => Number.isInteger(x) && x >= 0 && x < numTrainTimesteps, `an integer in [0, ${numTrainTimesteps})`);
+  const base: BetaConfig = { declaredClass: cls as string, numTrainTimesteps, betaSchedule, betaStart, betaEnd, trainedBetas, predictionType, timestepSpacing, stepsOffset };
+  if (!known) return base;
   const finalSigmasType = oneOf('final_sigmas_type', 'zero', ['zero', 'sigma_min'] as const);
   const clipSample = bool('clip_sample', false);
   const clipSampleRange = num('clip_sample_range', 1, (x) => x > 0, 'a positive number');
@@ -201,15 +223,8 @@ export function parseSchedulerConfig(json: unknown, file = 'scheduler/scheduler_
     lambdaMinClipped = lmc as number;
   }
   return {
+    ...base,
     className,
-    numTrainTimesteps,
-    betaSchedule,
-    betaStart,
-    betaEnd,
-    trainedBetas,
-    predictionType,
-    timestepSpacing,
-    stepsOffset,
     finalSigmasType,
     clipSample,
     clipSampleRange,

@@ -1,6 +1,6 @@
 // diffusers' schedulers for latent packs, run through core's loop (pure, no imports outside core).
-export type { BetaSchedule, PredictionType, SchedulerClass, SchedulerConfig, TimestepSpacing } from './config';
-export { SCHEDULER_CLASSES, SchedulerConfigError, parseSchedulerConfig } from './config';
+export type { BetaConfig, BetaSchedule, PredictionType, SchedulerClass, SchedulerConfig, TimestepSpacing } from './config';
+export { SCHEDULER_CLASSES, SchedulerConfigError, parseBetaConfig, parseSchedulerConfig } from './config';
 export {
   alphaBarAtTimestep,
   gridT0,

@@ -7,11 +7,11 @@
 // `np.arange(start, stop, step)` has ceil((stop − start)/step) points start + i·step.
 import type { VPSchedule } from '../schedule';
 import { vpCosine, vpFromBetas } from '../schedule';
-import type { SchedulerConfig } from './config';
+import type { BetaConfig, SchedulerConfig } from './config';
 import { SchedulerConfigError } from './config';
 
 /** The pack's VP schedule: ᾱ_i = ∏(1 − β_j) over the config's betas. */
-export function scheduleFromConfig(cfg: SchedulerConfig): VPSchedule {
+export function scheduleFromConfig(cfg: BetaConfig): VPSchedule {
   const n = cfg.numTrainTimesteps;
   if (cfg.trainedBetas) return vpFromBetas(cfg.trainedBetas, 'trained');
   if (cfg.betaSchedule === 'squaredcos_cap_v2') return vpCosine(n); // betas_for_alpha_bar, max β 0.999

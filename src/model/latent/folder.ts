@@ -2,8 +2,8 @@
 // unet/, vae_encoder/, vae_decoder/, each with its config.json), read through a reader so that
 // the same code serves Node (files) and the browser (a picked folder or fetched files). What is
 // missing or unsupported is one LatentPackError naming the file and the field.
-import type { SchedulerConfig } from '../../core';
-import { parseSchedulerConfig } from '../../core';
+import type { BetaConfig, SchedulerConfig } from '../../core';
+import { parseBetaConfig, parseSchedulerConfig } from '../../core';
 import type { TokenizerFiles } from './tokenizer';
 import type { Sidecar } from './sidecar';
 import { parseSidecar } from './sidecar';
@@ -37,7 +37,12 @@ export interface VaeInfo {
 export interface LatentPackInfo {
   /** model_index.json `_class_name` */
   pipeline: string;
-  scheduler: SchedulerConfig;
+  /** the training schedule (any scheduler class): the engine's samplers run on it */
+  betas: BetaConfig;
+  /** the pack's scheduler when this engine reproduces it (--sampler pack), else null */
+  scheduler: SchedulerConfig | null;
+  /** why the pack's scheduler is not reproduced (null when it is) */
+  schedulerNote: string | null;
   tokenizer: TokenizerFiles;
   /** each part's graph and its external-data file (null when the graph holds its weights) */
   files: Record<PartName, { model: string; data: string | null }>;
@@ -101,11 +106,18 @@ export async function readLatentPack(reader: PackReader): Promise<LatentPackInfo
   const schedFile = 'scheduler/scheduler_config.json';
   const schedText = await reader.text(schedFile);
   if (schedText === null) throw new LatentPackError(`${schedFile} is missing`);
-  let scheduler: SchedulerConfig;
+  let betas: BetaConfig;
+  try {
+    betas = parseBetaConfig(schedText, schedFile);
+  } catch (e) {
+    throw new LatentPackError((e as Error).message);
+  }
+  let scheduler: SchedulerConfig | null = null;
+  let schedulerNote: string | null = null;
   try {
     scheduler = parseSchedulerConfig(schedText, schedFile);
   } catch (e) {
-    throw new LatentPackError((e as Error).message);
+    schedulerNote = (e as Error).message;
   }
 
   const tokenizerJson = await json(reader, 'tokenizer/tokenizer.json', false);
@@ -161,12 +173,12 @@ export async function readLatentPack(reader: PackReader): Promise<LatentPackInfo
   const textCfg = await json(reader, 'text_encoder/config.json', false);
   const textHidden = posInt(textCfg?.hidden_size);
 
-  const lcm = scheduler.className === 'LCMScheduler' || unet.timeCondDim !== null;
-  const turbo = scheduler.className === 'EulerDiscreteScheduler' && scheduler.timestepSpacing === 'trailing';
+  const lcm = betas.declaredClass === 'LCMScheduler' || unet.timeCondDim !== null;
+  const turbo = betas.declaredClass === 'EulerDiscreteScheduler' && betas.timestepSpacing === 'trailing';
   const distilled = lcm || turbo;
   const defaults = lcm ? { steps: 4, t0: 0.5, guidance: 7.5 } : turbo ? { steps: 2, t0: 0.5, guidance: 0 } : { steps: 25, t0: 0.75, guidance: 7.5 };
   const sidecarJson = await json(reader, 'model.json', false);
   const sidecar = sidecarJson ? parseSidecar(sidecarJson, 'model.json') : null;
   const recommended = { ...defaults, ...(sidecar?.recommended ?? {}) };
-  return { pipeline, scheduler, tokenizer, files, vae, unet, textHidden, distilled, recommended, sidecar };
+  return { pipeline, betas, scheduler, schedulerNote, tokenizer, files, vae, unet, textHidden, distilled, recommended, sidecar };
 }

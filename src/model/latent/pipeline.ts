@@ -109,7 +109,10 @@ export async function latentSDEdit(rt: LatentRuntime, info: LatentPackInfo, guid
   if (mask && mask.length !== H * W) throw new Error(`latent sdedit: mask has ${mask.length} values for ${W}×${H}`);
   const guidance = opts.guidance ?? info.recommended.guidance;
   if (!(guidance >= 0)) throw new Error(`guidance must be ≥ 0, got ${guidance}`);
-  const lcm = info.scheduler.className === 'LCMScheduler' || info.unet.timeCondDim !== null;
+  const lcm = info.betas.declaredClass === 'LCMScheduler' || info.unet.timeCondDim !== null;
+  const packScheduler = info.scheduler;
+  const notReproduced = (): LatentPackError => new LatentPackError(info.schedulerNote ?? "the pack's scheduler is not reproduced");
+  if (opts.sampler === 'pack' && !packScheduler) throw notReproduced();
   const cfg = guidance > 1 && !lcm;
 
   const tok = clipTokenizer(info.tokenizer);
@@ -117,7 +120,7 @@ export async function latentSDEdit(rt: LatentRuntime, info: LatentPackInfo, guid
   const text = await withSession(rt, 'text_encoder', (s) => encodeText(s, rt.Tensor, ids));
   const { latent: encoded, mode: encodeMode } = await withSession(rt, 'vae_encoder', (s) => encodeImage(s, rt.Tensor, guide, H, W, info.vae));
 
-  const vp = scheduleFromConfig(info.scheduler);
+  const vp = scheduleFromConfig(info.betas);
   const C = info.vae.latentChannels;
   const h = H / f;
   const w = W / f;
@@ -134,7 +137,7 @@ export async function latentSDEdit(rt: LatentRuntime, info: LatentPackInfo, guid
   const unetOut = await withSession(rt, 'unet', async (s) => {
     const probe = s.inputMetadata.find((e) => e.name === 'timestep_cond');
     const dim = probe ? (typeof probe.shape?.[1] === 'number' ? probe.shape[1] : (info.unet.timeCondDim ?? 256)) : 0;
-    const unet = new LatentUnet(s, rt.Tensor, vp, info.scheduler.predictionType, {
+    const unet = new LatentUnet(s, rt.Tensor, vp, info.betas.predictionType, {
       cond: text[0].data,
       seqLen: text[0].seqLen,
       cfg: cfg ? { uncond: text[1].data, scale: guidance } : null,
@@ -142,7 +145,8 @@ export async function latentSDEdit(rt: LatentRuntime, info: LatentPackInfo, guid
     });
     let latents: Float32Array;
     if (opts.sampler === 'pack') {
-      const plan = planPack(info.scheduler, vp, { steps: opts.steps, strength: opts.t0, eta: opts.eta });
+      if (!packScheduler) throw notReproduced();
+      const plan = planPack(packScheduler, vp, { steps: opts.steps, strength: opts.t0, eta: opts.eta });
       timesteps = Array.from(plan.timesteps);
       latents = await sdeditPackWithNoise(unet, encoded, [C, h, w], vp, plan, loopOpts, noise);
     } else {
@@ -168,7 +172,7 @@ export async function latentSDEdit(rt: LatentRuntime, info: LatentPackInfo, guid
     images,
     latents: unetOut.latents,
     encoded,
-    scheduler: info.scheduler.className,
+    scheduler: opts.sampler === 'pack' ? info.betas.declaredClass : `engine ${opts.sampler} on ${info.betas.declaredClass}'s betas`,
     sampler: opts.sampler,
     timesteps: timesteps!,
     t0,
