@@ -93,6 +93,14 @@ describe.each(['ddpm', 'ddim', 'dpmpp2m', 'dpmpp2m-sde'] as const)("the engine's
   });
 });
 
+test("K repeats with the pack's scheduler: K × the steps, each repeat starting from the last one's result", async () => {
+  const one = await edit('lcm', { repeats: 1, guidance: 7.5 });
+  const two = await edit('lcm', { repeats: 2, guidance: 7.5 });
+  expect(two.unetCalls).toBe(2 * one.unetCalls);
+  expect(two.timesteps).toEqual(one.timesteps);
+  expect(maxDiff(two.images, one.images)).toBeGreaterThan(1e-3);
+});
+
 test('classifier-free guidance on a static batch-1 fp16 UNet runs uncond and cond as two calls', async () => {
   const on = await edit('webnn-fp16', { guidance: 7.5, negative: 'a dog' });
   const off = await edit('webnn-fp16', {});
