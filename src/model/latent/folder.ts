@@ -144,8 +144,15 @@ export async function readLatentPack(reader: PackReader): Promise<LatentPackInfo
     files[part] = { model, data };
   }
 
-  const vaeCfg = (await json(reader, 'vae_decoder/config.json', false)) ?? (await json(reader, 'vae_encoder/config.json', false)) ?? (await json(reader, 'vae/config.json', false));
-  const vaeFile = vaeCfg ? 'vae_decoder/config.json' : null;
+  let vaeCfg: Obj | null = null;
+  let vaeFile = 'vae_decoder/config.json';
+  for (const f of ['vae_decoder/config.json', 'vae_encoder/config.json', 'vae/config.json']) {
+    vaeCfg = await json(reader, f, false);
+    if (vaeCfg) {
+      vaeFile = f;
+      break;
+    }
+  }
   const vaeClass = typeof vaeCfg?.['_class_name'] === 'string' ? (vaeCfg._class_name as string) : 'AutoencoderKL';
   const sf = vaeCfg?.scaling_factor;
   if (sf !== undefined && !(typeof sf === 'number' && sf > 0)) throw new LatentPackError(`${vaeFile}: "scaling_factor" must be a positive number (got ${JSON.stringify(sf)})`);

@@ -132,7 +132,7 @@ export async function latentSDEdit(rt: LatentRuntime, info: LatentPackInfo, guid
     signal: opts.signal,
   };
   const noise = opts.noise ?? seededNoise(opts.seed);
-  let timesteps: number[];
+  let timesteps: number[] = [];
   let t0 = opts.t0;
   const unetOut = await withSession(rt, 'unet', async (s) => {
     const probe = s.inputMetadata.find((e) => e.name === 'timestep_cond');
@@ -174,7 +174,7 @@ export async function latentSDEdit(rt: LatentRuntime, info: LatentPackInfo, guid
     encoded,
     scheduler: opts.sampler === 'pack' ? info.betas.declaredClass : `engine ${opts.sampler} on ${info.betas.declaredClass}'s betas`,
     sampler: opts.sampler,
-    timesteps: timesteps!,
+    timesteps,
     t0,
     guidance,
     cfg,

@@ -6,7 +6,7 @@
 import type { Denoiser, Shape4, VPSchedule } from '../../core';
 import { alphaBarAtTimestep } from '../../core';
 import type { AnyTensorCtor, PartSession, Port } from './io';
-import { PartMismatchError, findInput, findOutput, floatTensor, numberTensor, optionalInput, runFloat } from './io';
+import { PartMismatchError, checkDims, findInput, findOutput, floatTensor, numberTensor, optionalInput, runFloat } from './io';
 
 export type PredictionType = 'epsilon' | 'v_prediction' | 'sample';
 
@@ -80,6 +80,7 @@ export class LatentUnet implements Denoiser {
     const e = new Float32Array(rows * seq);
     for (let r = 0; r < rows; r++) e.set(ehs[r], r * seq);
     const seqLen = this.text.seqLen;
+    checkDims(this.sample, [rows, c, h, w], this.file);
     const tDims = this.timestep.dims.length === 0 ? [] : [this.timestep.dims[0] ?? rows];
     const tCount = tDims.length === 0 ? 1 : tDims[0];
     const feeds = {
