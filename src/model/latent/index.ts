@@ -14,3 +14,5 @@ export type { ClipTokenizer, TokenizerFiles } from './tokenizer';
 export { TokenizerError, clipTokenizer } from './tokenizer';
 export type { PredictionType, UnetConditioning } from './unet';
 export { LatentUnet, guidanceEmbedding, timestepOf } from './unet';
+export type { BytesOrt, PackFiles, WebLatentOptions } from './web';
+export { filesReader, webLatentRuntime } from './web';
