@@ -3,8 +3,10 @@
 // composited there with the mask, so kept pixels are the guide's bytes at full resolution.
 import type { StepInfo } from '../core';
 import { chwToRgba, maskFromRgba, padToMultiple, resizeChw, resizeMask, rgbaToChw } from '../core';
-import { loadLatentPackFromDir, nodeRuntime } from '../model/latent/node';
-import { compositeKept, latentSDEdit, staticPixelSize } from '../model/latent/pipeline';
+import { totalmem } from 'node:os';
+import { estimateLatentMemory, gib } from '../model/latent/memory';
+import { loadLatentPackFromDir, nodeRuntime, partBytes } from '../model/latent/node';
+import { compositeKept, latentSDEdit, staticPixelSize, usesCfgBatch } from '../model/latent/pipeline';
 import { outputPaths, workingSize } from './args';
 import type { LatentCliOptions } from './latent-args';
 import { LATENT_USAGE, LatentArgError, parseLatentArgs } from './latent-args';
@@ -62,6 +64,14 @@ export async function runLatent(o: LatentCliOptions, io: LatentIO): Promise<Reco
     mask = padToMultiple(resizeMask(fullMask, guide.height, guide.width, height, width), 1, height, width, multiple).data;
   }
   const rec = info.recommended;
+  const cfgBatch = usesCfgBatch(info, o.guidance ?? rec.guidance) ? 2 : 1;
+  const mem = estimateLatentMemory(await partBytes(o.model, info), info.unet, padded.h / info.vae.factor, padded.w / info.vae.factor, o.variations * cfgBatch);
+  const have = totalmem();
+  if (mem.total > 0.9 * have) {
+    throw new LatentArgError(
+      `this edit needs about ${gib(mem.total)} (${mem.part} weights ${gib(mem.weights)}, attention at ${padded.w}×${padded.h} px with ${o.variations * cfgBatch} rows about ${gib(mem.activations)}); this machine has ${gib(have)}: lower --size or --variations`,
+    );
+  }
   const steps = o.steps ?? (o.sampler === 'pack' ? rec.steps : 20);
   const t0 = o.t0 ?? rec.t0;
   const bar = progress(io);
@@ -124,6 +134,7 @@ export async function runLatent(o: LatentCliOptions, io: LatentIO): Promise<Reco
     scheduler: { class: sc.declaredClass, reproduced: info.scheduler !== null, ran: res.scheduler, timestep_spacing: sc.timestepSpacing, prediction_type: sc.predictionType, beta_schedule: sc.betaSchedule, steps_offset: sc.stepsOffset },
     timesteps: res.timesteps,
     network_calls: res.unetCalls,
+    memory_estimate_bytes: mem.total,
     encode: res.encodeMode,
     ...(res.encodeMode === 'averaged' ? { warning: 'the VAE encoder samples inside its graph: the guide latent is the mean of 8 encodes, not bit-reproducible' } : {}),
     guide_size: [guide.width, guide.height],

@@ -131,6 +131,12 @@ test("a scheduler class that is not reproduced (SD 1.5's PNDM): --sampler pack i
   expect(rep.timesteps).toEqual([499, 399, 299, 199, 99]);
 });
 
+test('a working size that cannot fit is refused before loading, with the estimate in the message', async () => {
+  const r = io();
+  expect(await main(['--model', path.join(PACKS_DIR, 'ortweb-fp32'), '--guide', guide, '--size', '4096', '--out', path.join(tmp, 'big.png')], r.io)).toBe(2);
+  expect(r.err.join('')).toMatch(/this edit needs about [\d.]+ GB \(.*attention at 4096×3456 px .*\); this machine has [\d.]+ GB: lower --size/);
+});
+
 test('a missing part is one message naming the file', async () => {
   const dir = path.join(tmp, 'broken');
   cpSync(path.join(PACKS_DIR, 'taesd'), dir, { recursive: true });

@@ -2,6 +2,7 @@
 // a deterministic latent_sample, a latent_sample drawn inside the graph).
 import { fromHalf, toHalf } from '../../src/model/latent/fp16';
 import type { AnyTensor, AnyTensorCtor, PartSession } from '../../src/model/latent/io';
+import { estimateLatentMemory } from '../../src/model/latent/memory';
 import { encodeImage } from '../../src/model/latent/parts';
 import { guidanceEmbedding, timestepOf } from '../../src/model/latent/unet';
 
@@ -63,4 +64,13 @@ test('a latent_sample drawn inside the graph is detected and averaged', async ()
   const r = await encodeImage(encoder('latent_sample', 4, () => ((k++ % 2) * 2 - 1) * 0.1), T, img, 16, 16, vae);
   expect(r.mode).toBe('averaged');
   expect(r.latent[0]).toBeCloseTo(0.5, 6); // ±0.1 draws cancel over 8 runs
+});
+
+test('memory estimate: the largest part plus the top-level attention (scores and softmax)', () => {
+  const bytes = { text_encoder: 681e6, unet: 1.73e9, vae_encoder: 68e6, vae_decoder: 99e6 };
+  const e = estimateLatentMemory(bytes, { attentionHeads: 5 }, 64, 64, 2);
+  expect(e.part).toBe('unet');
+  expect(e.activations).toBe(2 * 2 * 5 * 4096 * 4096 * 4); // SD-Turbo at 512², CFG batch
+  expect(e.total).toBeGreaterThan(e.weights + e.activations);
+  expect(estimateLatentMemory(bytes, { attentionHeads: null }, 64, 64, 2).activations).toBe(0);
 });

@@ -47,7 +47,8 @@ export interface LatentPackInfo {
   /** each part's graph and its external-data file (null when the graph holds its weights) */
   files: Record<PartName, { model: string; data: string | null }>;
   vae: VaeInfo;
-  unet: { inChannels: number | null; sampleSize: number | null; timeCondDim: number | null; multiple: number };
+  /** attentionHeads: heads of the first down block's attention (null when it has none) */
+  unet: { inChannels: number | null; sampleSize: number | null; timeCondDim: number | null; multiple: number; attentionHeads: number | null };
   textHidden: number | null;
   /** distilled packs (LCM, Turbo-style trailing Euler) run without a CFG batch by default */
   distilled: boolean;
@@ -90,6 +91,17 @@ async function json(reader: PackReader, file: string, required: boolean): Promis
 }
 
 const posInt = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : null);
+
+/** Heads of the first down block's attention from unet/config.json (SD 1.x: 8, SD 2.x: 5);
+ *  without a config assume SD's layout (attention at the top level, 8 heads). */
+function firstAttentionHeads(cfg: Obj | null): number | null {
+  if (!cfg) return 8;
+  const types = cfg.down_block_types;
+  if (Array.isArray(types) && typeof types[0] === 'string' && !types[0].includes('Attn')) return null;
+  const ahd = cfg.attention_head_dim;
+  const first = Array.isArray(ahd) ? ahd[0] : ahd;
+  return posInt(first) ?? 8;
+}
 
 /** Read and check a diffusers ONNX folder. */
 export async function readLatentPack(reader: PackReader): Promise<LatentPackInfo> {
@@ -173,6 +185,7 @@ export async function readLatentPack(reader: PackReader): Promise<LatentPackInfo
     sampleSize: posInt(unetCfg?.sample_size),
     timeCondDim: posInt(unetCfg?.time_cond_proj_dim),
     multiple: Array.isArray(ublocks) && ublocks.length >= 1 ? 2 ** (ublocks.length - 1) : 8,
+    attentionHeads: firstAttentionHeads(unetCfg),
   };
   if (unet.inChannels !== null && unet.inChannels !== vae.latentChannels) {
     throw new LatentPackError(`unet/config.json: "in_channels" ${unet.inChannels} differs from the VAE's latent_channels ${vae.latentChannels} (inpainting UNets are not supported)`);

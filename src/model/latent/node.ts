@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { LatentPackInfo, PackReader, PartName } from './folder';
-import { LatentPackError, readLatentPack } from './folder';
+import { LatentPackError, PARTS, readLatentPack } from './folder';
 import type { AnyTensorCtor, PartSession } from './io';
 import type { LatentRuntime } from './pipeline';
 import type { SidecarFile } from './sidecar';
@@ -100,4 +100,14 @@ export function nodeRuntime(dir: string, info: LatentPackInfo, opts: NodeRuntime
       }
     },
   };
+}
+
+/** Bytes on disk of each part (graph + external data). */
+export async function partBytes(dir: string, info: LatentPackInfo): Promise<Record<PartName, number>> {
+  const out = {} as Record<PartName, number>;
+  for (const p of PARTS) {
+    const { model, data } = info.files[p];
+    out[p] = (await stat(path.join(dir, model))).size + (data ? (await stat(path.join(dir, data))).size : 0);
+  }
+  return out;
 }

@@ -65,6 +65,12 @@ export interface LatentEditResult {
   unetMs: number;
 }
 
+/** Whether an edit runs the uncond + cond batch: guidance > 1 on a UNet without LCM's embedding. */
+export function usesCfgBatch(info: LatentPackInfo, guidance: number): boolean {
+  const lcm = info.betas.declaredClass === 'LCMScheduler' || info.unet.timeCondDim !== null;
+  return guidance > 1 && !lcm;
+}
+
 /** Latent mask: a latent is edited as much as the most edited pixel of its f×f block. */
 export function latentMask(mask: Float32Array, H: number, W: number, f: number): Float32Array {
   const h = H / f;
@@ -109,11 +115,10 @@ export async function latentSDEdit(rt: LatentRuntime, info: LatentPackInfo, guid
   if (mask && mask.length !== H * W) throw new Error(`latent sdedit: mask has ${mask.length} values for ${W}×${H}`);
   const guidance = opts.guidance ?? info.recommended.guidance;
   if (!(guidance >= 0)) throw new Error(`guidance must be ≥ 0, got ${guidance}`);
-  const lcm = info.betas.declaredClass === 'LCMScheduler' || info.unet.timeCondDim !== null;
   const packScheduler = info.scheduler;
   const notReproduced = (): LatentPackError => new LatentPackError(info.schedulerNote ?? "the pack's scheduler is not reproduced");
   if (opts.sampler === 'pack' && !packScheduler) throw notReproduced();
-  const cfg = guidance > 1 && !lcm;
+  const cfg = usesCfgBatch(info, guidance);
 
   const tok = clipTokenizer(info.tokenizer);
   const ids = [tok.encode(opts.prompt), ...(cfg ? [tok.encode(opts.negative ?? '')] : [])];
