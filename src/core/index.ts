@@ -4,7 +4,7 @@ export type { Schedule, VESchedule, VPSchedule } from './schedule';
 export { describeT0, signalAt, veGeometric, vpCosine, vpFromBetas, vpLinear } from './schedule';
 export { gaussian, mix32, streamId, streamKeys, uniform } from './rng';
 export type { NoiseRequest, NoiseSource, SDEditPlan } from './sdedit';
-export { abortError, networkCalls, noiseStream, planSDEdit, sdedit, seededNoise } from './sdedit';
+export { abortError, networkCalls, noiseStream, planSDEdit, sdedit, sdeditWithNoise, seededNoise } from './sdedit';
 export type { Padded } from './image';
 export { chwToRgba, cropChw, maskFromRgba, padToMultiple, resizeChw, resizeMask, rgbaToChw } from './image';
 export { dilateMask, featherMask, maskCoverage, maskFromAlpha } from './mask';

@@ -4,8 +4,7 @@
 // at full resolution so that kept pixels are the guide's own values. Sessions are opened one at a
 // time and released as soon as their part is done (the text encoder right after encoding).
 import type { NoiseSource, SamplerName, StepInfo } from '../../core';
-import { gridT0, planDpmpp2m, planPack, planSDEdit, scheduleFromConfig, sdeditPackWithNoise, seededNoise } from '../../core';
-import { sdeditWithNoise } from '../../core/sdedit';
+import { gridT0, planDpmpp2m, planPack, planSDEdit, scheduleFromConfig, sdeditPackWithNoise, sdeditWithNoise, seededNoise } from '../../core';
 import type { LatentPackInfo, PartName } from './folder';
 import { LatentPackError } from './folder';
 import type { AnyTensorCtor, PartSession } from './io';
