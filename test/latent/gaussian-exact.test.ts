@@ -122,3 +122,48 @@ test("every-step DDPM (stochastic, 1000 steps) on the pack's schedule returns th
   expect(Math.abs(mean - MU)).toBeLessThan((4 * S) / Math.sqrt(n));
   expect(Math.abs(std - S)).toBeLessThan((4 * S) / Math.sqrt(2 * n) + 0.005);
 });
+
+// The conditional limits given the guide latent x_g (test/fixtures/latent-packs/README.md), with
+// a = ᾱ at the first timestep run and D = a·s² + 1 − a: the probability-flow ODE gives
+// μ + s·(x_t − √a·μ)/√D, the reverse SDE N(μ + s²√a·(x_t − √a·μ)/D, s²(1−a)/D).
+describe('conditional limits given the guide latent (SDEdit from t0 = 0.75)', () => {
+  test("the pack's Euler approaches the exact ODE map at first order", async () => {
+    const { sched, vp } = await setup();
+    const gapAt = (steps: number) => {
+      const a = planPack(sched, vp, { steps, strength: 0.75 }).levelIn[0];
+      const D = a * S * S + 1 - a;
+      const { P, Q, R } = affine(sched, vp, steps, 0.75);
+      const lim = [(S * Math.sqrt(a)) / Math.sqrt(D), (S * Math.sqrt(1 - a)) / Math.sqrt(D), MU - (S * Math.sqrt(a) * MU) / Math.sqrt(D)];
+      return Math.max(...[P, Q, R].map((v, i) => Math.abs(v - lim[i]) / Math.abs(lim[i])));
+    };
+    const g100 = gapAt(100);
+    const g1000 = gapAt(1000);
+    expect(g1000).toBeLessThan(g100 / 5); // first order: ×10 steps, ≈ ÷10 error
+    expect(g1000).toBeLessThan(0.01);
+  });
+
+  test('every-step DDPM samples the exact posterior: standardized residuals are N(0, 1)', async () => {
+    const { rt, vp } = await setup();
+    const s = await rt.open('unet');
+    const t0 = 0.75;
+    const a = vp.alphaBars[Math.round(t0 * vp.n) - 1];
+    const D = a * S * S + 1 - a;
+    const g = gaussian(7, 1, new Float32Array(256)).map((v) => MU + 0.8 * v); // any guide
+    const N = 16;
+    let out: Float32Array;
+    try {
+      const unet = new LatentUnet(s, rt.Tensor, vp, 'epsilon', { cond: new Float32Array(77 * 32), seqLen: 77, cfg: null, timeCond: null });
+      out = await sdedit(unet, g, [4, 8, 8], vp, { sampler: 'ddpm', t0, steps: 0, seed: 3, batch: N });
+    } finally {
+      await s.release();
+    }
+    const mean = (xg: number) => MU + (a * S * S * (xg - MU)) / D;
+    const sd = Math.sqrt(((S * S * (1 - a)) / D) * (1 + (a * S * S) / D));
+    const r = Array.from(out, (v, i) => (v - mean(g[i % 256])) / sd);
+    const n = r.length;
+    const m = r.reduce((x, y) => x + y, 0) / n;
+    const v = r.reduce((x, y) => x + (y - m) ** 2, 0) / (n - 1);
+    expect(Math.abs(m)).toBeLessThan(4 / Math.sqrt(n) + 0.01);
+    expect(Math.abs(Math.sqrt(v) - 1)).toBeLessThan(4 / Math.sqrt(2 * n) + 0.01);
+  });
+});
