@@ -137,6 +137,14 @@ test('a working size that cannot fit is refused before loading, with the estimat
   expect(r.err.join('')).toMatch(/this edit needs about [\d.]+ GB \(.*attention at 4096×3456 px .*\); this machine has [\d.]+ GB: lower --size/);
 });
 
+test('a schedule the pack cannot run is refused before any model loads', async () => {
+  const r = io();
+  const t = performance.now();
+  expect(await main(['--model', path.join(PACKS_DIR, 'lcm'), '--guide', guide, '--steps', '8', '--t0', '0.1', '--out', path.join(tmp, 'l.png')], r.io)).toBe(1);
+  expect(r.err.join('')).toMatch(/LCM: original_inference_steps × t0 = 50 × 0.1 leaves 5 timesteps, fewer than the 8 steps asked/);
+  expect(performance.now() - t).toBeLessThan(5000);
+});
+
 test('a missing part is one message naming the file', async () => {
   const dir = path.join(tmp, 'broken');
   cpSync(path.join(PACKS_DIR, 'taesd'), dir, { recursive: true });

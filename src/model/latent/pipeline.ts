@@ -114,16 +114,7 @@ export async function latentSDEdit(rt: LatentRuntime, info: LatentPackInfo, guid
   if (mask && mask.length !== H * W) throw new Error(`latent sdedit: mask has ${mask.length} values for ${W}×${H}`);
   const guidance = opts.guidance ?? info.recommended.guidance;
   if (!(guidance >= 0)) throw new Error(`guidance must be ≥ 0, got ${guidance}`);
-  const packScheduler = info.scheduler;
-  const notReproduced = (): LatentPackError => new LatentPackError(info.schedulerNote ?? "the pack's scheduler is not reproduced");
-  if (opts.sampler === 'pack' && !packScheduler) throw notReproduced();
   const cfg = usesCfgBatch(info, guidance);
-
-  const tok = clipTokenizer(info.tokenizer);
-  const ids = [tok.encode(opts.prompt), ...(cfg ? [tok.encode(opts.negative ?? '')] : [])];
-  const text = await withSession(rt, 'text_encoder', (s) => encodeText(s, rt.Tensor, ids));
-  const { latent: encoded, mode: encodeMode } = await withSession(rt, 'vae_encoder', (s) => encodeImage(s, rt.Tensor, guide, H, W, info.vae));
-
   const vp = scheduleFromConfig(info.betas);
   const C = info.vae.latentChannels;
   const h = H / f;
@@ -136,8 +127,31 @@ export async function latentSDEdit(rt: LatentRuntime, info: LatentPackInfo, guid
     signal: opts.signal,
   };
   const noise = opts.noise ?? seededNoise(opts.seed);
-  let timesteps: number[] = [];
+
+  // plan first, so that a bad setting is refused before any session is created
+  let timesteps: number[];
   let t0 = opts.t0;
+  let reverse: (unet: LatentUnet) => Promise<Float32Array>;
+  if (opts.sampler === 'pack') {
+    if (!info.scheduler) throw new LatentPackError(info.schedulerNote ?? "the pack's scheduler is not reproduced");
+    const plan = planPack(info.scheduler, vp, { steps: opts.steps, strength: opts.t0, eta: opts.eta });
+    timesteps = Array.from(plan.timesteps);
+    reverse = (unet) => sdeditPackWithNoise(unet, encoded, [C, h, w], vp, plan, loopOpts, noise);
+  } else {
+    const every = opts.sampler === 'ddpm' && opts.steps === 0;
+    const sd = { ...loopOpts, sampler: opts.sampler, t0: every ? opts.t0 : gridT0(vp.n, opts.t0, opts.steps), steps: opts.steps, eta: opts.eta, seed: opts.seed };
+    const fast = opts.sampler === 'dpmpp2m' || opts.sampler === 'dpmpp2m-sde';
+    const ts = fast ? planDpmpp2m(vp, sd).ts : planSDEdit(vp, sd).ts;
+    t0 = ts[0];
+    timesteps = Array.from(ts.subarray(0, ts.length - 1), (t) => Math.round(t * vp.n - 1));
+    reverse = (unet) => sdeditWithNoise(unet, encoded, [C, h, w], vp, sd, noise);
+  }
+
+  const tok = clipTokenizer(info.tokenizer);
+  const ids = [tok.encode(opts.prompt), ...(cfg ? [tok.encode(opts.negative ?? '')] : [])];
+  const text = await withSession(rt, 'text_encoder', (s) => encodeText(s, rt.Tensor, ids));
+  const { latent: encoded, mode: encodeMode } = await withSession(rt, 'vae_encoder', (s) => encodeImage(s, rt.Tensor, guide, H, W, info.vae));
+
   const unetOut = await withSession(rt, 'unet', async (s) => {
     const probe = s.inputMetadata.find((e) => e.name === 'timestep_cond');
     const dim = probe ? (typeof probe.shape?.[1] === 'number' ? probe.shape[1] : (info.unet.timeCondDim ?? 256)) : 0;
@@ -147,21 +161,7 @@ export async function latentSDEdit(rt: LatentRuntime, info: LatentPackInfo, guid
       cfg: cfg ? { uncond: text[1].data, scale: guidance } : null,
       timeCond: probe ? guidanceEmbedding(guidance - 1, dim) : null,
     });
-    let latents: Float32Array;
-    if (opts.sampler === 'pack') {
-      if (!packScheduler) throw notReproduced();
-      const plan = planPack(packScheduler, vp, { steps: opts.steps, strength: opts.t0, eta: opts.eta });
-      timesteps = Array.from(plan.timesteps);
-      latents = await sdeditPackWithNoise(unet, encoded, [C, h, w], vp, plan, loopOpts, noise);
-    } else {
-      const every = opts.sampler === 'ddpm' && opts.steps === 0;
-      t0 = every ? opts.t0 : gridT0(vp.n, opts.t0, opts.steps);
-      const sd = { ...loopOpts, sampler: opts.sampler, t0, steps: opts.steps, eta: opts.eta, seed: opts.seed };
-      const fast = opts.sampler === 'dpmpp2m' || opts.sampler === 'dpmpp2m-sde';
-      const ts = fast ? planDpmpp2m(vp, sd).ts : planSDEdit(vp, sd).ts;
-      timesteps = Array.from(ts.subarray(0, ts.length - 1), (t) => Math.round(t * vp.n - 1));
-      latents = await sdeditWithNoise(unet, encoded, [C, h, w], vp, sd, noise);
-    }
+    const latents = await reverse(unet);
     return { latents, calls: unet.calls, ms: unet.ms };
   });
 
