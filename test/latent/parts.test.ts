@@ -4,7 +4,8 @@ import { fromHalf, toHalf } from '../../src/model/latent/fp16';
 import type { AnyTensor, AnyTensorCtor, PartSession } from '../../src/model/latent/io';
 import { estimateLatentMemory } from '../../src/model/latent/memory';
 import { encodeImage } from '../../src/model/latent/parts';
-import { guidanceEmbedding, timestepOf } from '../../src/model/latent/unet';
+import { LatentUnet, guidanceEmbedding, timestepOf } from '../../src/model/latent/unet';
+import { vpFromBetas } from '../../src/core';
 
 test('float16: exact values, round to nearest even, subnormals, overflow', () => {
   for (const v of [0, 1, -2, 0.5, 999, 2048, 65504, 6.103515625e-5]) expect(fromHalf(toHalf(v))).toBe(v);
@@ -73,4 +74,58 @@ test('memory estimate: the largest part plus the top-level attention (scores and
   expect(e.activations).toBe(2 * 2 * 5 * 4096 * 4096 * 4); // SD-Turbo at 512², CFG batch
   expect(e.total).toBeGreaterThan(e.weights + e.activations);
   expect(estimateLatentMemory(bytes, { attentionHeads: null }, 64, 64, 2).activations).toBe(0);
+});
+
+describe('LatentUnet with a fake session', () => {
+  // out_sample = row index + 10·(ehs[0]) + 0.001·timestep, so rows, conditioning and τ are visible
+  function unetSession(batch: number | string, calls: number[][]): PartSession {
+    return {
+      inputNames: ['sample', 'timestep', 'encoder_hidden_states'],
+      outputNames: ['out_sample'],
+      inputMetadata: [
+        { name: 'sample', isTensor: true, type: 'float32', shape: [batch, 4, 1, 1] },
+        { name: 'timestep', isTensor: true, type: 'int64', shape: [1] },
+        { name: 'encoder_hidden_states', isTensor: true, type: 'float32', shape: [batch, 2, 1] },
+      ],
+      outputMetadata: [{ name: 'out_sample', isTensor: true, type: 'float32', shape: [batch, 4, 1, 1] }],
+      async run(feeds) {
+        const x = feeds.sample as FakeTensor;
+        const rows = x.dims[0];
+        const tau = Number((feeds.timestep.data as BigInt64Array)[0]);
+        const ehs = feeds.encoder_hidden_states.data as Float32Array;
+        calls.push([rows, tau]);
+        const out = new Float32Array(rows * 4).map((_, i) => (x.data as Float32Array)[i] + 10 * ehs[Math.floor(i / 4) * 2] + 0.001 * tau);
+        return { out_sample: new FakeTensor('float32', out, x.dims) };
+      },
+      async release() {},
+    };
+  }
+  const vp = vpFromBetas(new Float64Array(1000).fill(0.01));
+  const x = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+  const t = Float32Array.from([500 / 1000, 500 / 1000]); // τ = 499
+
+  test('CFG: [uncond × n, cond × n] in one call, ε = ε_u + g·(ε_c − ε_u); a static batch of 1 runs row by row', async () => {
+    for (const [batch, expectCalls] of [['b', 1], [1, 4]] as const) {
+      const calls: number[][] = [];
+      const u = new LatentUnet(unetSession(batch, calls), T, vp, 'epsilon', { cond: Float32Array.from([1, 0]), seqLen: 2, cfg: { uncond: Float32Array.from([0, 0]), scale: 3 }, timeCond: null });
+      const eps = await u.predict(x, [2, 4, 1, 1], t);
+      expect(calls.length).toBe(expectCalls);
+      expect(calls.every(([, tau]) => tau === 499)).toBe(true);
+      // ε_u = x + 0.499, ε_c = x + 10 + 0.499 → ε = x + 0.499 + 30
+      for (let i = 0; i < 8; i++) expect(eps[i]).toBeCloseTo(x[i] + 30.499, 4);
+    }
+  });
+
+  test('v_prediction and sample outputs become ε at the call’s ᾱ', async () => {
+    const a = vp.alphaBars[499];
+    for (const pred of ['v_prediction', 'sample'] as const) {
+      const u = new LatentUnet(unetSession('b', []), T, vp, pred, { cond: Float32Array.from([0, 0]), seqLen: 2, cfg: null, timeCond: null });
+      const eps = await u.predict(x, [2, 4, 1, 1], t);
+      for (let i = 0; i < 8; i++) {
+        const out = x[i] + 0.499;
+        const want = pred === 'v_prediction' ? Math.sqrt(a) * out + Math.sqrt(1 - a) * x[i] : (x[i] - Math.sqrt(a) * out) / Math.sqrt(1 - a);
+        expect(eps[i]).toBeCloseTo(want, 4);
+      }
+    }
+  });
 });
