@@ -1,6 +1,6 @@
 // diffusers' discrete schedules as core reproduces them: betas, timestep spacings, σ, strength.
 import type { SchedulerConfig } from '../../src/core';
-import { gridT0, img2imgTimesteps, parseSchedulerConfig, planPack, scheduleFromConfig } from '../../src/core';
+import { gridT0, img2imgTimesteps, multistepCoefficients, parseSchedulerConfig, planPack, scheduleFromConfig } from '../../src/core';
 import { inferenceTimesteps, lcmTimesteps, roundHalfEven, sigmaAtTimestep, sigmasOf } from '../../src/core/diffusers';
 
 const turbo = (extra: Record<string, unknown> = {}): SchedulerConfig =>
@@ -108,5 +108,32 @@ describe('scheduler_config.json', () => {
     expect(parseSchedulerConfig({ _class_name: 'DDIMScheduler' }).clipSample).toBe(true);
     const lcm = parseSchedulerConfig({ _class_name: 'LCMScheduler' });
     expect([lcm.betaSchedule, lcm.betaStart, lcm.originalInferenceSteps]).toEqual(['scaled_linear', 0.00085, 50]);
+  });
+});
+
+describe("DPMSolverMultistep's variants against core's own DPM-Solver++(2M) coefficients", () => {
+  // core's multistepCoefficients (src/core/solvers-fast.ts) is an independent implementation of
+  // the same family on a list of levels: ODE midpoint, SDE midpoint and SDE heun must agree
+  // (the reference fixture covers the ODE midpoint through diffusers' own equations).
+  const cases = [
+    ['dpmsolver++', 'midpoint', false],
+    ['sde-dpmsolver++', 'midpoint', true],
+    ['sde-dpmsolver++', 'heun', true],
+  ] as const;
+  test.each(cases)('%s %s', (algorithm_type, solver_type, sde) => {
+    const cfg = parseSchedulerConfig({ _class_name: 'DPMSolverMultistepScheduler', beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012, timestep_spacing: 'leading', steps_offset: 1, algorithm_type, solver_type });
+    const vp = scheduleFromConfig(cfg);
+    const plan = planPack(cfg, vp, { steps: 20, strength: 0.6 });
+    const level = Float64Array.from([plan.levelIn[0], ...plan.levelOut]);
+    const core = multistepCoefficients(level, plan.steps, 2, solver_type, sde);
+    for (let j = 0; j < plan.steps - 1; j++) {
+      expect(plan.A[j]).toBeCloseTo(core.A[j], 6);
+      expect(plan.C0[j]).toBeCloseTo(core.B0[j], 6);
+      expect(plan.C1[j]).toBeCloseTo(core.B1[j], 6);
+      expect(plan.Sz[j]).toBeCloseTo(core.Sz[j], 6);
+      expect(plan.B[j]).toBe(0);
+    }
+    const last = plan.steps - 1; // to σ = 0: x ← x̂0 (core marks it with zeros and sets x = x̂0)
+    expect([plan.A[last], plan.C0[last], plan.C1[last], plan.Sz[last]]).toEqual([0, 1, 0, 0]);
   });
 });

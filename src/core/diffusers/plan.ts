@@ -12,8 +12,8 @@
 //  Euler ancestral: σ_up = √(σ'²(σ² − σ'²)/σ²), σ_down = √(σ'² − σ_up²);
 //                   x_σ' = x_σ + ε̂·(σ_down − σ) + σ_up·z: A = √(a'/a), B = √a'·(σ_down − σ),
 //                   Sz = √a'·σ_up (a' = 1/(1 + σ'²)).
-//  DDIM: prev = τ − n/N (integer division, whatever the spacing), a' = ᾱ_prev (or 1 / ᾱ_0 past
-//        the end, set_alpha_to_one), std = η·√((1−a')/(1−a)·(1 − a/a')):
+//  DDIM: prev = τ − ⌊n/N⌋ (whatever the spacing), a' = ᾱ_prev (past the end: 1 with
+//        set_alpha_to_one, else ᾱ_0), std = η·√((1−a')/(1−a)·(1 − a/a')):
 //        x' = √a'·x̂0 + √(1 − a' − std²)·ε̂ + std·z.
 //  LCM: c_skip = ¼/((sτ)² + ¼), c_out = sτ/√((sτ)² + ¼) (s = timestep_scaling), denoised =
 //       c_out·x̂0 + c_skip·x; x' = √a'·denoised + √(1−a')·z with a' = ᾱ of the next timestep,
