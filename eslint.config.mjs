@@ -16,6 +16,13 @@ export default tseslint.config(
     },
   },
   {
+    // core's subfolders (src/core/diffusers) may import core's own files one level up, nothing further
+    files: ['src/core/*/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../../*', 'onnxruntime-*', 'preact*', 'node:*', 'fs', 'path'], message: 'src/core imports nothing from outside core' }] }],
+    },
+  },
+  {
     files: ['src/plugin/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['../core/*', '../model/*', '../ui/*', 'onnxruntime-*', 'preact*'], message: 'the sandbox speaks to the UI only through src/protocol.ts' }] }],

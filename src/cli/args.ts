@@ -48,6 +48,8 @@ SDEdit on PNG files: noise the guide to t0, then denoise it with a diffusion mod
   --out PATH          output PNG; with --variations N > 1: PATH-1.png … PATH-N.png   required
   --mask PATH         mask PNG, white = edit, black = keep (resized to the guide)
   --model DIR         model pack directory with model.json               [models/default]
+                      (a diffusers ONNX folder with model_index.json runs as a latent pack, with
+                      --prompt etc. and t0 = diffusers' strength: sdedit --model DIR --help)
   --t0 T              SDE time to noise the guide to, in (0, 1]           [0.5]
   --steps N           reverse steps (0 = every step, ddpm only)          [20]
   --sampler NAME      ddpm | ddim | ve | dpmpp2m | dpmpp2m-sde            [ddpm, or ve for VE packs]

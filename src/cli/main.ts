@@ -4,12 +4,16 @@ import type { SamplerName } from '../core';
 import { chwToRgba, maskFromRgba, networkCalls, padToMultiple, paddedSize, resizeChw, resizeMask, rgbaToChw, sdedit, signalAt } from '../core';
 import { largestSideThatFits, planBatches } from '../model/memory';
 import { loadPackFromDir } from '../model/node';
+import { isLatentPackDir } from '../model/latent/node';
 import { workingSize } from '../protocol';
 import { ArgError, USAGE, type CliOptions, outputPaths, parseArgs } from './args';
 import { CliError, describeDimensionError } from './errors';
 import { availableMemoryBytes } from './memory';
 import { type OutputFs, checkOutputs, nodeOutputFs, writeAll } from './outputs';
 import { type RgbaImage, encodePng, readPngFile } from './png';
+import { latentMain } from './latent';
+import { modelFlag } from './latent-args';
+import { packMain } from './pack-describe';
 import { progressReporter } from './progress';
 
 export { CliError } from './errors';
@@ -189,6 +193,10 @@ const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
 
 /** The command. Returns the exit code: 0 ok, 2 bad arguments, 1 bad input or failure. */
 export async function main(argv: readonly string[], io: CliIO = process, host: CliHost = nodeHost): Promise<number> {
+  // latent packs (a diffusers folder with model_index.json) have their own flags: src/cli/latent.ts
+  if (argv[0] === 'pack') return packMain(argv.slice(1), io);
+  const model = modelFlag(argv);
+  if (model !== null && isLatentPackDir(model)) return latentMain(argv, io);
   let parsed;
   try {
     parsed = parseArgs(argv);

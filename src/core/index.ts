@@ -1,10 +1,10 @@
 // The SDEdit engine: pure TypeScript, no imports outside src/core.
 export type { DdpmVariance, Denoiser, FastGrid, SDEditOptions, SamplerName, Shape4, StepInfo } from './types';
 export type { Schedule, VESchedule, VPSchedule } from './schedule';
-export { describeT0, signalAt, veGeometric, vpCosine, vpLinear } from './schedule';
+export { describeT0, signalAt, veGeometric, vpCosine, vpFromBetas, vpLinear } from './schedule';
 export { gaussian, mix32, streamId, streamKeys, uniform } from './rng';
 export type { NoiseRequest, NoiseSource, RunShape, SDEditPlan } from './sdedit';
-export { abortError, checkRun, checkSeed, networkCalls, noiseStream, planSDEdit, samplerSteps, sdedit, seededNoise } from './sdedit';
+export { abortError, checkRun, checkSeed, networkCalls, noiseStream, planSDEdit, samplerSteps, sdedit, sdeditWithNoise, seededNoise } from './sdedit';
 export type { AffineStep, X0Estimate } from './steps';
 export { ddimStep, ddpmIndexStep, ddpmStep, veStep, x0Estimate } from './steps';
 export { vpKeptLevels } from './loop';
@@ -16,3 +16,17 @@ export type { StrokeOptions } from './strokes';
 export { downsampledL2, medianFilter, quantizeColors, simulateStrokes, strokeSize, upsampleNearest } from './strokes';
 export type { FastOptions, FastPlan, MultistepCoefficients } from './solvers-fast';
 export { multistepCoefficients, multistepOptions, planDpmpp2m } from './solvers-fast';
+export type { LoopOptions } from './loop';
+export type { BetaConfig, PackPlan, PackPlanOptions, PackRunOptions, SchedulerClass, SchedulerConfig } from './diffusers';
+export {
+  SchedulerConfigError,
+  alphaBarAtTimestep,
+  gridT0,
+  img2imgTimesteps,
+  parseBetaConfig,
+  parseSchedulerConfig,
+  planPack,
+  scheduleFromConfig,
+  sdeditPack,
+  sdeditPackWithNoise,
+} from './diffusers';

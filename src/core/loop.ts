@@ -68,9 +68,12 @@ export interface RunShape {
   mask: Float32Array | null;
 }
 
+/** The options the loop itself reads (every sampler's options include them). */
+export type LoopOptions = Pick<SDEditOptions, 'batch' | 'repeats' | 'mask' | 'onStep' | 'signal'>;
+
 /** The input checks every SDEdit loop shares (core's samplers and the GPU-resident loop in
  *  src/ui/runtime): shape, guide length, batch, repeats, mask. */
-export function checkRun(guide: Float32Array, shape: [number, number, number], opts: Pick<SDEditOptions, 'batch' | 'repeats' | 'mask'>): RunShape {
+export function checkRun(guide: Float32Array, shape: [number, number, number], opts: LoopOptions): RunShape {
   const [channels, height, width] = shape;
   positiveInteger(channels, 'channels');
   positiveInteger(height, 'height');
@@ -166,7 +169,7 @@ export async function runLoop(
   guide: Float32Array,
   run: RunShape,
   plan: LoopPlan,
-  opts: SDEditOptions,
+  opts: LoopOptions,
   noise: NoiseSource,
   makeStepper: (s: LoopState) => Stepper,
 ): Promise<Float32Array> {

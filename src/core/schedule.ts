@@ -8,7 +8,8 @@
 
 export interface VPSchedule {
   readonly type: 'vp';
-  readonly name: 'linear' | 'cosine';
+  /** 'scaled_linear' and 'trained': diffusers' beta schedules (src/core/diffusers) */
+  readonly name: 'linear' | 'cosine' | 'scaled_linear' | 'trained';
   /** number of discrete timesteps */
   readonly n: number;
   /** β_i, i = 0..n−1 */
@@ -38,7 +39,7 @@ export type Schedule = VPSchedule | VESchedule;
  *  times that went through float32 (the denoiser's `t`) still hit ᾱ_i exactly. */
 const SNAP = 1e-4;
 
-function makeVP(name: 'linear' | 'cosine', betas: Float64Array): VPSchedule {
+function makeVP(name: VPSchedule['name'], betas: Float64Array): VPSchedule {
   const n = betas.length;
   const alphaBars = new Float64Array(n);
   const logAB = new Float64Array(n);
@@ -73,6 +74,15 @@ function makeVP(name: 'linear' | 'cosine', betas: Float64Array): VPSchedule {
     },
     timeOfIndex: (i: number) => (i + 1) / n,
   };
+}
+
+/** A VP schedule over any β_i (0 < β_i < 1), i = 0..n−1: a diffusers pack's own betas. */
+export function vpFromBetas(betas: Float64Array, name: VPSchedule['name'] = 'trained'): VPSchedule {
+  if (betas.length < 1) throw new Error('vpFromBetas: need at least one beta');
+  for (let i = 0; i < betas.length; i++) {
+    if (!(betas[i] > 0 && betas[i] < 1)) throw new Error(`vpFromBetas: beta[${i}] must be in (0, 1), got ${betas[i]}`);
+  }
+  return makeVP(name, Float64Array.from(betas));
 }
 
 /** Linear β schedule of DDPM and the official SDEdit code: β = linspace(βmin, βmax, n). */

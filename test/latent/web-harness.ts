@@ -1,0 +1,61 @@
+// Run by test/latent/web.test.ts in a plain Node process (bundled with esbuild): jest's module
+// sandbox cannot load onnxruntime-web's WASM glue (a dynamic import). Runs reference cases through
+// onnxruntime-web (WASM) from bytes in memory and prints one JSON line per case with the largest
+// differences to the reference.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import * as ortWeb from 'onnxruntime-web';
+import type { NoiseSource } from '../../src/core';
+import { readLatentPack } from '../../src/model/latent/folder';
+import { latentSDEdit } from '../../src/model/latent/pipeline';
+import { filesReader, webLatentRuntime } from '../../src/model/latent/web';
+import type { Arr, RefCase } from './reference';
+
+function packFiles(dir: string, rel = '', out = new Map<string, Uint8Array>()): Map<string, Uint8Array> {
+  for (const name of readdirSync(path.join(dir, rel))) {
+    const r = rel ? `${rel}/${name}` : name;
+    if (statSync(path.join(dir, r)).isDirectory()) packFiles(dir, r, out);
+    else out.set(r, new Uint8Array(readFileSync(path.join(dir, r))));
+  }
+  return out;
+}
+
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return a.length === b.length ? m : Infinity;
+};
+
+async function main(): Promise<void> {
+  const [packsDir, ...ids] = process.argv.slice(2);
+  const ref = JSON.parse(readFileSync(path.join(packsDir, 'reference.json'), 'utf8')) as { cases: RefCase[]; guide_images: Record<string, Arr> };
+  ortWeb.env.wasm.numThreads = 1;
+  for (const id of ids) {
+    const c = ref.cases.find((k) => k.id === id);
+    if (!c) throw new Error(`no reference case ${id}`);
+    const files = packFiles(path.join(packsDir, c.pack));
+    const info = await readLatentPack(filesReader(files));
+    const noise: NoiseSource = (req, out, offset, count) => {
+      const src = req.kind === 'init' ? c.init_noise : c.steps[req.step].step_noise;
+      if (!src) throw new Error('the reference drew no such noise');
+      for (let i = 0; i < count; i++) out[offset + i] = src.data[i];
+    };
+    const res = await latentSDEdit(webLatentRuntime(ortWeb, files, info, { backend: 'wasm' }), info, Float32Array.from(ref.guide_images[c.guide].data), 64, 64, {
+      prompt: c.prompt,
+      negative: c.negative_prompt ?? undefined,
+      guidance: c.guidance_scale,
+      t0: c.strength,
+      steps: c.num_inference_steps,
+      sampler: 'pack',
+      seed: c.seed,
+      noise,
+    });
+    const same = res.timesteps.length === c.timesteps.length && res.timesteps.every((t, i) => t === c.timesteps[i]);
+    process.stdout.write(JSON.stringify({ id, timesteps: same, latent: maxDiff(res.latents, c.final_latent.data), image: maxDiff(res.images, c.decoded_image.data), tolerance: c.tolerance }) + '\n');
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
