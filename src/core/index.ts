@@ -12,3 +12,5 @@ export type { StrokeOptions } from './strokes';
 export { downsampledL2, medianFilter, quantizeColors, simulateStrokes, strokeSize, upsampleNearest } from './strokes';
 export type { FastOptions, FastPlan } from './solvers-fast';
 export { multistepCoefficients, planDpmpp2m } from './solvers-fast';
+export type { LevelError, NoiseLevelErrorOptions, NoiseLevelTable, SuggestT0Options, T0Suggestion } from './auto-t0';
+export { AUTO_T0_GRID, AUTO_T0_MAX_CALLS, expectedError, meanGradient, noiseLevelErrors, parseNoiseLevelTable, suggestT0 } from './auto-t0';
