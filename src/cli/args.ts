@@ -10,7 +10,8 @@ export interface CliOptions {
   guide: string;
   mask: string | null;
   model: string;
-  t0: number;
+  /** 'auto': chosen per guide by core's suggestT0 (src/cli/auto-t0.ts) */
+  t0: number | 'auto';
   /** reverse steps; 0 = every step of the schedule below t0 (DDPM, the paper's setting) */
   steps: number;
   /** null = the pack's natural sampler (ddpm for VP, ve for VE) */
@@ -46,7 +47,8 @@ SDEdit on PNG files: noise the guide to t0, then denoise it with a diffusion mod
   --out PATH          output PNG; with --variations N > 1: PATH-1.png … PATH-N.png   required
   --mask PATH         mask PNG, white = edit, black = keep (resized to the guide)
   --model DIR         model pack directory with model.json               [models/default]
-  --t0 T              SDE time to noise the guide to, in (0, 1]           [0.5]
+  --t0 T              SDE time to noise the guide to, in (0, 1], or auto: chosen
+                      from the guide by noise-level matching (printed; in --json) [0.5]
   --steps N           reverse steps (0 = every step, ddpm only)          [20]
   --sampler NAME      ddpm | ddim | ve | dpmpp2m | dpmpp2m-sde            [ddpm, or ve for VE packs]
                       dpmpp2m: DPM-Solver++(2M), few-step ODE solver; dpmpp2m-sde: its
@@ -113,8 +115,8 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   if (!out) throw new ArgError('--out is required (where to write the result PNG)');
   const get = (f: ValueFlag, d: string) => values.get(f) ?? d;
 
-  const t0 = number('t0', get('t0', '0.5'));
-  if (!(t0 > 0 && t0 <= 1)) throw new ArgError(`--t0 must be in (0, 1], got ${get('t0', '')}`);
+  const t0 = get('t0', '0.5') === 'auto' ? 'auto' : number('t0', get('t0', '0.5'));
+  if (t0 !== 'auto' && !(t0 > 0 && t0 <= 1)) throw new ArgError(`--t0 must be in (0, 1], got ${get('t0', '')} (or auto)`);
   const samplerRaw = values.get('sampler');
   if (samplerRaw !== undefined && !(SAMPLERS as readonly string[]).includes(samplerRaw)) {
     throw new ArgError(`--sampler must be ${SAMPLERS.slice(0, -1).join(', ')} or ${SAMPLERS[SAMPLERS.length - 1]}, got '${samplerRaw}'`);
