@@ -2,9 +2,9 @@
 // WASM worker (worker.ts) or on the iframe's main thread (WebGPU, which workers here lack).
 // It sees tensors only: PNG decoding and encoding stay with the engine on the main thread.
 import type * as Ort from 'onnxruntime-web';
-import type { SamplerChoice } from '../../protocol';
+import { DEFAULT_SETTINGS, type SamplerChoice } from '../../protocol';
 import type { Denoiser, FastGrid, Shape4, StepInfo } from '../../core/types';
-import { sdedit } from '../../core';
+import { parseNoiseLevelTable, sdedit, suggestT0, type NoiseLevelTable } from '../../core';
 import { parsePack, scheduleFromPack, unetFile, unetFp16File, verifyFile } from '../../model/pack';
 import { classifyWebError, createWebSession, type WebOrt } from '../../model/web';
 import type { Backend, ModelInfo } from './engine-api';
@@ -40,6 +40,9 @@ export interface ComputeJob {
   variations: number;
   /** send an x̂0 preview every this many steps (and at the last step) */
   previewEvery: number;
+  /** choose t0 from the guide first (core's suggestT0; packs without a noise-level table get
+   *  the default t0, DEFAULT_SETTINGS.t0) and run at it; the output's `t0` holds the choice */
+  autoT0?: boolean;
 }
 
 export interface ComputeStep {
@@ -55,6 +58,8 @@ export interface ComputeOutput {
   out: Float32Array;
   networkMs: number;
   totalMs: number;
+  /** the t0 the run used, when the job asked for autoT0 */
+  t0?: number;
 }
 
 export interface LoadOptions {
@@ -113,6 +118,8 @@ export class Compute {
     private readonly denoiser: Denoiser,
     private readonly schedule: ReturnType<typeof scheduleFromPack>,
     private readonly release: () => Promise<void>,
+    /** the pack's L(t) table for suggestT0 (model.json noise_level_error), null when absent */
+    private readonly noiseTable: NoiseLevelTable | null = null,
   ) {}
 
   static async load(ort: OrtModule, pack: PackBytes, opts: LoadOptions): Promise<Compute> {
@@ -138,7 +145,8 @@ export class Compute {
       multiple: manifest.multiple || 8,
       sde: manifest.sde.type === 've' ? 've' : 'vp',
     };
-    const c = new Compute(web.backend, info, web.denoiser(manifest), schedule, () => web.release());
+    const noiseTable = parseNoiseLevelTable((JSON.parse(pack.manifestText) as Record<string, unknown>).noise_level_error);
+    const c = new Compute(web.backend, info, web.denoiser(manifest), schedule, () => web.release(), noiseTable);
     c.fallbackReason = web.fallbackReason;
     if (web.backend === 'webgpu') {
       // A second UNet session with GPU-buffer outputs for the resident loop; any failure leaves
@@ -166,6 +174,17 @@ export class Compute {
    *  than a cancel, an error of the caller's onStep, or a lost device), the run starts again on
    *  the CPU-update loop and the resident loop is not used again by this Compute. */
   async run(job: ComputeJob, onStep: (s: ComputeStep) => void, signal: AbortSignal): Promise<ComputeOutput> {
+    if (job.autoT0) {
+      const s = await suggestT0(this.denoiser, job.guide, [job.channels, job.height, job.width], this.schedule, {
+        calibration: this.noiseTable,
+        fallbackT0: DEFAULT_SETTINGS.t0,
+        mask: job.mask,
+        multiple: this.info.multiple,
+      });
+      record({ type: 'auto-t0', t0: s.t0, source: s.source, evaluations: s.evaluations });
+      if (signal.aborted) throw abortError();
+      return { ...(await this.run({ ...job, t0: s.t0, autoT0: false }, onStep, signal)), t0: s.t0 };
+    }
     const forced = (trace() as { webgpuLoop?: string }).webgpuLoop; // test hook: 'cpu-update' | 'resident'
     const r = this.resident;
     const why = !r ? this.residentReason : forced === 'cpu-update' ? 'forced by __sdeditRuntime.webgpuLoop' : r.unsupported(job.sampler);

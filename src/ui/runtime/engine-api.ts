@@ -31,6 +31,9 @@ export interface RunRequest {
    * runtime dilates and feathers it (Settings.dilation / feather). Absent: true in 'composite'.
    */
   maskIsSilhouette?: boolean;
+  /** choose t0 from the guide (core's suggestT0) instead of settings.t0 and run at it; the
+   *  result's params[i].t0 holds the choice */
+  autoT0?: boolean;
 }
 
 export interface RunProgress {

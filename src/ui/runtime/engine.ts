@@ -167,6 +167,7 @@ export class RuntimeEngine implements Engine {
       variations,
       // a designer wants to see the picture form: every sixth of the run, but at least every 5 steps
       previewEvery: req.preview ? 2 : Math.max(1, Math.min(5, Math.round(steps / 6))),
+      ...(req.autoT0 ? { autoT0: true } : {}),
     };
     record({
       type: 'run-start',
@@ -217,7 +218,7 @@ export class RuntimeEngine implements Engine {
     for (let i = 0; i < variations; i++) {
       const gen: Rgba = resizeRgba(chwToRgba(output.out, work.width, work.height, i), guide.width, guide.height);
       pngs.push(await encodePng(compositeOverGuide(guide, gen, maskFull)));
-      params.push({ t0: s.t0, steps, sampler: s.sampler, repeats, seed: req.seed + i, size: Math.max(work.width, work.height), model: info.name, mode: req.mode });
+      params.push({ t0: output.t0 ?? s.t0, steps, sampler: s.sampler, repeats, seed: req.seed + i, size: Math.max(work.width, work.height), model: info.name, mode: req.mode });
     }
     const totalMs = performance.now() - started;
     record({ type: 'run-end', jobId: req.jobId, status: 'done', ms: totalMs, networkMs: output.networkMs, backend: runner.backend });
