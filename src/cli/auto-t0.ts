@@ -9,8 +9,10 @@ import type { LoadedPack } from '../model/node';
 /** t0 of packs without a noise_level_error table (the CLI's default --t0). */
 export const FALLBACK_T0 = 0.5;
 
-/** The suggestion for a 3×h×w guide (and its [h·w] mask, 1 = edit), seeded by `seed`. */
-export async function autoT0(loaded: LoadedPack, guide: Float32Array, h: number, w: number, mask: Float32Array | null, seed: number): Promise<T0Suggestion> {
+/** The suggestion for a 3×h×w guide (and its [h·w] mask, 1 = edit). Its noise draw has
+ *  suggestT0's fixed seed, not the run's, so the suggestion depends on the guide alone (the
+ *  panel's Auto gives the same value). */
+export async function autoT0(loaded: LoadedPack, guide: Float32Array, h: number, w: number, mask: Float32Array | null): Promise<T0Suggestion> {
   const file = path.join(loaded.dir, 'model.json');
   const manifest = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   let calibration;
@@ -19,7 +21,7 @@ export async function autoT0(loaded: LoadedPack, guide: Float32Array, h: number,
   } catch (e) {
     throw new Error(`${file}: ${(e as Error).message}`);
   }
-  return suggestT0(loaded.denoiser, guide, [3, h, w], loaded.schedule, { calibration, fallbackT0: FALLBACK_T0, mask, seed, multiple: loaded.pack.multiple });
+  return suggestT0(loaded.denoiser, guide, [3, h, w], loaded.schedule, { calibration, fallbackT0: FALLBACK_T0, mask, multiple: loaded.pack.multiple });
 }
 
 /** One line for stderr. */

@@ -103,7 +103,7 @@ export async function run(opts: CliOptions, io: CliIO): Promise<Record<string, u
       mask = padToMultiple(m, 1, height, width, pack.multiple).data;
     }
 
-    const auto = opts.t0 === 'auto' ? await autoT0(loaded, guideChw, height, width, unpaddedMask, opts.seed) : null;
+    const auto = opts.t0 === 'auto' ? await autoT0(loaded, guideChw, height, width, unpaddedMask) : null;
     if (auto) io.stderr.write(`sdedit: ${describeAutoT0(auto)}\n`);
     const t0 = auto ? auto.t0 : (opts.t0 as number);
     const sampler: SamplerName = opts.sampler ?? (schedule.type === 've' ? 've' : 'ddpm');
