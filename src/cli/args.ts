@@ -12,7 +12,8 @@ export interface CliOptions {
   guide: string;
   mask: string | null;
   model: string;
-  t0: number;
+  /** 'auto': chosen per guide by core's suggestT0 (src/cli/auto-t0.ts) */
+  t0: number | 'auto';
   /** reverse steps; 0 = every step of the schedule below t0 (DDPM, the paper's setting) */
   steps: number;
   /** null = the pack's natural sampler (ddpm for VP, ve for VE) */
@@ -50,7 +51,8 @@ SDEdit on PNG files: noise the guide to t0, then denoise it with a diffusion mod
   --model DIR         model pack directory with model.json               [models/default]
                       (a diffusers ONNX folder with model_index.json runs as a latent pack, with
                       --prompt etc. and t0 = diffusers' strength: sdedit --model DIR --help)
-  --t0 T              SDE time to noise the guide to, in (0, 1]           [0.5]
+  --t0 T              SDE time to noise the guide to, in (0, 1], or auto: chosen
+                      from the guide by noise-level matching (printed; in --json) [0.5]
   --steps N           reverse steps (0 = every step, ddpm only)          [20]
   --sampler NAME      ddpm | ddim | ve | dpmpp2m | dpmpp2m-sde            [ddpm, or ve for VE packs]
                       dpmpp2m: DPM-Solver++(2M), few-step ODE solver; dpmpp2m-sde: its
@@ -135,7 +137,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   if (!out) throw new ArgError('--out is required (where to write the result PNG)');
   const get = (f: ValueFlag, d: string) => values.get(f) ?? d;
 
-  const t0 = limited('t0', get('t0', '0.5'));
+  const t0 = get('t0', '0.5') === 'auto' ? 'auto' : limited('t0', get('t0', '0.5'));
   const samplerRaw = values.get('sampler');
   if (samplerRaw !== undefined && !(SAMPLERS as readonly string[]).includes(samplerRaw)) {
     throw new ArgError(`--sampler must be ${SAMPLERS.slice(0, -1).join(', ')} or ${SAMPLERS[SAMPLERS.length - 1]}, got '${samplerRaw}'`);

@@ -6,6 +6,7 @@ import { largestSideThatFits, planBatches } from '../model/memory';
 import { loadPackFromDir } from '../model/node';
 import { isLatentPackDir } from '../model/latent/node';
 import { workingSize } from '../protocol';
+import { autoT0, describeAutoT0 } from './auto-t0';
 import { ArgError, USAGE, type CliOptions, outputPaths, parseArgs } from './args';
 import { CliError, describeDimensionError } from './errors';
 import { availableMemoryBytes } from './memory';
@@ -72,17 +73,6 @@ export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost)
   const loadMs = now() - loadStart;
   try {
     const { pack, schedule, denoiser } = loaded;
-    const sampler: SamplerName = opts.sampler ?? (schedule.type === 've' ? 've' : 'ddpm');
-    const steps = opts.steps === 0 && sampler !== 'ddpm' ? Math.max(1, Math.round(opts.t0 * 1000)) : opts.steps;
-    const sdOpts = { sampler, t0: opts.t0, steps, eta: opts.eta, repeats: opts.repeats, seed: opts.seed, ...(opts.grid ? { grid: opts.grid } : {}) };
-    let callsPerBatch: number;
-    try {
-      // checks the sampler against the schedule (every sampler's planner)
-      callsPerBatch = networkCalls(schedule, sdOpts);
-    } catch (e) {
-      throw new CliError(`${(e as Error).message.replace(/^sdedit: /, '')} (model ${pack.name})`);
-    }
-
     const work = workingSize(guide.width, guide.height, opts.size, pack.multiple);
     if (!work.ok) throw new CliError(`the guide cannot be edited: ${work.reason}`);
     const { width, height } = work;
@@ -104,12 +94,28 @@ export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost)
     const guideChw = resizeChw(rgbaToChw(guide.rgba, guide.width, guide.height), 3, guide.height, guide.width, height, width);
     const padded = padToMultiple(guideChw, 3, height, width, pack.multiple);
     let mask: Float32Array | null = null;
+    let unpaddedMask: Float32Array | null = null;
     if (maskImg) {
       const m = resizeMask(maskFromRgba(maskImg.rgba, maskImg.width, maskImg.height), maskImg.height, maskImg.width, height, width);
       let any = false;
       for (let i = 0; i < m.length && !any; i++) any = m[i] > 0;
       if (!any) throw new CliError(`the mask selects nothing (${opts.mask} is black everywhere; white = edit)`);
+      unpaddedMask = m;
       mask = padToMultiple(m, 1, height, width, pack.multiple).data;
+    }
+
+    const auto = opts.t0 === 'auto' ? await autoT0(loaded, guideChw, height, width, unpaddedMask) : null;
+    if (auto) io.stderr.write(`sdedit: ${describeAutoT0(auto)}\n`);
+    const t0 = auto ? auto.t0 : (opts.t0 as number);
+    const sampler: SamplerName = opts.sampler ?? (schedule.type === 've' ? 've' : 'ddpm');
+    const steps = opts.steps === 0 && sampler !== 'ddpm' ? Math.max(1, Math.round(t0 * 1000)) : opts.steps;
+    const sdOpts = { sampler, t0, steps, eta: opts.eta, repeats: opts.repeats, seed: opts.seed, ...(opts.grid ? { grid: opts.grid } : {}) };
+    let callsPerBatch: number;
+    try {
+      // checks the sampler against the schedule (every sampler's planner)
+      callsPerBatch = networkCalls(schedule, sdOpts);
+    } catch (e) {
+      throw new CliError(`${(e as Error).message.replace(/^sdedit: /, '')} (model ${pack.name})`);
     }
 
     const progress = progressReporter(io.stderr, now);
@@ -152,8 +158,9 @@ export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost)
         guide: opts.guide,
         mask: opts.mask,
         model: opts.model,
-        t0: opts.t0,
-        signal_kept: signalAt(schedule, opts.t0),
+        t0,
+        ...(auto ? { t0_auto: { source: auto.source, reason: auto.reason, network_evaluations: auto.evaluations } } : {}),
+        signal_kept: signalAt(schedule, t0),
         sampler,
         steps,
         ...(opts.grid ? { grid: opts.grid } : {}),
@@ -164,6 +171,7 @@ export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost)
         variations: opts.variations,
         threads: opts.threads,
       },
+      t0,
       model: { name: pack.name, prediction: pack.prediction, sde: pack.sde.type, multiple: pack.multiple, bytes: loaded.modelBytes.length },
       guide_size: [guide.width, guide.height],
       width,

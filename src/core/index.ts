@@ -30,3 +30,5 @@ export {
   sdeditPack,
   sdeditPackWithNoise,
 } from './diffusers';
+export type { LevelError, NoiseLevelErrorOptions, NoiseLevelTable, SuggestT0Options, T0Suggestion } from './auto-t0';
+export { AUTO_T0_GRID, AUTO_T0_MAX_CALLS, expectedError, meanGradient, noiseLevelErrors, parseNoiseLevelTable, suggestT0 } from './auto-t0';

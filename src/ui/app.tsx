@@ -14,6 +14,7 @@ import { errorToUi } from './panel/errors';
 import { seedForRun } from './panel/settings';
 import { galleryItems, initialState, reducer, type HistoryEntry } from './panel/store';
 import { T0Control } from './panel/t0';
+import { useAutoT0 } from './panel/auto-t0';
 
 export interface AppProps {
   engine: Engine;
@@ -278,6 +279,13 @@ export function App(props: AppProps) {
 
   // ---- render ----------------------------------------------------------------------------
   const set = (patch: Partial<Settings>) => dispatch({ type: 'set', patch });
+  const auto = useAutoT0(
+    engine,
+    useCallback(() => ({ job: stateRef.current.selection.jobs[0] ?? null, settings: stateRef.current.settings, ready: loadRef.current }), []),
+    useCallback((t0: number) => dispatch({ type: 'set', patch: { t0 } }), []),
+    state.selection.version,
+    useCallback((e: unknown) => dispatch({ type: 'preview-failed', error: errorToUi(e) }), []),
+  );
   const busy = state.run.status !== 'idle';
   const blockedReason =
     state.engine.status === 'failed'
@@ -298,7 +306,7 @@ export function App(props: AppProps) {
         onUseRerun={() => dispatch({ type: 'use-rerun-params' })}
       />
       <section class="sd-card">
-        <T0Control t0={settings.t0} sde={state.engine.model?.sde ?? 'vp'} onChange={(v) => set({ t0: v })} />
+        <T0Control t0={settings.t0} sde={state.engine.model?.sde ?? 'vp'} onChange={(v) => set({ t0: v })} onAuto={auto.onAuto} autoT0={auto.autoT0} autoBusy={auto.busy || !hasJobs} />
       </section>
       <SettingsControls settings={settings} engine={state.engine} disabled={busy} onChange={set} />
       <RunControls

@@ -29,7 +29,7 @@ function valueEnd(text: string, i: number): number {
 }
 
 /** ASCII-only JSON (non-ASCII as \uXXXX, as Python's json.dumps writes it) indented by `indent`. */
-function asciiJson(value: unknown, indent: string): string {
+export function asciiJson(value: unknown, indent: string): string {
   return JSON.stringify(value, null, 2)
     .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
     .split('\n')

@@ -1,6 +1,8 @@
 // The t0 control: faithful ↔ realistic. A range slider and a typed number, arrow keys step by
 // 0.01 and shift+arrow by 0.1, the signal kept at t0 beside it, and the paper's recommended
-// range marked on the track.
+// range marked on the track. With `onAuto`, an "Auto" button asks for the t0 the model
+// suggests for the selection (core's suggestT0); the suggestion is marked on the track and the
+// slider stays free to drag.
 import { useId, useState } from 'preact/hooks';
 import { clampT0, parseT0, RECOMMENDED_T0, T0_MIN } from './settings';
 import { describeSignalKept } from './signal';
@@ -13,13 +15,24 @@ function frac(v: number): number {
   return (v - T0_MIN) / (1 - T0_MIN);
 }
 
-export function T0Control(props: { t0: number; sde: 'vp' | 've'; onChange: (t0: number) => void }) {
+export interface T0AutoProps {
+  /** ask for the suggested t0 (the panel then moves the slider to it) */
+  onAuto?: () => void;
+  /** the last suggestion for this selection, or null */
+  autoT0?: number | null;
+  /** a suggestion is being measured */
+  autoBusy?: boolean;
+}
+
+export function T0Control(props: { t0: number; sde: 'vp' | 've'; onChange: (t0: number) => void } & T0AutoProps) {
   const id = useId();
   const [draft, setDraft] = useState<string | null>(null);
   const [invalid, setInvalid] = useState(false);
   const signal = describeSignalKept(props.t0, props.sde);
   const [lo, hi] = RECOMMENDED_T0;
   const inRange = props.t0 >= lo && props.t0 <= hi;
+  const auto = props.autoT0 ?? null;
+  const atAuto = auto !== null && Math.abs(props.t0 - auto) < 1e-9;
 
   const commitTyped = (text: string) => {
     const v = parseT0(text);
@@ -75,9 +88,23 @@ export function T0Control(props: { t0: number; sde: 'vp' | 've'; onChange: (t0: 
             }
           }}
         />
+        {props.onAuto && (
+          <button
+            type="button"
+            class={atAuto ? 'sd-t0-auto is-on' : 'sd-t0-auto'}
+            data-testid="t0-auto"
+            aria-pressed={atAuto}
+            disabled={props.autoBusy}
+            title="Let the model choose how much noise this selection needs"
+            onClick={() => props.onAuto?.()}
+          >
+            {props.autoBusy ? 'Auto…' : 'Auto'}
+          </button>
+        )}
       </div>
-      <div class="sd-t0-track" style={{ '--lo': frac(lo), '--hi': frac(hi) }}>
+      <div class="sd-t0-track" style={{ '--lo': frac(lo), '--hi': frac(hi), ...(auto !== null ? { '--auto': frac(auto) } : {}) }}>
         <div class="sd-t0-band" aria-hidden="true" data-testid="t0-recommended" title={`Recommended ${lo}–${hi}`} />
+        {auto !== null && <div class="sd-t0-automark" data-testid="t0-auto-mark" title={`Suggested t0 ${formatT0(auto)}`} aria-hidden="true" />}
         <input
           id={`${id}-range`}
           type="range"
@@ -111,6 +138,7 @@ export function T0Control(props: { t0: number; sde: 'vp' | 've'; onChange: (t0: 
       )}
       <p class="sd-t0-signal" id={`${id}-signal`} data-testid="signal-kept" aria-live="polite">
         t0 {formatT0(props.t0)} {signal}
+        {atAuto ? ' · suggested for this selection' : ''}
       </p>
     </section>
   );

@@ -3,9 +3,9 @@
 // (WebGPU, which workers here lack). It sees tensors only: PNG decoding and encoding stay with
 // the engine on the main thread.
 import type * as Ort from 'onnxruntime-web';
-import type { SamplerChoice } from '../../protocol';
+import { DEFAULT_SETTINGS, type SamplerChoice } from '../../protocol';
 import type { FastGrid, StepInfo } from '../../core/types';
-import { abortError, sdedit } from '../../core';
+import { abortError, parseNoiseLevelTable, sdedit, suggestT0, type NoiseLevelTable } from '../../core';
 import { ModelOutputError, firstNonFinite, type OnnxDenoiser } from '../../model/onnx-denoiser';
 import { parsePack, scheduleFromPack, unetFile, unetFp16File, verifyPackFiles } from '../../model/pack';
 import { classifyWebError, createWebSession, type WebGpuProbe, type WebOrt } from '../../model/web';
@@ -42,6 +42,9 @@ export interface ComputeJob {
   variations: number;
   /** send an x̂0 preview every this many steps (and at the last step) */
   previewEvery: number;
+  /** choose t0 from the guide first (core's suggestT0; packs without a noise-level table get
+   *  the default t0, DEFAULT_SETTINGS.t0) and run at it; the output's `t0` holds the choice */
+  autoT0?: boolean;
 }
 
 export interface ComputeStep {
@@ -57,6 +60,8 @@ export interface ComputeOutput {
   out: Float32Array;
   networkMs: number;
   totalMs: number;
+  /** the t0 the run used, when the job asked for autoT0 */
+  t0?: number;
 }
 
 export interface LoadOptions {
@@ -119,6 +124,8 @@ export class SDEditSession {
     private readonly denoiser: OnnxDenoiser,
     private readonly schedule: ReturnType<typeof scheduleFromPack>,
     private readonly release: () => Promise<void>,
+    /** the pack's L(t) table for suggestT0 (model.json noise_level_error), null when absent */
+    private readonly noiseTable: NoiseLevelTable | null = null,
   ) {}
 
   static async load(ort: OrtModule, pack: PackBytes, opts: LoadOptions): Promise<SDEditSession> {
@@ -145,7 +152,8 @@ export class SDEditSession {
       multiple: manifest.multiple || 8,
       sde: manifest.sde.type === 've' ? 've' : 'vp',
     };
-    const c = new SDEditSession(web.backend, info, web.denoiser(manifest), schedule, () => web.release());
+    const noiseTable = parseNoiseLevelTable((JSON.parse(pack.manifestText) as Record<string, unknown>).noise_level_error);
+    const c = new SDEditSession(web.backend, info, web.denoiser(manifest), schedule, () => web.release(), noiseTable);
     c.fallbackReason = web.fallbackReason;
     if (web.backend === 'webgpu') {
       // A second UNet session with GPU-buffer outputs for the resident loop; any failure leaves
@@ -173,6 +181,17 @@ export class SDEditSession {
    *  than a cancel, an error of the caller's onStep, or a lost device), the run starts again on
    *  the CPU-update loop and the resident loop is not used again by this session. */
   async run(job: ComputeJob, onStep: (s: ComputeStep) => void, signal: AbortSignal, opts: RunOptions = {}): Promise<ComputeOutput> {
+    if (job.autoT0) {
+      const s = await suggestT0(this.denoiser, job.guide, [job.channels, job.height, job.width], this.schedule, {
+        calibration: this.noiseTable,
+        fallbackT0: DEFAULT_SETTINGS.t0,
+        mask: job.mask,
+        multiple: this.info.multiple,
+      });
+      record({ type: 'auto-t0', t0: s.t0, source: s.source, evaluations: s.evaluations });
+      if (signal.aborted) throw abortError();
+      return { ...(await this.run({ ...job, t0: s.t0, autoT0: false }, onStep, signal, opts)), t0: s.t0 };
+    }
     const forced = opts.webgpuLoop ?? 'auto';
     const r = this.resident;
     const why = !r ? this.residentReason : forced === 'cpu-update' ? 'the CPU-update loop was asked for' : r.unsupported(job.sampler);

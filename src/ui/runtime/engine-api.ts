@@ -33,6 +33,9 @@ export interface RunRequest {
   seed: number;
   /** true for the cheap live preview (lower size, fewer steps, fixed seed) */
   preview: boolean;
+  /** choose t0 from the guide (core's suggestT0) instead of settings.t0 and run at it; the
+   *  result's params[i].t0 holds the choice */
+  autoT0?: boolean;
 }
 
 /** The request for one job: everything the sandbox decided about it is forwarded as it is. */

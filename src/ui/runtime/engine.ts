@@ -160,6 +160,7 @@ export class RuntimeEngine implements Engine {
       variations,
       // a designer wants to see the picture form: every sixth of the run, but at least every 5 steps
       previewEvery: req.preview ? 2 : Math.max(1, Math.min(5, Math.round(steps / 6))),
+      ...(req.autoT0 ? { autoT0: true } : {}),
     };
     const toRgba = (chw: Float32Array): Rgba => ({ width: work.width, height: work.height, data: chwToRgba(chw, work.width, work.height) });
     record({
@@ -199,7 +200,7 @@ export class RuntimeEngine implements Engine {
         return runner.run(part, onPartStep, signal);
       }
     };
-    const output = { out: new Float32Array(variations * job.channels * job.height * job.width), networkMs: 0 };
+    const output: { out: Float32Array; networkMs: number; t0?: number } = { out: new Float32Array(variations * job.channels * job.height * job.width), networkMs: 0 };
     try {
       // variations that do not fit in memory at once run as consecutive batches (seed + offset,
       // so the images are the ones one batch would have made); progress counts over all of them
@@ -209,6 +210,7 @@ export class RuntimeEngine implements Engine {
         const res = await runBatch(part, (st) => onStep({ ...st, step: k * st.total + st.step, total: memory.batches.length * st.total }));
         output.out.set(res.out, first * job.channels * job.height * job.width);
         output.networkMs += res.networkMs;
+        if (res.t0 !== undefined) output.t0 = res.t0; // auto t0: the same guide and seed in every batch
         first += count;
       }
       await delivery;
@@ -225,7 +227,7 @@ export class RuntimeEngine implements Engine {
     for (let i = 0; i < variations; i++) {
       const gen = resizeRgba(toRgba(images.subarray(i * per, (i + 1) * per)), guide.width, guide.height);
       pngs.push(await encodePng(compositeOverGuide(guide, gen, masks ? masks.full : null)));
-      params.push({ t0: s.t0, steps, sampler: s.sampler, repeats, seed: req.seed + i, size: Math.max(work.width, work.height), model: info.name, mode: req.mode });
+      params.push({ t0: output.t0 ?? s.t0, steps, sampler: s.sampler, repeats, seed: req.seed + i, size: Math.max(work.width, work.height), model: info.name, mode: req.mode });
     }
     const totalMs = performance.now() - started;
     record({ type: 'run-end', jobId: req.jobId, status: 'done', ms: totalMs, networkMs: output.networkMs, backend: runner.backend });
