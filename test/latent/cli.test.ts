@@ -234,3 +234,21 @@ test('a missing part is one message naming the file', async () => {
   expect(await main(['--model', dir, '--guide', guide, '--out', path.join(tmp, 'b.png')], r.io)).toBe(1);
   expect(r.err.join('')).toMatch(/vae_encoder\/model\.onnx is missing/);
 });
+
+describe('a pack whose network returns NaN/Inf fails naming the pack (never a grey image with exit 0)', () => {
+  const BROKEN = path.join(PACKS_DIR, 'broken');
+  it.each([
+    ['the unet returns NaN', 'unet', 'unet-nan.onnx', /the pack "nan-unet": unet\/model\.onnx returned NaN\/Inf values at timestep 749 \(output "out_sample", value NaN\): the pack is broken/],
+    ['the VAE decoder returns +Inf', 'vae_decoder', 'vae-decoder-inf.onnx', /the pack "inf-vae": vae_decoder\/model\.onnx returned NaN\/Inf values \(output "sample", value Infinity\): the pack is broken/],
+  ])('%s', async (_what, part, file, re) => {
+    const name = part === 'unet' ? 'nan-unet' : 'inf-vae';
+    const dir = path.join(tmp, name);
+    cpSync(path.join(PACKS_DIR, 'ortweb-fp32'), dir, { recursive: true });
+    cpSync(path.join(BROKEN, file), path.join(dir, part, 'model.onnx'));
+    const out = path.join(tmp, `${name}.png`);
+    const r = io();
+    expect(await main(['--model', dir, '--guide', guide, '--size', '64', '--steps', '4', '--t0', '0.75', '--out', out], r.io)).toBe(1);
+    expect(r.err.join('')).toMatch(re);
+    expect(existsSync(out)).toBe(false);
+  });
+});

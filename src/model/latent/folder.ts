@@ -35,6 +35,8 @@ export interface VaeInfo {
 }
 
 export interface LatentPackInfo {
+  /** what messages call the pack: the sidecar's name, else the name the reader was given */
+  name: string;
   /** model_index.json `_class_name` */
   pipeline: string;
   /** the training schedule (any scheduler class): the engine's samplers run on it */
@@ -103,8 +105,8 @@ function firstAttentionHeads(cfg: Obj | null): number | null {
   return posInt(first) ?? 8;
 }
 
-/** Read and check a diffusers ONNX folder. */
-export async function readLatentPack(reader: PackReader): Promise<LatentPackInfo> {
+/** Read and check a diffusers ONNX folder; `name` names it when it has no sidecar (its folder). */
+export async function readLatentPack(reader: PackReader, name = 'latent pack'): Promise<LatentPackInfo> {
   const index = await json(reader, 'model_index.json', true);
   const idx = index as Obj;
   const pipeline = idx._class_name;
@@ -200,5 +202,5 @@ export async function readLatentPack(reader: PackReader): Promise<LatentPackInfo
   const sidecarJson = await json(reader, 'model.json', false);
   const sidecar = sidecarJson ? parseSidecar(sidecarJson, 'model.json') : null;
   const recommended = { ...defaults, ...(sidecar?.recommended ?? {}) };
-  return { pipeline, betas, scheduler, schedulerNote, tokenizer, files, vae, unet, textHidden, distilled, recommended, sidecar };
+  return { name: sidecar?.name ?? name, pipeline, betas, scheduler, schedulerNote, tokenizer, files, vae, unet, textHidden, distilled, recommended, sidecar };
 }

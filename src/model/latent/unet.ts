@@ -92,7 +92,7 @@ export class LatentUnet implements Denoiser {
         : {}),
     };
     const start = performance.now();
-    const [out] = await runFloat(this.session, feeds, [this.out], this.file);
+    const [out] = await runFloat(this.session, feeds, [this.out], this.file, ` at timestep ${tau}`);
     this.ms += performance.now() - start;
     this.calls++;
     if (out.length !== rows * per) throw new PartMismatchError(`${this.file}: "${this.out}" has ${out.length} values, expected ${rows}×${c}×${h}×${w}`);
