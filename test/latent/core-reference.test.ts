@@ -43,13 +43,13 @@ describe.each(cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
     const result = await sdeditPackWithNoise(denoiser, Float32Array.from(c.encoded_latent.data), [4, 8, 8], vp, plan, {
       onStep: (info) => {
         const j = info.step - 1;
-        latentDiffs.push(maxDiff(toDiffusers(info.x, plan.levelOut[j]), c.steps[j].latent.data));
+        latentDiffs.push(maxDiff(toDiffusers(info.x, plan.steps[j].levelOut), c.steps[j].latent.data));
       },
     }, noise);
     expect(call).toBe(c.steps.length);
     for (const d of inputDiffs) expect(d).toBeLessThan(c.tolerance);
     for (const d of latentDiffs) expect(d).toBeLessThan(c.tolerance);
-    const finalLevel = plan.steps === 0 ? 1 : plan.levelOut[plan.steps - 1];
+    const finalLevel = plan.steps.length === 0 ? 1 : plan.steps[plan.steps.length - 1].levelOut;
     expect(maxDiff(toDiffusers(result, finalLevel), c.final_latent.data)).toBeLessThan(c.tolerance);
   });
 });
