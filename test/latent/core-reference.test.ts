@@ -2,9 +2,9 @@
 // diffusers' img2img: the reference's noise is injected through a NoiseSource, the network is
 // replaced by the reference's own recorded predictions (after classifier-free guidance), and every
 // network input and every latent after a step must match to the case's tolerance (1e-4).
-import type { Denoiser, NoiseSource, Shape4 } from '../../src/core';
+import type { Denoiser, Shape4 } from '../../src/core';
 import { parseSchedulerConfig, planPack, scheduleFromConfig, sdeditPackWithNoise } from '../../src/core';
-import { maxDiff, packJson, referenceCases } from './reference';
+import { maxDiff, packJson, referenceCases, referenceNoise } from './reference';
 
 const cases = referenceCases();
 
@@ -34,11 +34,7 @@ describe.each(cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
         return Float32Array.from(step.noise_pred.data);
       },
     };
-    const noise: NoiseSource = (req, out, offset, count) => {
-      const src = req.kind === 'init' ? c.init_noise : c.steps[req.step].step_noise;
-      if (!src) throw new Error(`the reference drew no noise for ${req.kind} step ${req.step}`);
-      for (let i = 0; i < count; i++) out[offset + i] = src.data[i];
-    };
+    const noise = referenceNoise(c);
     const latentDiffs: number[] = [];
     const result = await sdeditPackWithNoise(denoiser, Float32Array.from(c.encoded_latent.data), [4, 8, 8], vp, plan, {
       onStep: (info) => {
