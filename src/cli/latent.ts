@@ -2,7 +2,7 @@
 // size through src/model/latent's pipeline, the result scaled back to the guide's own size and
 // composited there with the mask, so kept pixels are the guide's bytes at full resolution.
 import { chwToRgba, maskFromRgba, padToMultiple, resizeChw, resizeMask, rgbaToChw } from '../core';
-import { estimateLatentMemory, gib } from '../model/latent/memory';
+import { estimateLatentMemory } from '../model/latent/memory';
 import { loadLatentPackFromDir, nodeRuntime, partBytes } from '../model/latent/node';
 import { compositeKept, latentSDEdit, staticPixelSize, usesCfgBatch } from '../model/latent/pipeline';
 import { workingSize } from '../protocol';
@@ -12,6 +12,7 @@ import { CliError } from './errors';
 import { ArgError } from './flags';
 import { type CliHost, type CliIO, MEMORY_HEADROOM, nodeHost } from './host';
 import { checkMaskSelects, inputFiles, readInputs } from './inputs';
+import { gb } from './memory';
 import type { LatentCliOptions } from './latent-args';
 import { LATENT_USAGE, parseLatentArgs } from './latent-args';
 import { checkOutputs, writeAll } from './outputs';
@@ -54,7 +55,7 @@ export async function runLatent(o: LatentCliOptions, io: CliIO, host: CliHost = 
   const available = host.availableMemory();
   if (mem.total > MEMORY_HEADROOM * available) {
     throw new CliError(
-      `this edit needs about ${gib(mem.total)} (${mem.part} weights ${gib(mem.weights)}, attention at ${padded.w}×${padded.h} px with ${o.variations * cfgBatch} rows about ${gib(mem.activations)}), and ${gib(available)} is available: lower --size or --variations`,
+      `this edit needs about ${gb(mem.total)} (${mem.part} weights ${gb(mem.weights)}, attention at ${padded.w}×${padded.h} px with ${o.variations * cfgBatch} rows about ${gb(mem.activations)}), and ${gb(available)} is available: lower --size or --variations`,
     );
   }
   const steps = o.steps ?? (o.sampler === 'pack' ? rec.steps : 20);

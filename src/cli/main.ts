@@ -12,6 +12,7 @@ import { CliError, describeDimensionError } from './errors';
 import { modelFlag } from './flags';
 import { type CliHost, type CliIO, MEMORY_HEADROOM, nodeHost } from './host';
 import { checkMaskSelects, inputFiles, readInputs } from './inputs';
+import { gb } from './memory';
 import { checkOutputs, writeAll } from './outputs';
 import { encodePng } from './png';
 import { latentMain } from './latent';
@@ -22,9 +23,6 @@ export { CliError } from './errors';
 
 export type { CliHost, CliIO } from './host';
 export { MEMORY_HEADROOM, nodeHost } from './host';
-
-const GB = 1e9;
-const gb = (bytes: number): string => `${(bytes / GB).toFixed(1)} GB`;
 
 /** Run one edit. Returns the JSON report. */
 export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost): Promise<Record<string, unknown>> {

@@ -8,6 +8,7 @@ import { PARTS } from '../model/latent/folder';
 import { loadLatentPackFromDir, nodeRuntime, sha256File } from '../model/latent/node';
 import type { Sidecar } from '../model/latent/sidecar';
 import { clipTokenizer } from '../model/latent/tokenizer';
+import { oneLine } from './command';
 import { ArgError } from './flags';
 import type { CliIO } from './host';
 import { writeAll } from './outputs';
@@ -145,7 +146,7 @@ export async function packMain(argv: readonly string[], io: CliIO): Promise<numb
     io.stdout.write((json ? JSON.stringify(d) : text(d)) + '\n');
     return 0;
   } catch (e) {
-    io.stderr.write(`sdedit: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
+    io.stderr.write(`sdedit: ${oneLine(e instanceof Error ? e.message : String(e))}\n`);
     return e instanceof ArgError ? 2 : 1;
   }
 }
