@@ -1,7 +1,8 @@
-// Argument parsing for the `sdedit` command: pure, no I/O. Parameter limits are protocol's one
-// table (the panel, the sandbox and the engine enforce the same numbers).
+// Argument parsing for the `sdedit` command on a pixel pack: pure, no I/O. The grammar, numbers
+// and protocol's limits are src/cli/flags.ts, shared with the latent-pack command.
 import type { FastGrid, SamplerName } from '../core';
-import { LIMITS, limitError, type LimitName } from '../protocol';
+import { LIMITS } from '../protocol';
+import { ArgError, choiceFlag, limitedFlag, readFlags, requiredFlag, stepsFlag, threadsFlag } from './flags';
 
 const SAMPLERS: readonly SamplerName[] = ['ddpm', 'ddim', 've', 'dpmpp2m', 'dpmpp2m-sde'];
 const GRIDS: readonly FastGrid[] = ['time', 'quadratic', 'logsnr'];
@@ -33,13 +34,7 @@ export interface CliOptions {
 
 export type ParseResult = { help: true } | { help: false; options: CliOptions };
 
-/** A bad command line; the message is one line. */
-export class ArgError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ArgError';
-  }
-}
+export { ArgError } from './flags';
 
 export const USAGE = `usage: sdedit --guide in.png --out out.png [options]
 
@@ -71,83 +66,24 @@ const VALUE_FLAGS = ['guide', 'mask', 'model', 't0', 'steps', 'sampler', 'grid',
 const BOOL_FLAGS = ['json', 'help'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 
-function number(flag: string, raw: string): number {
-  const v = raw.trim() === '' ? NaN : Number(raw);
-  if (!Number.isFinite(v)) throw new ArgError(`--${flag} must be a number, got '${raw}'`);
-  return v;
-}
-
-function integer(flag: string, raw: string, min: number, max: number): number {
-  const v = number(flag, raw);
-  if (!Number.isInteger(v) || v < min || v > max) throw new ArgError(`--${flag} must be an integer from ${min} to ${max}, got '${raw}'`);
-  return v;
-}
-
-/** A value of a parameter in protocol's LIMITS (the flag is named like the parameter). */
-function limited(flag: LimitName, raw: string): number {
-  const v = number(flag, raw);
-  const problem = limitError(flag, v, `--${flag}`);
-  if (problem) throw new ArgError(problem);
-  return v;
-}
-
-/** --steps: 0 (every step of the schedule below t0) or a step count within LIMITS.steps. */
-function steps(raw: string): number {
-  const v = number('steps', raw);
-  if (v === 0) return 0;
-  if (limitError('steps', v)) {
-    throw new ArgError(`--steps must be an integer from 0 to ${LIMITS.steps.max} (0 = every step of the schedule), got ${raw}`);
-  }
-  return v;
-}
-
 /** Parse argv (without node and the script). Throws ArgError with a one-line message. */
 export function parseArgs(argv: readonly string[]): ParseResult {
-  const values = new Map<ValueFlag, string>();
-  const bools = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h') {
-      bools.add('help');
-      continue;
-    }
-    if (!arg.startsWith('--')) throw new ArgError(`unexpected argument '${arg}' (options start with --; see --help)`);
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    if ((BOOL_FLAGS as readonly string[]).includes(name)) {
-      if (eq >= 0) throw new ArgError(`--${name} takes no value`);
-      bools.add(name);
-      continue;
-    }
-    if (!(VALUE_FLAGS as readonly string[]).includes(name)) throw new ArgError(`unknown option --${name} (see --help)`);
-    let value: string;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else {
-      if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) throw new ArgError(`--${name} needs a value`);
-      value = argv[++i];
-    }
-    if (values.has(name as ValueFlag)) throw new ArgError(`--${name} given twice`);
-    values.set(name as ValueFlag, value);
-  }
+  const { values, bools } = readFlags(argv, VALUE_FLAGS, BOOL_FLAGS);
   if (bools.has('help')) return { help: true };
 
-  const guide = values.get('guide');
-  if (!guide) throw new ArgError('--guide is required (the guide PNG)');
-  const out = values.get('out');
-  if (!out) throw new ArgError('--out is required (where to write the result PNG)');
+  const guide = requiredFlag(values, 'guide', 'the guide PNG');
+  const out = requiredFlag(values, 'out', 'where to write the result PNG');
   const get = (f: ValueFlag, d: string) => values.get(f) ?? d;
 
-  const t0 = get('t0', '0.5') === 'auto' ? 'auto' : limited('t0', get('t0', '0.5'));
+  const t0 = get('t0', '0.5') === 'auto' ? 'auto' : limitedFlag('t0', get('t0', '0.5'));
   const samplerRaw = values.get('sampler');
-  if (samplerRaw !== undefined && !(SAMPLERS as readonly string[]).includes(samplerRaw)) {
-    throw new ArgError(`--sampler must be ${SAMPLERS.slice(0, -1).join(', ')} or ${SAMPLERS[SAMPLERS.length - 1]}, got '${samplerRaw}'`);
-  }
+  if (samplerRaw !== undefined) choiceFlag('sampler', samplerRaw, SAMPLERS);
   const gridRaw = values.get('grid');
   if (gridRaw !== undefined) {
     if (!(GRIDS as readonly string[]).includes(gridRaw)) throw new ArgError(`--grid must be ${GRIDS.join(', ')}, got '${gridRaw}'`);
     if (!(FAST_SAMPLERS as readonly (string | undefined)[]).includes(samplerRaw)) throw new ArgError('--grid applies to --sampler dpmpp2m or dpmpp2m-sde only');
   }
-  const eta = limited('eta', get('eta', '0'));
+  const eta = limitedFlag('eta', get('eta', '0'));
   if (values.has('eta') && eta !== 0 && samplerRaw !== 'ddim') throw new ArgError('--eta applies to --sampler ddim only');
   const mask = values.get('mask');
   const model = get('model', 'models/default');
@@ -160,15 +96,15 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       mask: mask ?? null,
       model,
       t0,
-      steps: steps(get('steps', '20')),
+      steps: stepsFlag(get('steps', '20')),
       sampler: (samplerRaw as SamplerName | undefined) ?? null,
       grid: (gridRaw as FastGrid | undefined) ?? null,
       eta,
-      repeats: limited('repeats', get('repeats', '1')),
-      seed: limited('seed', get('seed', '1')),
-      size: limited('size', get('size', '256')),
-      variations: limited('variations', get('variations', '1')),
-      threads: integer('threads', get('threads', '2'), 1, 256),
+      repeats: limitedFlag('repeats', get('repeats', '1')),
+      seed: limitedFlag('seed', get('seed', '1')),
+      size: limitedFlag('size', get('size', '256')),
+      variations: limitedFlag('variations', get('variations', '1')),
+      threads: threadsFlag(get('threads', '2')),
       json: bools.has('json'),
       out,
     },

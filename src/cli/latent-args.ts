@@ -1,8 +1,11 @@
 // Flags of `sdedit --model DIR` when DIR is a diffusers ONNX folder (a latent pack): pure, no I/O.
+// The grammar, numbers and protocol's limits are src/cli/flags.ts, shared with the pixel command.
+import { PROVIDERS, type Provider } from '../model/latent/node';
 import type { LatentSampler } from '../model/latent/pipeline';
+import { LIMITS } from '../protocol';
+import { ArgError, choiceFlag, limitedFlag, numberFlag, readFlags, requiredFlag, stepsFlag, threadsFlag } from './flags';
 
 export const LATENT_SAMPLERS: readonly LatentSampler[] = ['pack', 'ddpm', 'ddim', 'dpmpp2m', 'dpmpp2m-sde'];
-export const LATENT_PROVIDERS = ['cpu', 'cuda', 'coreml', 'dml'] as const;
 
 export interface LatentCliOptions {
   model: string;
@@ -25,17 +28,10 @@ export interface LatentCliOptions {
   size: number | null;
   variations: number;
   threads: number;
-  provider: (typeof LATENT_PROVIDERS)[number];
+  provider: Provider;
   /** skip the sha256 check of a model.json sidecar's files */
   verify: boolean;
   json: boolean;
-}
-
-export class LatentArgError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LatentArgError';
-  }
 }
 
 export const LATENT_USAGE = `usage: sdedit --model DIR --guide in.png --prompt "…" --out out.png [options]
@@ -60,11 +56,11 @@ in latent space with the prompt, decoded; masked-out pixels stay the guide's own
                       dpmpp2m | dpmpp2m-sde (the engine's samplers on the pack's betas)  [pack]
   --eta E             DDIM eta (DDIM scheduler or --sampler ddim)           [0]
   --mask PATH         mask PNG, white = edit, black = keep
-  --repeats K         noise-denoise cycles                                  [1]
+  --repeats K         noise-denoise cycles (at most ${LIMITS.repeats.max})                 [1]
   --seed S            seed of the first variation; variation i uses S+i    [1]
   --size PX           longest side of the working size, a multiple of 64 px for SD
                       (VAE ×8 times the UNet's ×8)                    [the pack's native size]
-  --variations N      variations, run as one batch                          [1]
+  --variations N      variations, run as one batch (at most ${LIMITS.variations.max})       [1]
   --threads N         CPU threads for ONNX Runtime                          [2]
   --provider NAME     cpu | cuda | coreml | dml (where this onnxruntime-node build has it) [cpu]
   --no-verify         skip the sha256 check of the files a model.json sidecar lists
@@ -79,83 +75,24 @@ const VALUE = ['model', 'guide', 'mask', 'out', 'prompt', 'negative', 'guidance'
 const BOOL = ['json', 'help', 'no-verify'] as const;
 type Value = (typeof VALUE)[number];
 
-function num(flag: string, raw: string): number {
-  const v = raw.trim() === '' ? NaN : Number(raw);
-  if (!Number.isFinite(v)) throw new LatentArgError(`--${flag} must be a number, got '${raw}'`);
-  return v;
-}
-
-function int(flag: string, raw: string, min: number, max: number): number {
-  const v = num(flag, raw);
-  if (!Number.isInteger(v) || v < min || v > max) throw new LatentArgError(`--${flag} must be an integer from ${min} to ${max}, got '${raw}'`);
-  return v;
-}
-
-/** The value of --model in argv, or null. */
-export function modelFlag(argv: readonly string[]): string | null {
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--model' && i + 1 < argv.length) return argv[i + 1];
-    if (argv[i].startsWith('--model=')) return argv[i].slice('--model='.length);
-  }
-  return null;
-}
+/** Most classifier-free guidance a run takes (published packs recommend 0–15). */
+const MAX_GUIDANCE = 100;
 
 export function parseLatentArgs(argv: readonly string[]): { help: true } | { help: false; options: LatentCliOptions } {
-  const values = new Map<Value, string>();
-  const bools = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h') {
-      bools.add('help');
-      continue;
-    }
-    if (!arg.startsWith('--')) throw new LatentArgError(`unexpected argument '${arg}' (options start with --; see --help)`);
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    if ((BOOL as readonly string[]).includes(name)) {
-      if (eq >= 0) throw new LatentArgError(`--${name} takes no value`);
-      bools.add(name);
-      continue;
-    }
-    if (!(VALUE as readonly string[]).includes(name)) throw new LatentArgError(`unknown option --${name} for a latent pack (see --help)`);
-    let value: string;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else {
-      // a value that starts with -- must be given as --flag=value
-      if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) throw new LatentArgError(`--${name} needs a value`);
-      value = argv[++i];
-    }
-    if (values.has(name as Value)) throw new LatentArgError(`--${name} given twice`);
-    values.set(name as Value, value);
-  }
+  const { values, bools } = readFlags(argv, VALUE, BOOL, ' for a latent pack');
   if (bools.has('help')) return { help: true };
-  const need = (f: Value, what: string): string => {
-    const v = values.get(f);
-    if (!v) throw new LatentArgError(`--${f} is required (${what})`);
-    return v;
-  };
-  const model = need('model', 'the pack folder');
-  const guide = need('guide', 'the guide PNG');
-  const out = need('out', 'where to write the result PNG');
+  const model = requiredFlag(values, 'model', 'the pack folder');
+  const guide = requiredFlag(values, 'guide', 'the guide PNG');
+  const out = requiredFlag(values, 'out', 'where to write the result PNG');
   const opt = <T>(f: Value, parse: (raw: string) => T): T | null => (values.has(f) ? parse(values.get(f) as string) : null);
-  const t0 = opt('t0', (r) => {
-    const v = num('t0', r);
-    if (!(v > 0 && v <= 1)) throw new LatentArgError(`--t0 (diffusers' strength) must be in (0, 1], got ${r}`);
-    return v;
-  });
+  const get = (f: Value, d: string): string => values.get(f) ?? d;
   const guidance = opt('guidance', (r) => {
-    const v = num('guidance', r);
-    if (v < 0 || v > 100) throw new LatentArgError(`--guidance must be in [0, 100], got ${r}`);
+    const v = numberFlag('guidance', r);
+    if (v < 0 || v > MAX_GUIDANCE) throw new ArgError(`--guidance must be in [0, ${MAX_GUIDANCE}], got ${r}`);
     return v;
   });
-  const sampler = values.get('sampler') ?? 'pack';
-  if (!(LATENT_SAMPLERS as readonly string[]).includes(sampler)) throw new LatentArgError(`--sampler must be ${LATENT_SAMPLERS.join(', ')} for a latent pack, got '${sampler}'`);
-  const provider = values.get('provider') ?? 'cpu';
-  if (!(LATENT_PROVIDERS as readonly string[]).includes(provider)) throw new LatentArgError(`--provider must be ${LATENT_PROVIDERS.join(', ')}, got '${provider}'`);
-  const eta = opt('eta', (r) => num('eta', r)) ?? 0;
-  if (eta < 0) throw new LatentArgError(`--eta must be ≥ 0, got ${eta}`);
   const mask = values.get('mask') ?? null;
-  if (mask === '') throw new LatentArgError('--mask needs a path');
+  if (mask === '') throw new ArgError('--mask needs a path');
   return {
     help: false,
     options: {
@@ -163,19 +100,19 @@ export function parseLatentArgs(argv: readonly string[]): { help: true } | { hel
       guide,
       mask,
       out,
-      prompt: values.get('prompt') ?? '',
-      negative: values.get('negative') ?? '',
+      prompt: get('prompt', ''),
+      negative: get('negative', ''),
       guidance,
-      t0,
-      steps: opt('steps', (r) => int('steps', r, 0, 1000)),
-      sampler: sampler as LatentSampler,
-      eta,
-      repeats: int('repeats', values.get('repeats') ?? '1', 1, 100),
-      seed: int('seed', values.get('seed') ?? '1', 0, 2 ** 31 - 1),
-      size: opt('size', (r) => int('size', r, 64, 4096)),
-      variations: int('variations', values.get('variations') ?? '1', 1, 64),
-      threads: int('threads', values.get('threads') ?? '2', 1, 256),
-      provider: provider as LatentCliOptions['provider'],
+      t0: opt('t0', (r) => limitedFlag('t0', r, "--t0 (diffusers' strength)")),
+      steps: opt('steps', stepsFlag),
+      sampler: choiceFlag('sampler', get('sampler', 'pack'), LATENT_SAMPLERS, ' for a latent pack'),
+      eta: limitedFlag('eta', get('eta', '0')),
+      repeats: limitedFlag('repeats', get('repeats', '1')),
+      seed: limitedFlag('seed', get('seed', '1')),
+      size: opt('size', (r) => limitedFlag('size', r)),
+      variations: limitedFlag('variations', get('variations', '1')),
+      threads: threadsFlag(get('threads', '2')),
+      provider: choiceFlag('provider', get('provider', 'cpu'), PROVIDERS),
       verify: !bools.has('no-verify'),
       json: bools.has('json'),
     },

@@ -7,66 +7,31 @@ import { loadPackFromDir } from '../model/node';
 import { isLatentPackDir } from '../model/latent/node';
 import { workingSize } from '../protocol';
 import { autoT0, describeAutoT0 } from './auto-t0';
-import { ArgError, USAGE, type CliOptions, outputPaths, parseArgs } from './args';
+import { USAGE, type CliOptions, outputPaths, parseArgs } from './args';
+import { round1, runCommand } from './command';
 import { CliError, describeDimensionError } from './errors';
-import { availableMemoryBytes } from './memory';
-import { type OutputFs, checkOutputs, nodeOutputFs, writeAll } from './outputs';
-import { type RgbaImage, encodePng, readPngFile } from './png';
+import { modelFlag } from './flags';
+import { type CliHost, type CliIO, MEMORY_HEADROOM, nodeHost } from './host';
+import { checkMaskSelects, inputFiles, readInputs } from './inputs';
+import { gb } from './memory';
+import { checkOutputs, writeAll } from './outputs';
+import { encodePng } from './png';
 import { latentMain } from './latent';
-import { modelFlag } from './latent-args';
 import { packMain } from './pack-describe';
 import { progressReporter } from './progress';
 
 export { CliError } from './errors';
 
-export interface CliIO {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown; isTTY?: boolean };
-}
-
-/** What the command uses of the machine besides stdout/stderr. */
-export interface CliHost {
-  /** where outputs are written */
-  fs: OutputFs;
-  /** bytes of memory the run may take */
-  availableMemory(): number;
-  /** milliseconds, for timings and progress */
-  now(): number;
-}
-
-export const nodeHost: CliHost = { fs: nodeOutputFs, availableMemory: availableMemoryBytes, now: () => performance.now() };
-
-/** Share of the available memory a run may plan to use (the rest is for everything else). */
-export const MEMORY_HEADROOM = 0.9;
-
-/**
- * A mask of another size than the guide is scaled to it: said on stderr when the aspect ratios
- * agree (within a pixel of rounding), refused when they do not (it would not line up).
- */
-function checkMaskSize(guide: RgbaImage, mask: RgbaImage, opts: CliOptions, io: CliIO): void {
-  const { width: gw, height: gh } = guide;
-  const { width: mw, height: mh } = mask;
-  if (gw === mw && gh === mh) return;
-  const sizes = `the mask ${opts.mask} is ${mw}×${mh} px and the guide ${opts.guide} ${gw}×${gh} px`;
-  if (Math.abs(mw * gh - mh * gw) > (gw + gh + mw + mh) / 2) {
-    throw new CliError(`${sizes}: their aspect ratios differ (${(mw / mh).toFixed(3)} and ${(gw / gh).toFixed(3)}), so the mask would not line up; make the mask the guide's size`);
-  }
-  io.stderr.write(`sdedit: warning: ${sizes}; the mask is scaled to the guide\n`);
-}
-
-const GB = 1e9;
-const gb = (bytes: number): string => `${(bytes / GB).toFixed(1)} GB`;
+export type { CliHost, CliIO } from './host';
+export { MEMORY_HEADROOM, nodeHost } from './host';
 
 /** Run one edit. Returns the JSON report. */
 export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost): Promise<Record<string, unknown>> {
   const now = host.now;
   const start = now();
-  const guide = readPngFile(opts.guide, 'guide');
-  const maskImg = opts.mask ? readPngFile(opts.mask, 'mask') : null;
-  if (maskImg) checkMaskSize(guide, maskImg, opts, io);
+  const { guide, mask: maskImg } = readInputs(opts, io);
   const outputs = outputPaths(opts.out, opts.variations);
-  const inputs = [{ what: 'the guide', file: opts.guide }, ...(opts.mask ? [{ what: 'the mask', file: opts.mask }] : [])];
-  await checkOutputs(outputs, inputs, opts.out, host.fs);
+  await checkOutputs(outputs, inputFiles(opts), opts.out, host.fs);
 
   const loadStart = now();
   const loaded = await loadPackFromDir(opts.model, { threads: opts.threads });
@@ -97,9 +62,7 @@ export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost)
     let unpaddedMask: Float32Array | null = null;
     if (maskImg) {
       const m = resizeMask(maskFromRgba(maskImg.rgba, maskImg.width, maskImg.height), maskImg.height, maskImg.width, height, width);
-      let any = false;
-      for (let i = 0; i < m.length && !any; i++) any = m[i] > 0;
-      if (!any) throw new CliError(`the mask selects nothing (${opts.mask} is black everywhere; white = edit)`);
+      checkMaskSelects(m, opts.mask);
       unpaddedMask = m;
       mask = padToMultiple(m, 1, height, width, pack.multiple).data;
     }
@@ -195,38 +158,19 @@ export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost)
   }
 }
 
-const round1 = (v: number): number => Math.round(v * 10) / 10;
-
-const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
-
 /** The command. Returns the exit code: 0 ok, 2 bad arguments, 1 bad input or failure. */
 export async function main(argv: readonly string[], io: CliIO = process, host: CliHost = nodeHost): Promise<number> {
   // latent packs (a diffusers folder with model_index.json) have their own flags: src/cli/latent.ts
   if (argv[0] === 'pack') return packMain(argv.slice(1), io);
   const model = modelFlag(argv);
-  if (model !== null && isLatentPackDir(model)) return latentMain(argv, io);
-  let parsed;
-  try {
-    parsed = parseArgs(argv);
-  } catch (e) {
-    io.stderr.write(`sdedit: ${oneLine((e as Error).message)}\n`);
-    return 2;
-  }
-  if (parsed.help) {
-    io.stdout.write(USAGE + '\n');
-    return 0;
-  }
-  try {
-    const report = await run(parsed.options, io, host);
-    if (parsed.options.json) io.stdout.write(JSON.stringify(report) + '\n');
-    else {
+  if (model !== null && isLatentPackDir(model)) return latentMain(argv, io, host);
+  return runCommand(argv, io, {
+    parse: parseArgs,
+    usage: USAGE,
+    run: (options) => run(options, io, host),
+    summary: (report) => {
       const t = report.timings as { total_ms: number; network_ms: number };
-      io.stderr.write(`sdedit: wrote ${(report.outputs as string[]).join(', ')} (${report.width}×${report.height}, ${(t.total_ms / 1000).toFixed(1)} s, network ${(t.network_ms / 1000).toFixed(1)} s)\n`);
-    }
-    return 0;
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    io.stderr.write(`sdedit: ${oneLine(msg)}\n`);
-    return e instanceof ArgError ? 2 : 1;
-  }
+      return `wrote ${(report.outputs as string[]).join(', ')} (${report.width}×${report.height}, ${(t.total_ms / 1000).toFixed(1)} s, network ${(t.network_ms / 1000).toFixed(1)} s)`;
+    },
+  });
 }

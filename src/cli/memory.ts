@@ -16,6 +16,9 @@ function readNumber(file: string, pattern?: RegExp): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
+/** Bytes as the command's memory messages show them: "2.8 GB" (10⁹ bytes). */
+export const gb = (bytes: number): string => `${(bytes / 1e9).toFixed(1)} GB`;
+
 /** Bytes this process can still allocate before the system runs out (an estimate). */
 export function availableMemoryBytes(): number {
   const meminfoKb = readNumber('/proc/meminfo', /^MemAvailable:\s+(\d+)\s+kB/m);

@@ -8,9 +8,10 @@ import { PARTS } from '../model/latent/folder';
 import { loadLatentPackFromDir, nodeRuntime, sha256File } from '../model/latent/node';
 import type { Sidecar } from '../model/latent/sidecar';
 import { clipTokenizer } from '../model/latent/tokenizer';
-import { LatentArgError } from './latent-args';
-import type { LatentIO } from './latent';
-import { writeTextFile } from './latent-png';
+import { oneLine } from './command';
+import { ArgError } from './flags';
+import type { CliIO } from './host';
+import { writeAll } from './outputs';
 
 export const PACK_USAGE = `usage: sdedit pack describe DIR [--write-sidecar] [--name NAME] [--license ID] [--json]
 
@@ -104,13 +105,13 @@ function text(d: Record<string, unknown>): string {
 }
 
 /** `sdedit pack …`. Exit code: 0 ok, 2 bad arguments, 1 failure. */
-export async function packMain(argv: readonly string[], io: LatentIO): Promise<number> {
+export async function packMain(argv: readonly string[], io: CliIO): Promise<number> {
   try {
     if (argv[0] === '--help' || argv[0] === '-h' || argv.length === 0) {
       io.stdout.write(PACK_USAGE + '\n');
       return argv.length === 0 ? 2 : 0;
     }
-    if (argv[0] !== 'describe') throw new LatentArgError(`unknown pack command '${argv[0]}' (sdedit pack describe DIR)`);
+    if (argv[0] !== 'describe') throw new ArgError(`unknown pack command '${argv[0]}' (sdedit pack describe DIR)`);
     let dir: string | null = null;
     let write = false;
     let json = false;
@@ -122,13 +123,13 @@ export async function packMain(argv: readonly string[], io: LatentIO): Promise<n
       else if (a === '--json') json = true;
       else if (a === '--name' || a === '--license') {
         const v = argv[++i];
-        if (!v || v.startsWith('--')) throw new LatentArgError(`${a} needs a value`);
+        if (!v || v.startsWith('--')) throw new ArgError(`${a} needs a value`);
         if (a === '--name') name = v;
         else license = v;
       } else if (!a.startsWith('--') && dir === null) dir = a;
-      else throw new LatentArgError(`unexpected argument '${a}' (see sdedit pack --help)`);
+      else throw new ArgError(`unexpected argument '${a}' (see sdedit pack --help)`);
     }
-    if (!dir) throw new LatentArgError('sdedit pack describe needs the pack folder');
+    if (!dir) throw new ArgError('sdedit pack describe needs the pack folder');
     const d = await describePack(dir);
     if (write) {
       const sidecar: Sidecar = {
@@ -139,13 +140,13 @@ export async function packMain(argv: readonly string[], io: LatentIO): Promise<n
         recommended: { steps: (d.recommended as { steps: number }).steps, t0: (d.recommended as { t0: number }).t0, guidance: (d.recommended as { guidance: number }).guidance },
         files: d.files as Sidecar['files'],
       };
-      await writeTextFile(path.join(dir, 'model.json'), JSON.stringify(sidecar, null, 2) + '\n');
+      await writeAll([{ file: path.join(dir, 'model.json'), bytes: new TextEncoder().encode(JSON.stringify(sidecar, null, 2) + '\n') }]);
       d.sidecar = { name: sidecar.name, license: sidecar.license, written: path.join(dir, 'model.json') };
     }
     io.stdout.write((json ? JSON.stringify(d) : text(d)) + '\n');
     return 0;
   } catch (e) {
-    io.stderr.write(`sdedit: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
-    return e instanceof LatentArgError ? 2 : 1;
+    io.stderr.write(`sdedit: ${oneLine(e instanceof Error ? e.message : String(e))}\n`);
+    return e instanceof ArgError ? 2 : 1;
   }
 }

@@ -113,11 +113,27 @@ export interface MultistepCoefficients extends MultistepStep {
   noise: number;
 }
 
+/** What selects a DPM-Solver++(2M) variant. */
+export interface MultistepOptions {
+  order: 1 | 2;
+  /** the SDE's second-order term (see the top of this file) */
+  correction: 'midpoint' | 'heun';
+  sde: boolean;
+  /** the ODE's second-order term: 'midpoint' (k-diffusion's sample_dpmpp_2m; the engine's own
+   *  sampler, the default) or 'heun', α_s·((e^{−h} − 1)/h + 1)·D1 (diffusers' solver_type heun) */
+  odeCorrection?: 'midpoint' | 'heun';
+  /** first order on the last step even when it stops short of the clean level (diffusers'
+   *  lower_order_final / euler_at_final with final_sigmas_type sigma_min) */
+  firstOrderLast?: boolean;
+}
+
 /** Per-step coefficients of DPM-Solver++(2M) (ODE) and SDE-DPM-Solver++(2M) on a plan's levels
  *  (ᾱ, 1 at the end), one per step; the last step (to the clean level) is x ← x̂0_j. The CPU loop
- *  below and the GPU-resident update graph (src/ui/runtime) both run these. */
-export function multistepCoefficients(level: Float64Array, opts: { order: 1 | 2; correction: 'midpoint' | 'heun'; sde: boolean }): MultistepCoefficients[] {
+ *  below, the GPU-resident update graph (src/ui/runtime) and the latent packs' DPMSolverMultistep
+ *  (src/core/diffusers/plan.ts) all run these. */
+export function multistepCoefficients(level: Float64Array, opts: MultistepOptions): MultistepCoefficients[] {
   const { order, correction, sde } = opts;
+  const odeHeun = opts.odeCorrection === 'heun';
   const lambda = (a: number): number => 0.5 * Math.log(a / (1 - a));
   const steps: MultistepCoefficients[] = [];
   let hPrev = 0;
@@ -130,9 +146,13 @@ export function multistepCoefficients(level: Float64Array, opts: { order: 1 | 2;
     }
     const h = lambda(as) - lambda(at);
     const sigmaRatio = Math.sqrt((1 - as) / (1 - at)); // σ_s/σ_t
-    const second = j > 0 && order === 2;
+    const second = j > 0 && order === 2 && !(opts.firstOrderLast && j + 2 === level.length);
     const r = second ? hPrev / h : 1;
-    if (!sde) {
+    if (!sde && second && odeHeun) {
+      const coef = Math.sqrt(as) * -Math.expm1(-h); // α_s·(1 − e^{−h})
+      const d1 = Math.sqrt(as) * (Math.expm1(-h) / h + 1);
+      steps.push({ sample: sigmaRatio, x0: coef + d1 / r, x0Prev: -d1 / r, noise: 0 });
+    } else if (!sde) {
       const coef = Math.sqrt(as) * -Math.expm1(-h); // α_s·(1 − e^{−h})
       steps.push({
         sample: sigmaRatio,
@@ -157,7 +177,7 @@ export function multistepCoefficients(level: Float64Array, opts: { order: 1 | 2;
 }
 
 /** The solver's own options, checked, with their defaults. */
-export function multistepOptions(opts: Pick<SDEditOptions, 'sampler' | 'order' | 'correction'>): { order: 1 | 2; correction: 'midpoint' | 'heun'; sde: boolean } {
+export function multistepOptions(opts: Pick<SDEditOptions, 'sampler' | 'order' | 'correction'>): MultistepOptions {
   const order = opts.order ?? 2;
   if (order !== 1 && order !== 2) throw new Error(`sdedit: order must be 1 or 2, got ${String(opts.order)}`);
   const correction = opts.correction ?? 'heun';

@@ -49,7 +49,12 @@ export interface EpsMap {
 /** The ε map of one batch item at time t: the one definition of the table above for VP, used by
  *  adaptOutput and by the GPU-resident update graph (src/ui/runtime/update-graph-plan.ts). */
 export function epsMap(schedule: VPSchedule, prediction: Prediction, t: number): EpsMap {
-  const a = schedule.alphaBar(t);
+  return epsMapAtLevel(schedule.alphaBar(t), prediction);
+}
+
+/** The ε map at the level ᾱ = a itself (latent packs take ᾱ from their scheduler's own σ at the
+ *  network timestep, src/model/latent/unet.ts). */
+export function epsMapAtLevel(a: number, prediction: Prediction): EpsMap {
   const sa = Math.sqrt(a);
   const s1 = Math.sqrt(Math.max(1 - a, TINY));
   if (prediction === 'eps') return { sample: 0, output: 1, divisor: 1 };

@@ -23,6 +23,7 @@
 // Works in node and in the browser: nothing here touches fs or ONNX Runtime.
 import type { Schedule } from '../core';
 import { veGeometric, vpCosine, vpLinear } from '../core';
+import { type JsonObject, fieldMessage, isJsonObject, parseJsonText } from './json';
 
 export type PackKind = 'pixel' | 'latent';
 export type Prediction = 'eps' | 'v' | 'x0' | 'score';
@@ -82,45 +83,37 @@ export class PackError extends Error {
   }
 }
 
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v: unknown): string => {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? s.slice(0, 57) + '...' : s;
-};
-
 function fail(field: string, want: string, got: unknown): never {
-  throw new PackError(`model.json: "${field}" must be ${want} (got ${show(got)})`);
+  throw new PackError(fieldMessage('model.json', field, want, got));
 }
 
-function str(o: Obj, field: string, path = field): string {
+function str(o: JsonObject, field: string, path = field): string {
   const v = o[field];
   if (typeof v !== 'string' || v.length === 0) fail(path, 'a non-empty string', v);
   return v;
 }
 
-function num(o: Obj, field: string, path = field, test: (x: number) => boolean = Number.isFinite, want = 'a finite number'): number {
+function num(o: JsonObject, field: string, path = field, test: (x: number) => boolean = Number.isFinite, want = 'a finite number'): number {
   const v = o[field];
   if (typeof v !== 'number' || !Number.isFinite(v) || !test(v)) fail(path, want, v);
   return v;
 }
 
-function oneOf<T extends string>(o: Obj, field: string, allowed: readonly T[], path = field): T {
+function oneOf<T extends string>(o: JsonObject, field: string, allowed: readonly T[], path = field): T {
   const v = o[field];
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) fail(path, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, v);
   return v as T;
 }
 
-function optObj(o: Obj, field: string): Obj {
+function optObj(o: JsonObject, field: string): JsonObject {
   const v = o[field];
   if (v === undefined || v === null) return {};
-  if (!isObj(v)) fail(field, 'an object', v);
+  if (!isJsonObject(v)) fail(field, 'an object', v);
   return v;
 }
 
 function parseSde(v: unknown): VPSde | VESde {
-  if (!isObj(v)) fail('sde', 'an object', v);
+  if (!isJsonObject(v)) fail('sde', 'an object', v);
   const type = oneOf(v, 'type', ['vp', 've'] as const, 'sde.type');
   if (type === 'vp') {
     const beta_schedule = oneOf(v, 'beta_schedule', ['linear', 'cosine'] as const, 'sde.beta_schedule');
@@ -141,7 +134,7 @@ function parseSde(v: unknown): VPSde | VESde {
 /** Tensor names: an array in role order (image first, then time), or an object whose keys are
  *  the names in that order and whose values describe them ({"x": "float32 [N,3,H,W]", ...}). */
 function parseNames(v: unknown, field: string, roles: readonly string[]): string[] {
-  const names = Array.isArray(v) ? v : isObj(v) ? Object.keys(v) : null;
+  const names = Array.isArray(v) ? v : isJsonObject(v) ? Object.keys(v) : null;
   if (!names || names.length !== roles.length || !names.every((s) => typeof s === 'string' && s.length > 0)) {
     const want = `${roles.length} name${roles.length > 1 ? 's' : ''} (${roles.join(', ')})`;
     fail(field, `an array of ${want} or an object with ${want} as keys`, v);
@@ -151,7 +144,7 @@ function parseNames(v: unknown, field: string, roles: readonly string[]): string
 
 function parseFile(v: unknown, i: number): PackFile {
   const p = `files[${i}]`;
-  if (!isObj(v)) fail(p, 'an object', v);
+  if (!isJsonObject(v)) fail(p, 'an object', v);
   const name = str(v, 'name', `${p}.name`);
   if (name.includes('..') || name.startsWith('/') || name.includes('\\')) fail(`${p}.name`, 'a plain file name inside the pack', name);
   const bytes = num(v, 'bytes', `${p}.bytes`, (x) => Number.isInteger(x) && x > 0, 'a positive integer');
@@ -163,15 +156,8 @@ function parseFile(v: unknown, i: number): PackFile {
 
 /** Validate a model.json (text or parsed JSON). Throws PackError naming the wrong field. */
 export function parsePack(json: unknown): ModelPack {
-  let o: unknown = json;
-  if (typeof json === 'string') {
-    try {
-      o = JSON.parse(json);
-    } catch (e) {
-      throw new PackError(`model.json is not valid JSON: ${(e as Error).message}`);
-    }
-  }
-  if (!isObj(o)) fail('(top level)', 'an object', o);
+  const o = typeof json === 'string' ? parseJsonText(json, 'model.json', (m) => new PackError(m)) : json;
+  if (!isJsonObject(o)) fail('(top level)', 'an object', o);
   const name = str(o, 'name');
   const kind = oneOf(o, 'kind', ['pixel', 'latent'] as const);
   const sde = parseSde(o.sde);
@@ -192,7 +178,7 @@ export function parsePack(json: unknown): ModelPack {
   if (!Array.isArray(o.files) || o.files.length === 0) fail('files', 'a non-empty array', o.files);
   const files = o.files.map(parseFile);
   const unets = files.filter((f) => f.role === 'unet');
-  if (unets.length !== 1) fail('files', `exactly one entry with role "unet" (found ${unets.length})`, o.files.map((f) => (isObj(f) ? f.role : f)));
+  if (unets.length !== 1) fail('files', `exactly one entry with role "unet" (found ${unets.length})`, o.files.map((f) => (isJsonObject(f) ? f.role : f)));
   const fp16 = files.filter((f) => f.role === 'unet_fp16');
   if (fp16.length > 1) fail('files', `at most one entry with role "unet_fp16" (found ${fp16.length})`, files.map((f) => f.role));
   if (kind === 'latent') {

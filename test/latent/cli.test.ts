@@ -1,10 +1,12 @@
 /** @jest-environment ./test/model/ort-node-env.js */
 // `sdedit --model DIR` with a diffusers folder, and `sdedit pack describe`, in process.
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { main } from '../../src/cli/main';
+import { type CliHost, main, nodeHost } from '../../src/cli/main';
+import { type OutputFs, nodeOutputFs } from '../../src/cli/outputs';
+import { declaredPng, sha, solidPng } from '../cli/png-fixtures';
 import { PACKS_DIR } from './reference';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'sdedit-latent-cli-'));
@@ -133,8 +135,87 @@ test("a scheduler class that is not reproduced (SD 1.5's PNDM): --sampler pack i
 
 test('a working size that cannot fit is refused before loading, with the estimate in the message', async () => {
   const r = io();
-  expect(await main(['--model', path.join(PACKS_DIR, 'ortweb-fp32'), '--guide', guide, '--size', '4096', '--out', path.join(tmp, 'big.png')], r.io)).toBe(2);
-  expect(r.err.join('')).toMatch(/this edit needs about [\d.]+ GB \(.*attention at 4096×3456 px .*\); this machine has [\d.]+ GB: lower --size/);
+  expect(await main(['--model', path.join(PACKS_DIR, 'ortweb-fp32'), '--guide', guide, '--size', '4096', '--out', path.join(tmp, 'big.png')], r.io)).toBe(1);
+  expect(r.err.join('')).toMatch(/this edit needs about [\d.]+ GB \(.*attention at 4096×3456 px .*\), and [\d.]+ GB is available: lower --size/);
+});
+
+test('the memory check uses the memory available to the run, not the machine total', async () => {
+  const small: CliHost = { ...nodeHost, availableMemory: () => 64 * 2 ** 20 };
+  const r = io();
+  expect(await main(['--model', path.join(PACKS_DIR, 'ortweb-fp32'), '--guide', guide, '--size', '64', '--out', path.join(tmp, 'small.png')], r.io, small)).toBe(1);
+  expect(r.err.join('')).toMatch(/and 0\.1 GB is available: lower --size or --variations/);
+  expect(existsSync(path.join(tmp, 'small.png'))).toBe(false);
+});
+
+describe('the same input and output rules as pixel packs', () => {
+  const pack = path.join(PACKS_DIR, 'ortweb-fp32');
+  const run = (host: CliHost | undefined, ...more: string[]) => {
+    const r = io();
+    return main(['--model', pack, '--guide', guide, '--size', '64', '--steps', '2', '--prompt', 'a cat', ...more], r.io, host).then((code) => ({ code, err: r.err.join('') }));
+  };
+
+  test('--out equal to the guide (or, with variations, a variation name) is refused and the guide is untouched', async () => {
+    const before = sha(guide);
+    const same = await run(undefined, '--out', guide);
+    expect(same.code).toBe(1);
+    expect(same.err).toMatch(/--out .*guide\.png is the guide .*choose another --out/);
+    const v1 = path.join(tmp, 'v-1.png');
+    cpSync(guide, v1);
+    const r = io();
+    expect(await main(['--model', pack, '--guide', v1, '--size', '64', '--variations', '2', '--out', path.join(tmp, 'v.png')], r.io)).toBe(1);
+    expect(r.err.join('')).toMatch(/--out .*v\.png with --variations 2 writes .*v-1\.png, which is the guide/);
+    expect(sha(guide)).toBe(before);
+  });
+
+  test('a PNG bomb (a small file declaring 12000×12000) is refused from its header', async () => {
+    const bomb = path.join(tmp, 'bomb.png');
+    writeFileSync(bomb, declaredPng(12000, 12000, 1));
+    const r = io();
+    expect(await main(['--model', pack, '--guide', bomb, '--out', path.join(tmp, 'b.png')], r.io)).toBe(1);
+    expect(r.err.join('')).toMatch(/guide .*bomb\.png declares 12000×12000 px \(144\.0 Mpx\), more than the 4096×4096 px/);
+  });
+
+  test('a mask of another aspect ratio is refused; one of the same aspect is scaled with a warning', async () => {
+    const wide = path.join(tmp, 'wide-mask.png');
+    solidPng(wide, 40, 10, 255);
+    const bad = await run(undefined, '--mask', wide, '--out', path.join(tmp, 'm.png'));
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/their aspect ratios differ/);
+    const half = path.join(tmp, 'half-mask.png');
+    solidPng(half, 48, 40, 255);
+    const ok = await run(undefined, '--mask', half, '--out', path.join(tmp, 'm.png'));
+    expect(ok.code).toBe(0);
+    expect(ok.err).toMatch(/warning: the mask .*half-mask\.png is 48×40 px .*; the mask is scaled to the guide/);
+  });
+
+  function failingWrite(onCall: number): CliHost {
+    let calls = 0;
+    const fs: OutputFs = {
+      ...nodeOutputFs,
+      writeFile: async (p, data) => {
+        if (++calls === onCall) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        return nodeOutputFs.writeFile(p, data);
+      },
+    };
+    return { ...nodeHost, fs };
+  }
+
+  test('a failed write of variation 2 (disk full) leaves no output and no temporary file', async () => {
+    const dir = path.join(tmp, 'full');
+    mkdirSync(dir);
+    const r = await run(failingWrite(2), '--variations', '2', '--out', path.join(dir, 'r.png'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/could not write .*r-2\.png \(the disk is full\); no output file was changed/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  test('progress lines outside a terminal on a long run', async () => {
+    let t = 0;
+    const slow: CliHost = { ...nodeHost, now: () => (t += 3000) };
+    const r = await run(slow, '--t0', '1', '--out', path.join(tmp, 'p.png'));
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/sdedit: step \d\/2, \d+ (s|min \d+ s) so far, about .* left\n/);
+  });
 });
 
 test('a schedule the pack cannot run is refused before any model loads', async () => {
@@ -152,4 +233,22 @@ test('a missing part is one message naming the file', async () => {
   const r = io();
   expect(await main(['--model', dir, '--guide', guide, '--out', path.join(tmp, 'b.png')], r.io)).toBe(1);
   expect(r.err.join('')).toMatch(/vae_encoder\/model\.onnx is missing/);
+});
+
+describe('a pack whose network returns NaN/Inf fails naming the pack (never a grey image with exit 0)', () => {
+  const BROKEN = path.join(PACKS_DIR, 'broken');
+  it.each([
+    ['the unet returns NaN', 'unet', 'unet-nan.onnx', /the pack "nan-unet": unet\/model\.onnx returned NaN\/Inf values at timestep 749 \(output "out_sample", value NaN\): the pack is broken/],
+    ['the VAE decoder returns +Inf', 'vae_decoder', 'vae-decoder-inf.onnx', /the pack "inf-vae": vae_decoder\/model\.onnx returned NaN\/Inf values \(output "sample", value Infinity\): the pack is broken/],
+  ])('%s', async (_what, part, file, re) => {
+    const name = part === 'unet' ? 'nan-unet' : 'inf-vae';
+    const dir = path.join(tmp, name);
+    cpSync(path.join(PACKS_DIR, 'ortweb-fp32'), dir, { recursive: true });
+    cpSync(path.join(BROKEN, file), path.join(dir, part, 'model.onnx'));
+    const out = path.join(tmp, `${name}.png`);
+    const r = io();
+    expect(await main(['--model', dir, '--guide', guide, '--size', '64', '--steps', '4', '--t0', '0.75', '--out', out], r.io)).toBe(1);
+    expect(r.err.join('')).toMatch(re);
+    expect(existsSync(out)).toBe(false);
+  });
 });

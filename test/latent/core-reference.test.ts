@@ -2,9 +2,9 @@
 // diffusers' img2img: the reference's noise is injected through a NoiseSource, the network is
 // replaced by the reference's own recorded predictions (after classifier-free guidance), and every
 // network input and every latent after a step must match to the case's tolerance (1e-4).
-import type { Denoiser, NoiseSource, Shape4 } from '../../src/core';
+import type { Denoiser, Shape4 } from '../../src/core';
 import { parseSchedulerConfig, planPack, scheduleFromConfig, sdeditPackWithNoise } from '../../src/core';
-import { maxDiff, packJson, referenceCases } from './reference';
+import { maxDiff, packJson, referenceCases, referenceNoise } from './reference';
 
 const cases = referenceCases();
 
@@ -34,22 +34,18 @@ describe.each(cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
         return Float32Array.from(step.noise_pred.data);
       },
     };
-    const noise: NoiseSource = (req, out, offset, count) => {
-      const src = req.kind === 'init' ? c.init_noise : c.steps[req.step].step_noise;
-      if (!src) throw new Error(`the reference drew no noise for ${req.kind} step ${req.step}`);
-      for (let i = 0; i < count; i++) out[offset + i] = src.data[i];
-    };
+    const noise = referenceNoise(c);
     const latentDiffs: number[] = [];
     const result = await sdeditPackWithNoise(denoiser, Float32Array.from(c.encoded_latent.data), [4, 8, 8], vp, plan, {
       onStep: (info) => {
         const j = info.step - 1;
-        latentDiffs.push(maxDiff(toDiffusers(info.x, plan.levelOut[j]), c.steps[j].latent.data));
+        latentDiffs.push(maxDiff(toDiffusers(info.x, plan.steps[j].levelOut), c.steps[j].latent.data));
       },
     }, noise);
     expect(call).toBe(c.steps.length);
     for (const d of inputDiffs) expect(d).toBeLessThan(c.tolerance);
     for (const d of latentDiffs) expect(d).toBeLessThan(c.tolerance);
-    const finalLevel = plan.steps === 0 ? 1 : plan.levelOut[plan.steps - 1];
+    const finalLevel = plan.steps.length === 0 ? 1 : plan.steps[plan.steps.length - 1].levelOut;
     expect(maxDiff(toDiffusers(result, finalLevel), c.final_latent.data)).toBeLessThan(c.tolerance);
   });
 });

@@ -31,18 +31,19 @@ async function setup() {
 /** P, Q, R of out = P·g + Q·z + R for the pack's Euler at (steps, strength). */
 function affine(sched: Awaited<ReturnType<typeof setup>>['sched'], vp: ReturnType<typeof scheduleFromConfig>, steps: number, strength: number) {
   const plan = planPack(sched, vp, { steps, strength });
-  const a0 = plan.levelIn[0];
+  const a0 = plan.steps[0].levelIn;
   let P = Math.sqrt(a0);
   let Q = Math.sqrt(1 - a0);
   let R = 0;
-  for (let j = 0; j < plan.steps; j++) {
+  for (let j = 0; j < plan.steps.length; j++) {
     const ab = vp.alphaBars[plan.timesteps[j]];
     const a = Math.sqrt(1 - ab) / (ab * S * S + 1 - ab);
     const b = -a * Math.sqrt(ab) * MU;
-    const k = plan.A[j] + plan.B[j] * a;
+    const { sample, network } = plan.steps[j];
+    const k = sample + network * a;
     P *= k;
     Q *= k;
-    R = k * R + plan.B[j] * b;
+    R = k * R + network * b;
   }
   return { P, Q, R };
 }
@@ -130,7 +131,7 @@ describe('conditional limits given the guide latent (SDEdit from t0 = 0.75)', ()
   test("the pack's Euler approaches the exact ODE map at first order", async () => {
     const { sched, vp } = await setup();
     const gapAt = (steps: number) => {
-      const a = planPack(sched, vp, { steps, strength: 0.75 }).levelIn[0];
+      const a = planPack(sched, vp, { steps, strength: 0.75 }).steps[0].levelIn;
       const D = a * S * S + 1 - a;
       const { P, Q, R } = affine(sched, vp, steps, 0.75);
       const lim = [(S * Math.sqrt(a)) / Math.sqrt(D), (S * Math.sqrt(1 - a)) / Math.sqrt(D), MU - (S * Math.sqrt(a) * MU) / Math.sqrt(D)];

@@ -3,19 +3,9 @@
 // UNet in the dtype each graph declares, the pack's scheduler through core, VAE decoder) against
 // the numpy reference of diffusers' img2img, with the reference's noise injected.
 import * as path from 'node:path';
-import type { NoiseSource } from '../../src/core';
 import { loadLatentPackFromDir, nodeRuntime } from '../../src/model/latent/node';
 import { latentSDEdit } from '../../src/model/latent/pipeline';
-import type { RefCase } from './reference';
-import { PACKS_DIR, maxDiff, referenceCases, referenceGuide } from './reference';
-
-function refNoise(c: RefCase): NoiseSource {
-  return (req, out, offset, count) => {
-    const src = req.kind === 'init' ? c.init_noise : c.steps[req.step]?.step_noise;
-    if (!src) throw new Error(`the reference drew no noise for ${req.kind} step ${req.step}`);
-    for (let i = 0; i < count; i++) out[offset + i] = src.data[i];
-  };
-}
+import { PACKS_DIR, maxDiff, referenceCases, referenceEditOptions, referenceGuide } from './reference';
 
 describe.each(referenceCases().map((c) => [c.id, c] as const))('%s', (_id, c) => {
   test('encoded latent, final latent and decoded image match the reference', async () => {
@@ -24,14 +14,7 @@ describe.each(referenceCases().map((c) => [c.id, c] as const))('%s', (_id, c) =>
     const rt = nodeRuntime(dir, info, { threads: 1 });
     const calls: number[] = [];
     const res = await latentSDEdit(rt, info, Float32Array.from(referenceGuide(c).data), 64, 64, {
-      prompt: c.prompt,
-      negative: c.negative_prompt ?? undefined,
-      guidance: c.guidance_scale,
-      t0: c.strength,
-      steps: c.num_inference_steps,
-      sampler: 'pack',
-      seed: c.seed,
-      noise: refNoise(c),
+      ...referenceEditOptions(c),
       onStep: (s) => {
         calls.push(s.step);
       },

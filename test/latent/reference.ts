@@ -2,6 +2,8 @@
 // diffusers' img2img, test/fixtures/latent-packs/reference.py) and its packs' configs.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { NoiseSource } from '../../src/core';
+import type { LatentEditOptions } from '../../src/model/latent/pipeline';
 
 export const PACKS_DIR = path.join(__dirname, '..', 'fixtures', 'latent-packs');
 
@@ -80,4 +82,28 @@ export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** The loop's noise as the reference drew it: the initial noise, then each step's. */
+export function referenceNoise(c: RefCase): NoiseSource {
+  return (req, out, offset, count) => {
+    const src = req.kind === 'init' ? c.init_noise : c.steps[req.step]?.step_noise;
+    if (!src) throw new Error(`the reference drew no noise for ${req.kind} step ${req.step}`);
+    for (let i = 0; i < count; i++) out[offset + i] = src.data[i];
+  };
+}
+
+/** latentSDEdit's options for a case: its prompt, guidance and strength, the pack's own scheduler,
+ *  the reference's noise. */
+export function referenceEditOptions(c: RefCase): LatentEditOptions {
+  return {
+    prompt: c.prompt,
+    negative: c.negative_prompt ?? undefined,
+    guidance: c.guidance_scale,
+    t0: c.strength,
+    steps: c.num_inference_steps,
+    sampler: 'pack',
+    seed: c.seed,
+    noise: referenceNoise(c),
+  };
 }

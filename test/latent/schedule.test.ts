@@ -73,17 +73,17 @@ describe('sigmas and strength', () => {
   });
   test('Euler plan: VP scalars equal the σ-space step x_σ + ε(σ′ − σ)', () => {
     const plan = planPack(cfg, vp, { steps: 4, strength: 0.75 });
-    expect(plan.steps).toBe(3);
+    expect(plan.steps.length).toBe(3);
     expect(list(plan.timesteps)).toEqual([749, 499, 249]);
-    for (let j = 0; j < plan.steps; j++) {
+    for (let j = 0; j < plan.steps.length; j++) {
       const s = sigmaAtTimestep(sig, plan.timesteps[j]);
-      const s1 = j + 1 < plan.steps ? sigmaAtTimestep(sig, plan.timesteps[j + 1]) : 0;
+      const s1 = j + 1 < plan.steps.length ? sigmaAtTimestep(sig, plan.timesteps[j + 1]) : 0;
       // x_vp = x_σ/√(σ²+1): x_σ' = x_σ + ε(σ'−σ) ⇒ x_vp' = (x_vp·√(σ²+1) + ε(σ'−σ))/√(σ'²+1)
-      expect(plan.A[j]).toBeCloseTo(Math.sqrt(s * s + 1) / Math.sqrt(s1 * s1 + 1), 6);
-      expect(plan.B[j]).toBeCloseTo((s1 - s) / Math.sqrt(s1 * s1 + 1), 6);
+      expect(plan.steps[j].sample).toBeCloseTo(Math.sqrt(s * s + 1) / Math.sqrt(s1 * s1 + 1), 6);
+      expect(plan.steps[j].network).toBeCloseTo((s1 - s) / Math.sqrt(s1 * s1 + 1), 6);
       expect(plan.ts[j] * 1000 - 1).toBeCloseTo(plan.timesteps[j], 9);
     }
-    expect(plan.levelOut[plan.steps - 1]).toBe(1);
+    expect(plan.steps[plan.steps.length - 1].levelOut).toBe(1);
   });
   test('gridT0 puts every step of a uniform engine grid on an integer timestep', () => {
     for (const [t0, steps] of [[0.5, 20], [0.5, 3], [0.77, 7], [1, 4]] as const) {
@@ -124,16 +124,50 @@ describe("DPMSolverMultistep's variants against core's own DPM-Solver++(2M) coef
     const cfg = parseSchedulerConfig({ _class_name: 'DPMSolverMultistepScheduler', beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012, timestep_spacing: 'leading', steps_offset: 1, algorithm_type, solver_type });
     const vp = scheduleFromConfig(cfg);
     const plan = planPack(cfg, vp, { steps: 20, strength: 0.6 });
-    const level = Float64Array.from([plan.levelIn[0], ...plan.levelOut]);
+    const level = Float64Array.from([plan.steps[0].levelIn, ...plan.steps.map((c) => c.levelOut)]);
     const core = multistepCoefficients(level, { order: 2, correction: solver_type, sde });
-    for (let j = 0; j < plan.steps - 1; j++) {
-      expect(plan.A[j]).toBeCloseTo(core[j].sample, 6);
-      expect(plan.C0[j]).toBeCloseTo(core[j].x0, 6);
-      expect(plan.C1[j]).toBeCloseTo(core[j].x0Prev, 6);
-      expect(plan.Sz[j]).toBeCloseTo(core[j].noise, 6);
-      expect(plan.B[j]).toBe(0);
+    for (let j = 0; j < plan.steps.length - 1; j++) {
+      const p = plan.steps[j];
+      expect(p.sample).toBeCloseTo(core[j].sample, 6);
+      expect(p.x0).toBeCloseTo(core[j].x0, 6);
+      expect(p.x0Prev).toBeCloseTo(core[j].x0Prev, 6);
+      expect(p.noise).toBeCloseTo(core[j].noise, 6);
+      expect(p.network).toBe(0);
     }
-    const last = plan.steps - 1; // to σ = 0: x ← x̂0 (core marks it with zeros and sets x = x̂0)
-    expect([plan.A[last], plan.C0[last], plan.C1[last], plan.Sz[last]]).toEqual([0, 1, 0, 0]);
+    const last = plan.steps[plan.steps.length - 1]; // to σ = 0: x ← x̂0 (core marks it with zeros and sets x = x̂0)
+    expect([last.sample, last.x0, last.x0Prev, last.noise]).toEqual([0, 1, 0, 0]);
+  });
+});
+
+describe("DPMSolverMultistep variants core's engine does not run itself (diffusers' equations written out here)", () => {
+  const dpm = (extra: Record<string, unknown>) => {
+    const cfg = parseSchedulerConfig({ _class_name: 'DPMSolverMultistepScheduler', beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012, timestep_spacing: 'leading', steps_offset: 1, ...extra });
+    return planPack(cfg, scheduleFromConfig(cfg), { steps: 10, strength: 0.8 });
+  };
+  const lambda = (a: number) => 0.5 * Math.log(a / (1 - a));
+
+  test("ODE heun: x' = (σ_t/σ_s)x − α_t(e^{−h} − 1)·D0 + α_t((e^{−h} − 1)/h + 1)·D1, D1 = (x̂0 − x̂0_prev)/r", () => {
+    const plan = dpm({ algorithm_type: 'dpmsolver++', solver_type: 'heun' });
+    for (let j = 1; j < plan.steps.length - 1; j++) {
+      const { levelIn: at, levelOut: as } = plan.steps[j];
+      const h = lambda(as) - lambda(at);
+      const r = (lambda(at) - lambda(plan.steps[j - 1].levelIn)) / h;
+      const d1 = Math.sqrt(as) * (Math.expm1(-h) / h + 1);
+      expect(plan.steps[j].sample).toBeCloseTo(Math.sqrt((1 - as) / (1 - at)), 9);
+      expect(plan.steps[j].x0).toBeCloseTo(-Math.sqrt(as) * Math.expm1(-h) + d1 / r, 9);
+      expect(plan.steps[j].x0Prev).toBeCloseTo(-d1 / r, 9);
+    }
+  });
+
+  test('final_sigmas_type sigma_min with lower_order_final (N < 15): the last step is first order and stops at σ_min', () => {
+    const plan = dpm({ final_sigmas_type: 'sigma_min', lower_order_final: true });
+    const last = plan.steps[plan.steps.length - 1];
+    expect(last.levelOut).toBeLessThan(1);
+    const h = lambda(last.levelOut) - lambda(last.levelIn);
+    expect(last.x0Prev).toBe(0);
+    expect(last.x0).toBeCloseTo(-Math.sqrt(last.levelOut) * Math.expm1(-h), 9);
+    expect(plan.steps[plan.steps.length - 2].x0Prev).not.toBe(0);
+    const second = dpm({ final_sigmas_type: 'sigma_min', lower_order_final: false });
+    expect(second.steps[second.steps.length - 1].x0Prev).not.toBe(0);
   });
 });

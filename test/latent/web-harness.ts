@@ -5,11 +5,11 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
-import type { NoiseSource } from '../../src/core';
 import { readLatentPack } from '../../src/model/latent/folder';
 import { latentSDEdit } from '../../src/model/latent/pipeline';
 import { filesReader, webLatentRuntime } from '../../src/model/latent/web';
 import type { Arr, RefCase } from './reference';
+import { maxDiff, referenceEditOptions } from './reference';
 
 function packFiles(dir: string, rel = '', out = new Map<string, Uint8Array>()): Map<string, Uint8Array> {
   for (const name of readdirSync(path.join(dir, rel))) {
@@ -20,12 +20,6 @@ function packFiles(dir: string, rel = '', out = new Map<string, Uint8Array>()): 
   return out;
 }
 
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return a.length === b.length ? m : Infinity;
-};
-
 async function main(): Promise<void> {
   const [packsDir, ...ids] = process.argv.slice(2);
   const ref = JSON.parse(readFileSync(path.join(packsDir, 'reference.json'), 'utf8')) as { cases: RefCase[]; guide_images: Record<string, Arr> };
@@ -35,21 +29,7 @@ async function main(): Promise<void> {
     if (!c) throw new Error(`no reference case ${id}`);
     const files = packFiles(path.join(packsDir, c.pack));
     const info = await readLatentPack(filesReader(files));
-    const noise: NoiseSource = (req, out, offset, count) => {
-      const src = req.kind === 'init' ? c.init_noise : c.steps[req.step].step_noise;
-      if (!src) throw new Error('the reference drew no such noise');
-      for (let i = 0; i < count; i++) out[offset + i] = src.data[i];
-    };
-    const res = await latentSDEdit(webLatentRuntime(ortWeb, files, info, { backend: 'wasm' }), info, Float32Array.from(ref.guide_images[c.guide].data), 64, 64, {
-      prompt: c.prompt,
-      negative: c.negative_prompt ?? undefined,
-      guidance: c.guidance_scale,
-      t0: c.strength,
-      steps: c.num_inference_steps,
-      sampler: 'pack',
-      seed: c.seed,
-      noise,
-    });
+    const res = await latentSDEdit(webLatentRuntime(ortWeb, files, info, { backend: 'wasm' }), info, Float32Array.from(ref.guide_images[c.guide].data), 64, 64, referenceEditOptions(c));
     const same = res.timesteps.length === c.timesteps.length && res.timesteps.every((t, i) => t === c.timesteps[i]);
     process.stdout.write(JSON.stringify({ id, timesteps: same, latent: maxDiff(res.latents, c.final_latent.data), image: maxDiff(res.images, c.decoded_image.data), tolerance: c.tolerance }) + '\n');
   }

@@ -14,8 +14,7 @@ export {
   sigmaAtTimestep,
   sigmasOf,
 } from './timesteps';
-export type { PackPlan, PackPlanOptions } from './plan';
+export type { PackPlan, PackPlanOptions, PackStep } from './plan';
 export { planPack } from './plan';
 export type { PackRunOptions } from './run';
-export type { PackStep } from './run';
 export { packUpdate, sdeditPack, sdeditPackWithNoise } from './run';

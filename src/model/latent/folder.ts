@@ -7,6 +7,7 @@ import { parseBetaConfig, parseSchedulerConfig } from '../../core';
 import type { TokenizerFiles } from './tokenizer';
 import type { Sidecar } from './sidecar';
 import { parseSidecar } from './sidecar';
+import { type JsonObject, isJsonObject, parseJsonText } from '../json';
 
 export type PartName = 'text_encoder' | 'unet' | 'vae_encoder' | 'vae_decoder';
 export const PARTS: readonly PartName[] = ['text_encoder', 'unet', 'vae_encoder', 'vae_decoder'];
@@ -35,6 +36,8 @@ export interface VaeInfo {
 }
 
 export interface LatentPackInfo {
+  /** what messages call the pack: the sidecar's name, else the name the reader was given */
+  name: string;
   /** model_index.json `_class_name` */
   pipeline: string;
   /** the training schedule (any scheduler class): the engine's samplers run on it */
@@ -71,22 +74,14 @@ const PIPELINES = [
 /** External-data names the exporters use (optimum: model.onnx_data; diffusers' script: weights.pb). */
 const DATA_NAMES = ['model.onnx_data', 'model.onnx.data', 'weights.pb'];
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-async function json(reader: PackReader, file: string, required: boolean): Promise<Obj | null> {
+async function json(reader: PackReader, file: string, required: boolean): Promise<JsonObject | null> {
   const t = await reader.text(file);
   if (t === null) {
     if (required) throw new LatentPackError(`${file} is missing`);
     return null;
   }
-  let v: unknown;
-  try {
-    v = JSON.parse(t);
-  } catch (e) {
-    throw new LatentPackError(`${file} is not valid JSON: ${(e as Error).message}`);
-  }
-  if (!isObj(v)) throw new LatentPackError(`${file}: must be a JSON object`);
+  const v = parseJsonText(t, file, (m) => new LatentPackError(m));
+  if (!isJsonObject(v)) throw new LatentPackError(`${file}: must be a JSON object`);
   return v;
 }
 
@@ -94,7 +89,7 @@ const posInt = (v: unknown): number | null => (typeof v === 'number' && Number.i
 
 /** Heads of the first down block's attention from unet/config.json (SD 1.x: 8, SD 2.x: 5);
  *  without a config assume SD's layout (attention at the top level, 8 heads). */
-function firstAttentionHeads(cfg: Obj | null): number | null {
+function firstAttentionHeads(cfg: JsonObject | null): number | null {
   if (!cfg) return 8;
   const types = cfg.down_block_types;
   if (Array.isArray(types) && typeof types[0] === 'string' && !types[0].includes('Attn')) return null;
@@ -103,10 +98,10 @@ function firstAttentionHeads(cfg: Obj | null): number | null {
   return posInt(first) ?? 8;
 }
 
-/** Read and check a diffusers ONNX folder. */
-export async function readLatentPack(reader: PackReader): Promise<LatentPackInfo> {
+/** Read and check a diffusers ONNX folder; `name` names it when it has no sidecar (its folder). */
+export async function readLatentPack(reader: PackReader, name = 'latent pack'): Promise<LatentPackInfo> {
   const index = await json(reader, 'model_index.json', true);
-  const idx = index as Obj;
+  const idx = index as JsonObject;
   const pipeline = idx._class_name;
   if (typeof pipeline !== 'string') throw new LatentPackError('model_index.json: "_class_name" is missing');
   for (const key of ['text_encoder_2', 'tokenizer_2']) {
@@ -156,7 +151,7 @@ export async function readLatentPack(reader: PackReader): Promise<LatentPackInfo
     files[part] = { model, data };
   }
 
-  let vaeCfg: Obj | null = null;
+  let vaeCfg: JsonObject | null = null;
   let vaeFile = 'vae_decoder/config.json';
   for (const f of ['vae_decoder/config.json', 'vae_encoder/config.json', 'vae/config.json']) {
     vaeCfg = await json(reader, f, false);
@@ -200,5 +195,5 @@ export async function readLatentPack(reader: PackReader): Promise<LatentPackInfo
   const sidecarJson = await json(reader, 'model.json', false);
   const sidecar = sidecarJson ? parseSidecar(sidecarJson, 'model.json') : null;
   const recommended = { ...defaults, ...(sidecar?.recommended ?? {}) };
-  return { pipeline, betas, scheduler, schedulerNote, tokenizer, files, vae, unet, textHidden, distilled, recommended, sidecar };
+  return { name: sidecar?.name ?? name, pipeline, betas, scheduler, schedulerNote, tokenizer, files, vae, unet, textHidden, distilled, recommended, sidecar };
 }

@@ -1,6 +1,7 @@
 // ONNX sessions of a latent pack seen through their own metadata: names, element types and
 // static dimensions come from `inputMetadata` / `outputMetadata` (onnxruntime 1.30), tensors are
 // built in the type each input declares and outputs are read back as float32.
+import { ModelOutputError, firstNonFinite } from '../onnx-denoiser';
 import { fromHalfArray, toHalfArray } from './fp16';
 
 /** The element types a latent pack's tensors use. */
@@ -113,8 +114,10 @@ export function checkDims(p: Port, dims: readonly number[], file: string): void 
   }
 }
 
-/** Run and dispose the feeds and outputs; returns the named outputs as float32. */
-export async function runFloat(s: PartSession, feeds: Record<string, AnyTensor>, outputs: string[], file: string): Promise<Float32Array[]> {
+/** Run and dispose the feeds and outputs; returns the named outputs as float32. An output with
+ *  NaN or ±Inf is a ModelOutputError naming the file, the output and `call` (e.g. " at timestep
+ *  499"): carried on, it would decode to a flat grey image. */
+export async function runFloat(s: PartSession, feeds: Record<string, AnyTensor>, outputs: string[], file: string, call = ''): Promise<Float32Array[]> {
   let res: Record<string, AnyTensor>;
   try {
     res = await s.run(feeds);
@@ -125,7 +128,12 @@ export async function runFloat(s: PartSession, feeds: Record<string, AnyTensor>,
     for (const t of Object.values(feeds)) t.dispose?.();
   }
   try {
-    return outputs.map((n) => readFloat(res[n], n, file));
+    return outputs.map((n) => {
+      const values = readFloat(res[n], n, file);
+      const bad = firstNonFinite(values);
+      if (bad >= 0) throw new ModelOutputError(`${file} returned NaN/Inf values${call} (output "${n}", value ${values[bad]})`);
+      return values;
+    });
   } finally {
     for (const t of Object.values(res)) t.dispose?.();
   }

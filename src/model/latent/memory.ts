@@ -32,5 +32,3 @@ export function estimateLatentMemory(
   const weights = partBytes[part];
   return { part, weights, activations, total: weights + activations + BASE };
 }
-
-export const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GB`;

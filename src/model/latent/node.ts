@@ -67,7 +67,7 @@ export async function loadLatentPackFromDir(dir: string, verify = true): Promise
   if (!st?.isDirectory()) throw new LatentPackError(`model directory not found: ${dir}`);
   let info: LatentPackInfo;
   try {
-    info = await readLatentPack(nodeReader(dir));
+    info = await readLatentPack(nodeReader(dir), path.basename(path.resolve(dir)));
   } catch (e) {
     throw new LatentPackError(`${dir}: ${(e as Error).message}`);
   }

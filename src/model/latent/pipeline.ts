@@ -7,6 +7,7 @@ import type { NoiseSource, SamplerName, StepInfo } from '../../core';
 import { gridT0, planDpmpp2m, planPack, planSDEdit, scheduleFromConfig, sdeditPackWithNoise, sdeditWithNoise, seededNoise } from '../../core';
 import type { LatentPackInfo, PartName } from './folder';
 import { LatentPackError } from './folder';
+import { ModelOutputError } from '../onnx-denoiser';
 import type { AnyTensorCtor, PartSession } from './io';
 import type { EncodeMode } from './parts';
 import { decodeLatent, encodeImage, encodeText } from './parts';
@@ -95,10 +96,16 @@ export async function staticPixelSize(rt: LatentRuntime): Promise<{ H: number; W
   });
 }
 
-async function withSession<T>(rt: LatentRuntime, part: PartName, use: (s: PartSession) => Promise<T>): Promise<T> {
+/** `use` on the part's session, released after; a NaN/Inf output is reported with the pack's name. */
+async function withSession<T>(rt: LatentRuntime, part: PartName, use: (s: PartSession) => Promise<T>, pack?: string): Promise<T> {
   const s = await rt.open(part);
   try {
     return await use(s);
+  } catch (e) {
+    if (pack !== undefined && e instanceof ModelOutputError) {
+      throw new ModelOutputError(`the pack "${pack}": ${e.message}: the pack is broken or overflowed (float16?); try another pack or float32 weights`);
+    }
+    throw e;
   } finally {
     await s.release().catch(() => undefined);
   }
@@ -149,8 +156,8 @@ export async function latentSDEdit(rt: LatentRuntime, info: LatentPackInfo, guid
 
   const tok = clipTokenizer(info.tokenizer);
   const ids = [tok.encode(opts.prompt), ...(cfg ? [tok.encode(opts.negative ?? '')] : [])];
-  const text = await withSession(rt, 'text_encoder', (s) => encodeText(s, rt.Tensor, ids));
-  const { latent: encoded, mode: encodeMode } = await withSession(rt, 'vae_encoder', (s) => encodeImage(s, rt.Tensor, guide, H, W, info.vae));
+  const text = await withSession(rt, 'text_encoder', (s) => encodeText(s, rt.Tensor, ids), info.name);
+  const { latent: encoded, mode: encodeMode } = await withSession(rt, 'vae_encoder', (s) => encodeImage(s, rt.Tensor, guide, H, W, info.vae), info.name);
 
   const unetOut = await withSession(rt, 'unet', async (s) => {
     const probe = s.inputMetadata.find((e) => e.name === 'timestep_cond');
@@ -163,14 +170,14 @@ export async function latentSDEdit(rt: LatentRuntime, info: LatentPackInfo, guid
     });
     const latents = await reverse(unet);
     return { latents, calls: unet.calls, ms: unet.ms };
-  });
+  }, info.name);
 
   const N = loopOpts.batch;
   const per = 3 * H * W;
   const images = new Float32Array(N * per);
   await withSession(rt, 'vae_decoder', async (s) => {
     for (let b = 0; b < N; b++) images.set(await decodeLatent(s, rt.Tensor, unetOut.latents.subarray(b * C * h * w, (b + 1) * C * h * w), h, w, info.vae), b * per);
-  });
+  }, info.name);
   if (mask) compositeKept(images, guide, mask, N);
   return {
     images,

@@ -8,6 +8,7 @@
 //   "recommended": { "steps": 2, "t0": 0.5, "guidance": 0 },
 //   "files": [{ "name": "unet/model.onnx", "bytes": 123, "sha256": "<64 hex>" }, …]
 // }
+import { type JsonObject, fieldMessage, isJsonObject } from '../json';
 
 export interface SidecarFile {
   name: string;
@@ -31,23 +32,20 @@ export class SidecarError extends Error {
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export function parseSidecar(v: unknown, file = 'model.json'): Sidecar {
   const fail = (field: string, want: string, got: unknown): never => {
-    throw new SidecarError(`${file}: "${field}" must be ${want} (got ${JSON.stringify(got)})`);
+    throw new SidecarError(fieldMessage(file, field, want, got));
   };
-  if (!isObj(v)) fail('(top level)', 'an object', v);
-  const o = v as Obj;
+  if (!isJsonObject(v)) fail('(top level)', 'an object', v);
+  const o = v as JsonObject;
   if (o.kind !== 'latent') fail('kind', '"latent" beside a diffusers folder', o.kind);
   if (typeof o.name !== 'string' || !o.name) fail('name', 'a non-empty string', o.name);
   const lic = typeof o.license === 'string' ? { id: o.license } : o.license;
-  if (!isObj(lic) || typeof lic.id !== 'string') fail('license', 'a string or { id, url, commercial }', o.license);
-  const l = lic as Obj;
+  if (!isJsonObject(lic) || typeof lic.id !== 'string') fail('license', 'a string or { id, url, commercial }', o.license);
+  const l = lic as JsonObject;
   const rec = o.recommended ?? {};
-  if (!isObj(rec)) fail('recommended', 'an object', rec);
-  const r = rec as Obj;
+  if (!isJsonObject(rec)) fail('recommended', 'an object', rec);
+  const r = rec as JsonObject;
   const recommended: Sidecar['recommended'] = {};
   for (const k of ['steps', 't0', 'guidance'] as const) {
     const x = r[k];
@@ -58,8 +56,8 @@ export function parseSidecar(v: unknown, file = 'model.json'): Sidecar {
   }
   if (!Array.isArray(o.files) || o.files.length === 0) fail('files', 'a non-empty array', o.files);
   const files = (o.files as unknown[]).map((f, i): SidecarFile => {
-    if (!isObj(f)) fail(`files[${i}]`, 'an object', f);
-    const e = f as Obj;
+    if (!isJsonObject(f)) fail(`files[${i}]`, 'an object', f);
+    const e = f as JsonObject;
     if (typeof e.name !== 'string' || e.name.includes('..') || e.name.startsWith('/')) fail(`files[${i}].name`, 'a path inside the pack', e.name);
     if (!(typeof e.bytes === 'number' && Number.isInteger(e.bytes) && e.bytes >= 0)) fail(`files[${i}].bytes`, 'a non-negative integer', e.bytes);
     if (typeof e.sha256 !== 'string' || !/^[0-9a-f]{64}$/i.test(e.sha256)) fail(`files[${i}].sha256`, '64 hex digits', e.sha256);

@@ -6,6 +6,7 @@
 // model_max_length − 2 tokens (truncation), end token, and padding with the pack's pad_token to
 // model_max_length (SD 1.x pads with <|endoftext|> = 49407, SD 2.x with "!" = 0).
 import { Tokenizer } from '@huggingface/tokenizers';
+import { type JsonObject, isJsonObject } from '../json';
 
 export interface TokenizerFiles {
   /** parsed tokenizer/tokenizer.json, when the pack has one */
@@ -34,13 +35,10 @@ export class TokenizerError extends Error {
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** A special token as configs write it: a string or { content }. */
 function tokenText(v: unknown): string | null {
   if (typeof v === 'string') return v;
-  if (isObj(v) && typeof v.content === 'string') return v.content;
+  if (isJsonObject(v) && typeof v.content === 'string') return v.content;
   return null;
 }
 
@@ -50,7 +48,7 @@ const CLIP_MERGES = 49152 - 256 - 2;
 const CLIP_SPLIT = "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
 
 /** tokenizer.json equivalent of CLIP's vocab.json + merges.txt (CLIPTokenizerFast's pipeline). */
-function clipJson(vocab: Obj, mergesText: string, bos: string, eos: string, unk: string): Obj {
+function clipJson(vocab: JsonObject, mergesText: string, bos: string, eos: string, unk: string): JsonObject {
   const lines = mergesText.split(/\r?\n/);
   const merges = lines.filter((l, i) => !(i === 0 && l.startsWith('#version')) && l.trim().length > 0).slice(0, CLIP_MERGES);
   const added = [bos, eos].map((content) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true }));
@@ -78,8 +76,8 @@ function clipJson(vocab: Obj, mergesText: string, bos: string, eos: string, unk:
 
 /** Build the pack's tokenizer. `dir` names the folder in messages. */
 export function clipTokenizer(files: TokenizerFiles, dir = 'tokenizer'): ClipTokenizer {
-  const config: Obj = isObj(files.tokenizerConfig) ? files.tokenizerConfig : {};
-  const special: Obj = isObj(files.specialTokensMap) ? files.specialTokensMap : {};
+  const config: JsonObject = isJsonObject(files.tokenizerConfig) ? files.tokenizerConfig : {};
+  const special: JsonObject = isJsonObject(files.specialTokensMap) ? files.specialTokensMap : {};
   const pick = (key: string, fallback: string): string => tokenText(config[key]) ?? tokenText(special[key]) ?? fallback;
   const bos = pick('bos_token', '<|startoftext|>');
   const eos = pick('eos_token', '<|endoftext|>');
@@ -91,7 +89,7 @@ export function clipTokenizer(files: TokenizerFiles, dir = 'tokenizer'): ClipTok
 
   let json: unknown = files.tokenizerJson;
   if (json === undefined) {
-    if (!isObj(files.vocab)) throw new TokenizerError(`${dir}: needs tokenizer.json or vocab.json + merges.txt (vocab.json is missing or not an object)`);
+    if (!isJsonObject(files.vocab)) throw new TokenizerError(`${dir}: needs tokenizer.json or vocab.json + merges.txt (vocab.json is missing or not an object)`);
     if (typeof files.merges !== 'string') throw new TokenizerError(`${dir}/merges.txt is missing (needed with vocab.json)`);
     json = clipJson(files.vocab, files.merges, bos, eos, unk);
   }

@@ -5,10 +5,14 @@
 // `timestep_cond`, and v / sample predictions become ε at the call's own ᾱ.
 import type { Denoiser, Shape4, VPSchedule } from '../../core';
 import { alphaBarAtTimestep } from '../../core';
+import { epsMapAtLevel } from '../adapter';
 import type { AnyTensorCtor, PartSession, Port } from './io';
 import { PartMismatchError, checkDims, findInput, findOutput, floatTensor, numberTensor, optionalInput, runFloat } from './io';
 
 export type PredictionType = 'epsilon' | 'v_prediction' | 'sample';
+
+/** diffusers' prediction_type in the engine's words (src/model/adapter.ts). */
+const ENGINE_PREDICTION = { epsilon: 'eps', v_prediction: 'v', sample: 'x0' } as const;
 
 export interface UnetConditioning {
   /** the prompt's last_hidden_state, seqLen × hidden */
@@ -92,7 +96,7 @@ export class LatentUnet implements Denoiser {
         : {}),
     };
     const start = performance.now();
-    const [out] = await runFloat(this.session, feeds, [this.out], this.file);
+    const [out] = await runFloat(this.session, feeds, [this.out], this.file, ` at timestep ${tau}`);
     this.ms += performance.now() - start;
     this.calls++;
     if (out.length !== rows * per) throw new PartMismatchError(`${this.file}: "${this.out}" has ${out.length} values, expected ${rows}×${c}×${h}×${w}`);
@@ -128,10 +132,8 @@ export class LatentUnet implements Denoiser {
       }
     } else eps = outAll;
     if (this.prediction === 'epsilon') return eps;
-    const a = alphaBarAtTimestep(this.schedule, tau);
-    const sa = Math.sqrt(a);
-    const s1 = Math.sqrt(Math.max(1 - a, 1e-12));
-    for (let i = 0; i < eps.length; i++) eps[i] = this.prediction === 'v_prediction' ? sa * eps[i] + s1 * x[i] : (x[i] - sa * eps[i]) / s1;
+    const { sample, output, divisor } = epsMapAtLevel(alphaBarAtTimestep(this.schedule, tau), ENGINE_PREDICTION[this.prediction]);
+    for (let i = 0; i < eps.length; i++) eps[i] = (sample * x[i] + output * eps[i]) / divisor;
     return eps;
   }
 }
