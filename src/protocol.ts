@@ -284,7 +284,8 @@ export type PluginToUi =
        */
       rerun: { params: RunParams; sourceNodeId: string; resultNodeId: string } | null;
     }
-  | { type: 'applied'; jobId: string; nodeId: string; nodeName: string; placement: Placement }
+  /** `existing`: this result was already on the canvas (Apply pressed again): nothing new was placed. */
+  | { type: 'applied'; jobId: string; nodeId: string; nodeName: string; placement: Placement; existing?: boolean }
   /** `jobId`: the job whose apply failed, so the panel knows which pending apply ended; null
    *  for a problem not tied to an apply. */
   | { type: 'problem'; problem: Problem; jobId: string | null };
@@ -310,7 +311,8 @@ export type UiToPlugin =
       placement: Placement;
     }
   | { type: 'notify'; message: string; error: boolean }
-  | { type: 'resize'; width: number; height: number };
+  /** `persist`: the user finished resizing; the sandbox remembers the size for the next start. */
+  | { type: 'resize'; width: number; height: number; persist?: boolean };
 
 const PLUGIN_TO_UI_TYPES = ['settings', 'selection', 'applied', 'problem'] as const;
 const UI_TO_PLUGIN_TYPES = ['ready', 'refresh-selection', 'save-settings', 'apply', 'notify', 'resize'] as const;

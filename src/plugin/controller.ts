@@ -9,12 +9,25 @@ import { planSelection } from './selection';
 
 export const UI_WIDTH = 360;
 export const UI_HEIGHT = 600;
+/** clientStorage key of the panel size the user last dragged it to. */
+export const UI_SIZE_KEY = 'sdedit-ui-size';
+const UI_MIN = { width: 240, height: 200 };
+const UI_MAX = 1600;
 /** How many exported jobs are remembered for checking their source on apply. */
 const MAX_JOB_RECORDS = 256;
 
 export interface PluginHandle {
   /** Resolves when every queued task (export, apply, settings) is done. For tests. */
   idle(): Promise<void>;
+}
+
+/** Identity of one result placed one way: the same bytes with the same parameters for the same
+ *  job. FNV-1a over the PNG is enough to tell two results apart; it is no security check. */
+function applyKey(m: Extract<UiToPlugin, { type: 'apply' }>): string | null {
+  if (!(m.png instanceof Uint8Array)) return null;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < m.png.length; i++) h = Math.imul(h ^ m.png[i], 0x01000193) >>> 0;
+  return `${String(m.jobId)}|${String(m.placement)}|${JSON.stringify(m.params)}|${m.png.length}|${h}`;
 }
 
 function clamp(v: unknown, lo: number, hi: number, fallback: number): number {
@@ -31,6 +44,9 @@ export function startPlugin(): PluginHandle {
   let jobCounter = 0;
   let selectionGeneration = 0;
   const jobs = new Map<string, JobRecord>();
+  /** Results already placed (applyKey → node): a second Apply of the same result makes no second
+   *  layer while the first is still on the canvas (a double click, or Apply pressed again). */
+  const placed = new Map<string, { nodeId: string; nodeName: string }>();
   /** Temporary document changes in flight: undone on 'close' if an export never finishes. */
   const inFlight = new Set<Restorer>();
 
@@ -51,6 +67,11 @@ export function startPlugin(): PluginHandle {
     if (!closed) figma.notify(problem.message, { error: true });
   };
 
+  const uiSize = (width: unknown, height: unknown) => ({
+    width: clamp(width, UI_MIN.width, UI_MAX, UI_WIDTH),
+    height: clamp(height, UI_MIN.height, UI_MAX, UI_HEIGHT),
+  });
+
   const loaded = exclusive(async () => {
     try {
       settings = validateSettings(await figma.clientStorage.getAsync(SETTINGS_KEY));
@@ -58,6 +79,15 @@ export function startPlugin(): PluginHandle {
       settings = { ...DEFAULT_SETTINGS };
     }
     size = settings.size;
+    try {
+      const stored = (await figma.clientStorage.getAsync(UI_SIZE_KEY)) as { width?: unknown; height?: unknown } | undefined;
+      if (stored && typeof stored === 'object' && !closed) {
+        const s = uiSize(stored.width, stored.height);
+        figma.ui.resize(s.width, s.height);
+      }
+    } catch {
+      // an unreadable stored size: the panel keeps its default size
+    }
   });
 
   const remember = (jobId: string, record: JobRecord): void => {
@@ -184,7 +214,26 @@ export function startPlugin(): PluginHandle {
         await saveSettings(message.settings);
         return;
       case 'apply': {
-        const outcome = await exclusive(() => applyResult(message, jobs));
+        const key = applyKey(message);
+        // the check and the apply are one task: a second Apply queued behind the first sees it
+        const outcome = await exclusive(async () => {
+          const prior = key === null ? undefined : placed.get(key);
+          if (prior) {
+            const node = await figma.getNodeByIdAsync(prior.nodeId);
+            if (node && !node.removed) return { ok: true as const, existing: true, nodeId: prior.nodeId, nodeName: prior.nodeName, placement: message.placement };
+            placed.delete(key as string); // undone or deleted: Apply places it again
+          }
+          const out = await applyResult(message, jobs);
+          if (out.ok && key !== null) {
+            placed.set(key, { nodeId: out.nodeId, nodeName: out.nodeName });
+            while (placed.size > MAX_JOB_RECORDS) placed.delete(placed.keys().next().value as string);
+          }
+          return out;
+        });
+        if (outcome.ok && 'existing' in outcome) {
+          post({ type: 'applied', jobId: String(message.jobId), nodeId: outcome.nodeId, nodeName: outcome.nodeName, placement: outcome.placement, existing: true });
+          return;
+        }
         if (outcome.ok) {
           post({ type: 'applied', jobId: String(message.jobId), nodeId: outcome.nodeId, nodeName: outcome.nodeName, placement: outcome.placement });
           if (!closed) figma.notify(`Placed “${outcome.nodeName}”`);
@@ -196,9 +245,21 @@ export function startPlugin(): PluginHandle {
       case 'notify':
         if (!closed) figma.notify(String(message.message).slice(0, 500), { error: message.error === true });
         return;
-      case 'resize':
-        if (!closed) figma.ui.resize(clamp(message.width, 240, 1600, UI_WIDTH), clamp(message.height, 200, 1600, UI_HEIGHT));
+      case 'resize': {
+        if (closed) return;
+        const s = uiSize(message.width, message.height);
+        figma.ui.resize(s.width, s.height);
+        if (message.persist === true) {
+          await exclusive(async () => {
+            try {
+              await figma.clientStorage.setAsync(UI_SIZE_KEY, s);
+            } catch {
+              // the size is a convenience: a full clientStorage keeps the default next time
+            }
+          });
+        }
         return;
+      }
     }
   }
 

@@ -8,11 +8,12 @@ import { SettingsControls } from './panel/controls';
 import { createLatestRunner, debounce, isAbortError, realClock, type Clock } from './panel/debounce';
 import { ErrorBox, Notices, StatusLine } from './panel/messages';
 import { History, Results } from './panel/results';
+import { ResizeHandle } from './panel/resize';
 import { RunControls } from './panel/run';
 import { SelectionCard } from './panel/selection';
 import { errorToUi } from './panel/errors';
 import { seedForRun } from './panel/settings';
-import { galleryItems, initialState, reducer, type HistoryEntry } from './panel/store';
+import { galleryItems, initialState, isApplying, reducer, type HistoryEntry } from './panel/store';
 import { T0Control } from './panel/t0';
 
 export interface AppProps {
@@ -56,7 +57,7 @@ export function App(props: AppProps) {
     loadRef.current = p;
     p.then(
       (r) => live && dispatch({ type: 'engine-ready', backend: r.backend, model: r.model }),
-      (e: unknown) => live && dispatch({ type: 'engine-failed', error: errorToUi(e) }),
+      (e: unknown) => live && dispatch({ type: 'engine-failed', error: errorToUi(e, 'load') }),
     );
     return () => {
       live = false;
@@ -74,7 +75,7 @@ export function App(props: AppProps) {
           dispatch({ type: 'selection', jobs: msg.jobs, problems: msg.problems, rerun: msg.rerun });
           break;
         case 'applied':
-          dispatch({ type: 'applied', jobId: msg.jobId, nodeName: msg.nodeName, placement: msg.placement });
+          dispatch({ type: 'applied', jobId: msg.jobId, nodeName: msg.nodeName, placement: msg.placement, existing: msg.existing });
           break;
         case 'problem':
           dispatch({ type: 'problem', problem: msg.problem, jobId: msg.jobId });
@@ -229,6 +230,9 @@ export function App(props: AppProps) {
       const png = entry.pngs[index];
       const params = entry.params[index];
       if (!png || !params) return;
+      // the ref, not the rendered state: two clicks within one frame must not post twice
+      if (isApplying(stateRef.current, entry.id, index, placement)) return;
+      stateRef.current = reducer(stateRef.current, { type: 'apply-requested', entryId: entry.id, index, placement });
       dispatch({ type: 'apply-requested', entryId: entry.id, index, placement });
       bridge.post({
         type: 'apply',
@@ -265,7 +269,7 @@ export function App(props: AppProps) {
           e.preventDefault();
           cancel();
         } else if (previewRunner.busy()) {
-          void previewRunner.cancel();
+          void previewRunner.cancel().then(() => dispatch({ type: 'preview-stopped' }));
         }
       } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
         e.preventDefault();
@@ -275,6 +279,23 @@ export function App(props: AppProps) {
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, [cancel, generate, previewRunner]);
+
+  // ---- focus: pressing Generate or Cancel disables the pressed button; focus must not fall to
+  // the page body. A run starting moves it to Cancel, a run ending back to Generate.
+  const generateRef = useRef<HTMLButtonElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  const runStatus = state.run.status;
+  const prevRunStatus = useRef(runStatus);
+  useEffect(() => {
+    if (prevRunStatus.current === runStatus) return;
+    prevRunStatus.current = runStatus;
+    const active = document.activeElement;
+    const lost = !active || active === document.body || (active instanceof HTMLButtonElement && active.disabled);
+    if (runStatus === 'running' && (lost || active === generateRef.current)) cancelRef.current?.focus();
+    else if (runStatus === 'idle' && (lost || active === cancelRef.current)) {
+      if (generateRef.current && !generateRef.current.disabled) generateRef.current.focus();
+    }
+  }, [runStatus]);
 
   // ---- render ----------------------------------------------------------------------------
   const set = (patch: Partial<Settings>) => dispatch({ type: 'set', patch });
@@ -300,7 +321,7 @@ export function App(props: AppProps) {
       <section class="sd-card">
         <T0Control t0={settings.t0} sde={state.engine.model?.sde ?? 'vp'} onChange={(v) => set({ t0: v })} />
       </section>
-      <SettingsControls settings={settings} engine={state.engine} disabled={busy} onChange={set} />
+      {/* feedback first: at Figma's 360×600 the run's progress and its results are in view */}
       <RunControls
         run={state.run}
         engine={state.engine}
@@ -308,6 +329,8 @@ export function App(props: AppProps) {
         blockedReason={blockedReason}
         onGenerate={() => void generate()}
         onCancel={cancel}
+        generateRef={generateRef}
+        cancelRef={cancelRef}
       />
       <ErrorBox
         error={state.error ?? state.engine.error}
@@ -315,8 +338,10 @@ export function App(props: AppProps) {
       />
       <Notices notices={state.notices} onDismiss={(id) => dispatch({ type: 'dismiss-notice', id })} />
       <StatusLine text={state.status} />
-      <Results items={galleryItems(state)} onApply={apply} />
+      <Results items={galleryItems(state)} onApply={apply} applying={(id, index, placement) => isApplying(state, id, index, placement)} />
+      <SettingsControls settings={settings} engine={state.engine} disabled={busy} onChange={set} />
       <History history={state.history} gallery={state.gallery} busy={busy} onShow={(id) => dispatch({ type: 'show-entry', id })} onRerun={rerun} />
+      <ResizeHandle onResize={(m) => bridge.post(m)} />
     </main>
   );
 }

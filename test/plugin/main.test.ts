@@ -3,7 +3,7 @@
 import { DEFAULT_SETTINGS, PLUGIN_DATA_PARAMS, PLUGIN_DATA_SOURCE, resultNodeName } from '../../src/protocol';
 import type { PluginToUi, Problem, RunParams } from '../../src/protocol';
 import { RESULT_GAP } from '../../src/plugin/apply';
-import { startPlugin, type PluginHandle } from '../../src/plugin/controller';
+import { UI_SIZE_KEY, startPlugin, type PluginHandle } from '../../src/plugin/controller';
 import { SETTINGS_KEY } from '../../src/plugin/params';
 import { CLIENT_STORAGE_LIMIT, FakeNode, decodePng, installFigmaFake, makePng, uninstallFigmaFake, type FigmaFake } from './figma-fake';
 
@@ -111,6 +111,22 @@ describe('start-up and messages', () => {
     await send({ type: 'resize', width: 99999, height: 480 });
     expect(fake.notifications).toContainEqual({ message: 'WebGPU lost, using WASM', error: false });
     expect(fake.uiSize).toEqual({ width: 1600, height: 480 });
+  });
+
+  it('remembers the size the user resized the panel to, and opens at it next time', async () => {
+    await start();
+    await send({ type: 'resize', width: 420, height: 700 }); // while dragging: not stored
+    expect(await fake.clientStorage.getAsync(UI_SIZE_KEY)).toBeUndefined();
+    await send({ type: 'resize', width: 400, height: 720, persist: true });
+    expect(await fake.clientStorage.getAsync(UI_SIZE_KEY)).toEqual({ width: 400, height: 720 });
+    fake.closePlugin();
+    const storage = fake.clientStorage;
+    uninstallFigmaFake();
+    fake = installFigmaFake();
+    await fake.clientStorage.setAsync(UI_SIZE_KEY, await storage.getAsync(UI_SIZE_KEY));
+    await start();
+    expect(fake.showUIOptions).toMatchObject({ width: 360, height: 600 });
+    expect(fake.uiSize).toEqual({ width: 400, height: 720 });
   });
 });
 
@@ -315,6 +331,24 @@ describe('apply', () => {
     expect(fake.undoCommits).toBe(2);
   });
 
+  it('the same result applied twice makes one layer; after it is deleted, Apply places it again', async () => {
+    const { frame, jobId } = await prepared();
+    const before = frame.parent?.children.length ?? 0;
+    await Promise.all([apply(jobId, frame.id), apply(jobId, frame.id)]);
+    await apply(jobId, frame.id);
+    const applied = fake.postedOfType<AppliedMsg>('applied');
+    expect(applied).toHaveLength(3);
+    expect(new Set(applied.map((m) => m.nodeId)).size).toBe(1);
+    expect(applied.map((m) => m.existing ?? false)).toEqual([false, true, true]);
+    expect(frame.parent?.children.length).toBe(before + 1);
+    expect(fake.undoCommits).toBe(1);
+    (fake.nodes.get(applied[0].nodeId) as FakeNode).remove();
+    await apply(jobId, frame.id);
+    expect(frame.parent?.children.length).toBe(before + 1);
+    expect(fake.postedOfType<AppliedMsg>('applied')[3]).toMatchObject({ placement: 'new-node' });
+    expect(fake.postedOfType<AppliedMsg>('applied')[3].existing).toBeUndefined();
+  });
+
   it('selecting a result offers a re-run of its source', async () => {
     const { frame, jobId } = await prepared();
     await apply(jobId, frame.id);
@@ -464,7 +498,7 @@ describe('apply', () => {
     frame.resize(400, 400);
     await apply(jobId, frame.id);
     frame.resize(800, 400); // the same aspect as the result: the source's box as it is
-    await apply(jobId, frame.id);
+    await apply(jobId, frame.id, { params: { ...params, seed: 8 } }); // another result (the same one is placed once)
     const [reshaped, scaled] = fake.postedOfType<AppliedMsg>('applied').map((m) => fake.nodes.get(m.nodeId) as FakeNode);
     expect([reshaped.width, reshaped.height, reshaped.y]).toEqual([400, 200, frame.y]);
     expect([scaled.width, scaled.height]).toEqual([800, 400]);

@@ -290,3 +290,97 @@ test('every control the e2e tests use is a labelled real control', async () => {
   }
   for (const id of ['generate', 'cancel']) expect(must(id).tagName).toBe('BUTTON');
 });
+
+test('progress is a progressbar with its values; focus follows Generate and Cancel instead of falling to the body', async () => {
+  const { engine, bridge } = await mount();
+  await select(bridge);
+  must('generate').focus();
+  await click(must('generate'));
+  await tick();
+  const bar = must('progressbar');
+  expect(bar.getAttribute('role')).toBe('progressbar');
+  await act(() => engine.fullRuns[0].progress({ step: 3, total: 12, msPerStep: 10 }));
+  expect(bar.getAttribute('aria-valuenow')).toBe('3');
+  expect(bar.getAttribute('aria-valuemax')).toBe('12');
+  expect(document.activeElement).toBe(must('cancel'));
+
+  await act(() => engine.fullRuns[0].resolve());
+  await tick();
+  expect(document.activeElement).toBe(must('generate'));
+  expect(must('status').getAttribute('aria-live')).toBe('polite');
+  expect(must('status').textContent).toContain('ready');
+
+  await click(must('generate'));
+  await tick();
+  must('cancel').focus();
+  await click(must('cancel'));
+  // cancelling: the button keeps focus, announced as unavailable rather than disabled
+  expect(document.activeElement).toBe(must('cancel'));
+  await tick();
+  expect(document.activeElement).not.toBe(document.body);
+  expect(document.activeElement).toBe(must('generate'));
+});
+
+test('settings start collapsed with a summary; the resize grip sends resize, and persist when done', async () => {
+  const { bridge } = await mount();
+  const details = must('settings') as HTMLDetailsElement;
+  expect(details.tagName).toBe('DETAILS');
+  expect(details.open).toBe(false);
+  expect(must('settings-summary').textContent).toContain('10 steps');
+  await key(must('resize-handle'), 'ArrowDown');
+  const resizes = bridge.ofType('resize');
+  expect(resizes).toHaveLength(1);
+  expect(resizes[0]).toMatchObject({ persist: true, width: window.innerWidth, height: window.innerHeight + 20 });
+});
+
+test('a preview cut short by Escape or Generate does not stay on “Previewing…”; another frame clears the old preview', async () => {
+  const { engine, bridge } = await mount({ livePreview: true });
+  await select(bridge);
+  await tick(250);
+  await act(() => engine.previewRuns[0].resolve());
+  await tick();
+  expect(must('preview-caption').textContent).toBe('Preview t0 0.50');
+  await type(must<HTMLInputElement>('t0-slider'), '0.4');
+  await tick(250);
+  expect(must('preview-caption').textContent).toBe('Previewing…');
+  await key(document, 'Escape');
+  await tick();
+  expect(engine.previewRuns[1].signal.aborted).toBe(true);
+  expect(must('preview-caption').textContent).toBe('Stopped · showing t0 0.50');
+
+  await type(must<HTMLInputElement>('t0-slider'), '0.45');
+  await tick(250);
+  expect(must('preview-caption').textContent).toBe('Previewing…');
+  await click(must('generate'));
+  await tick();
+  expect(must('preview-caption').textContent).toContain('Stopped');
+  await act(() => engine.fullRuns[0].resolve());
+  await tick(250);
+
+  // the same frame again keeps its preview; another frame does not show this one's
+  await select(bridge, [job('mask-edit')]);
+  expect($('live-preview-img')).not.toBeNull();
+  await select(bridge, [job('synthesis', 'job-2')]);
+  expect($('live-preview-img')).toBeNull();
+});
+
+test('Apply pressed twice quickly posts one apply; the seed moves on only after it landed', async () => {
+  const { engine, bridge } = await mount();
+  await act(() => bridge.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, livePreview: false, seedMode: 'increment', seed: 7 } }));
+  await select(bridge);
+  await click(must('generate'));
+  await tick();
+  await act(() => engine.fullRuns[0].resolve());
+  await tick();
+  await act(() => {
+    must('apply-0').click();
+    must('apply-0').click();
+  });
+  await click(must('apply-0'));
+  expect(bridge.ofType('apply')).toHaveLength(1);
+  expect(must('apply-0').getAttribute('aria-disabled')).toBe('true');
+  expect(must<HTMLInputElement>('seed').value).toBe('7');
+  await act(() => bridge.emit({ type: 'applied', jobId: 'job-1', nodeId: 'n1', nodeName: 'Frame · SDEdit', placement: 'new-node' }));
+  expect(must<HTMLInputElement>('seed').value).toBe('8');
+  expect(must('apply-0').getAttribute('aria-disabled')).toBeNull();
+});

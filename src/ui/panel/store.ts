@@ -68,7 +68,8 @@ export interface PendingApply {
 }
 
 export interface PreviewState {
-  status: 'idle' | 'running' | 'failed';
+  /** 'stopped': the last preview was cut short (Escape, Generate) and shows nothing newer. */
+  status: 'idle' | 'running' | 'failed' | 'stopped';
   png: Uint8Array | null;
   t0: number | null;
   /** Preview runs started so far (after the debounce). */
@@ -92,6 +93,8 @@ export interface State {
   gallery: number[];
   pendingApplies: PendingApply[];
   notices: NoticeItem[];
+  /** Messages of every notice shown this session: each is shown once, even if dismissed. */
+  noticesSeen: string[];
   error: UiError | null;
   /** Short confirmation such as "Added “Frame 1 · SDEdit …”". */
   status: string | null;
@@ -120,6 +123,7 @@ export function initialState(settings: Settings = DEFAULT_SETTINGS): State {
     gallery: [],
     pendingApplies: [],
     notices: [],
+    noticesSeen: [],
     error: null,
     status: null,
     nextId: 1,
@@ -140,6 +144,17 @@ export function galleryItems(state: State): GalleryItem[] {
     if (entry) entry.pngs.forEach((_, index) => items.push({ entry, index }));
   }
   return items;
+}
+
+/** True while an Apply of this variation, placed this way, is waiting for the sandbox. */
+export function isApplying(state: Pick<State, 'pendingApplies'>, entryId: number, index: number, placement: Placement): boolean {
+  return state.pendingApplies.some((p) => p.entryId === entryId && p.index === index && p.placement === placement);
+}
+
+/** The status line (a polite live region) when a run is done: screen readers hear it. */
+function resultsReady(state: State): string {
+  const n = galleryItems(state).length;
+  return n === 1 ? '1 result ready: Apply places it on the canvas.' : `${n} results ready: Apply places one on the canvas.`;
 }
 
 // ---- actions -----------------------------------------------------------------------------
@@ -174,8 +189,10 @@ export type Action =
   | { type: 'preview-result'; png: Uint8Array; t0: number }
   | { type: 'preview-failed'; error: UiError }
   | { type: 'preview-clear' }
+  /** the preview in flight was aborted and no newer one follows */
+  | { type: 'preview-stopped' }
   | { type: 'apply-requested'; entryId: number; index: number; placement: Placement }
-  | { type: 'applied'; jobId: string; nodeName: string; placement: Placement }
+  | { type: 'applied'; jobId: string; nodeName: string; placement: Placement; existing?: boolean }
   | { type: 'problem'; problem: Problem; jobId: string | null }
   | { type: 'notice'; notice: RuntimeNotice }
   | { type: 'dismiss-notice'; id: number }
@@ -193,9 +210,14 @@ export function reducer(state: State, action: Action): State {
     }
 
     case 'selection': {
-      // A new selection clears a stale error about the old one, but not a run's error.
+      // Another frame: the old frame's preview must not sit beside the new guide. The same
+      // frame exported again (an edit, a new working size) keeps it until the next preview.
+      const before = state.selection.jobs[0]?.sourceNodeId;
+      const after = action.jobs[0]?.sourceNodeId;
+      const preview = before !== after ? { ...state.preview, status: 'idle' as const, png: null, t0: null } : state.preview;
       return {
         ...state,
+        preview,
         selection: {
           jobs: action.jobs,
           problems: action.problems,
@@ -230,6 +252,7 @@ export function reducer(state: State, action: Action): State {
         error: null,
         status: null,
         gallery: [],
+        preview: state.preview.status === 'running' ? { ...state.preview, status: 'stopped' } : state.preview,
         run: {
           status: 'running',
           runId: action.runId,
@@ -299,7 +322,12 @@ export function reducer(state: State, action: Action): State {
         ...state,
         run: { ...state.run, status: 'idle', last: action.outcome },
         error: action.outcome === 'failed' ? (action.error ?? state.error) : state.error,
-        status: action.outcome === 'cancelled' ? 'Cancelled. Nothing was added to the canvas.' : state.status,
+        status:
+          action.outcome === 'cancelled'
+            ? 'Cancelled. Nothing was added to the canvas.'
+            : action.outcome === 'done'
+              ? resultsReady(state)
+              : state.status,
       };
     }
 
@@ -312,22 +340,32 @@ export function reducer(state: State, action: Action): State {
     case 'preview-failed':
       return { ...state, preview: { ...state.preview, status: 'failed' }, error: action.error };
 
+    case 'preview-stopped':
+      return state.preview.status === 'running' ? { ...state, preview: { ...state.preview, status: 'stopped' } } : state;
+
     case 'preview-clear':
       return { ...state, preview: { ...state.preview, status: 'idle', png: null, t0: null } };
 
     case 'apply-requested': {
       const entry = state.history.find((h) => h.id === action.entryId);
       if (!entry || !entry.pngs[action.index]) return state;
+      // a second press while the first is on its way places nothing more
+      if (isApplying(state, action.entryId, action.index, action.placement)) return state;
       const pending: PendingApply = { entryId: entry.id, index: action.index, placement: action.placement, jobId: entry.job.jobId };
-      const s = state.settings;
-      // "increment after apply": move past the seeds this run's variations used.
-      const settings = s.seedMode === 'increment' ? { ...s, seed: Math.min(LIMITS.seed.max, s.seed + Math.max(1, s.variations)) } : s;
-      return { ...state, settings, pendingApplies: [...state.pendingApplies, pending], status: null };
+      return { ...state, pendingApplies: [...state.pendingApplies, pending], status: null };
     }
 
     case 'applied': {
       const i = state.pendingApplies.findIndex((p) => p.jobId === action.jobId);
       const pending = i >= 0 ? state.pendingApplies[i] : null;
+      if (action.existing) {
+        const pendingApplies = i >= 0 ? state.pendingApplies.filter((_, j) => j !== i) : state.pendingApplies;
+        return { ...state, pendingApplies, status: `“${action.nodeName}” is already on the canvas.` };
+      }
+      // "increment after apply": only a result that landed moves past the seeds its run used
+      const s = state.settings;
+      const settings =
+        pending && s.seedMode === 'increment' ? { ...s, seed: Math.min(LIMITS.seed.max, s.seed + Math.max(1, s.variations)) } : s;
       const pendingApplies = i >= 0 ? state.pendingApplies.filter((_, j) => j !== i) : state.pendingApplies;
       const history = pending
         ? state.history.map((h) =>
@@ -337,7 +375,7 @@ export function reducer(state: State, action: Action): State {
           )
         : state.history;
       const verb = action.placement === 'replace' ? 'Replaced with' : 'Added';
-      return { ...state, pendingApplies, history, status: `${verb} “${action.nodeName}”.` };
+      return { ...state, settings, pendingApplies, history, status: `${verb} “${action.nodeName}”.` };
     }
 
     case 'problem': {
@@ -349,8 +387,11 @@ export function reducer(state: State, action: Action): State {
     }
 
     case 'notice': {
+      // the runtime may report the same fallback from more than one place (or once per run)
+      if (state.noticesSeen.includes(action.notice.message)) return state;
+      const noticesSeen = [...state.noticesSeen, action.notice.message].slice(-50);
       const notices = [...state.notices, { ...action.notice, id: state.nextId }].slice(-MAX_NOTICES);
-      return { ...state, notices, nextId: state.nextId + 1 };
+      return { ...state, notices, noticesSeen, nextId: state.nextId + 1 };
     }
 
     case 'dismiss-notice':
