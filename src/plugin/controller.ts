@@ -3,6 +3,7 @@
 import { DEFAULT_MULTIPLE, DEFAULT_SETTINGS, isUiToPlugin, roundWorkingSize } from '../protocol';
 import type { JobInput, PluginToUi, Problem, Settings, UiToPlugin } from '../protocol';
 import { applyResult, type JobRecord } from './apply';
+import { LIVE_EDIT_THROTTLE_MS, LiveEdits, type ChangeLike } from './live-edits';
 import { SETTINGS_KEY, validateSettings } from './params';
 import { Restorer, SceneCollector, exportJob, isProblem, pageOf } from './scene';
 import { planSelection } from './selection';
@@ -49,6 +50,14 @@ export function startPlugin(): PluginHandle {
   const placed = new Map<string, { nodeId: string; nodeName: string }>();
   /** Temporary document changes in flight: undone on 'close' if an export never finishes. */
   const inFlight = new Set<Restorer>();
+
+  /** Frames the jobs last sent to the panel were exported from: live mode watches them. */
+  let watchedFrames: ReadonlySet<string> = new Set();
+  const live = new LiveEdits({
+    enabled: () => !closed && settings.livePreview,
+    frames: () => watchedFrames,
+    refresh: () => void refreshSelection(),
+  });
 
   let chain: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
@@ -143,6 +152,7 @@ export function startPlugin(): PluginHandle {
     }
     // a newer selection is on its way: this one is stale
     if (closed || generation !== selectionGeneration) return;
+    watchedFrames = new Set(inputs.map((j) => j.sourceNodeId));
     post({ type: 'selection', jobs: inputs, problems, rerun: plan.rerun });
   }
 
@@ -151,7 +161,7 @@ export function startPlugin(): PluginHandle {
     return exclusive(async () => {
       if (closed || generation !== selectionGeneration) return;
       try {
-        await readSelection(generation);
+        await live.own(() => readSelection(generation));
       } catch (e) {
         if (generation === selectionGeneration) {
           post({
@@ -223,7 +233,7 @@ export function startPlugin(): PluginHandle {
             if (node && !node.removed) return { ok: true as const, existing: true, nodeId: prior.nodeId, nodeName: prior.nodeName, placement: message.placement };
             placed.delete(key as string); // undone or deleted: Apply places it again
           }
-          const out = await applyResult(message, jobs);
+          const out = await live.own(() => applyResult(message, jobs));
           if (out.ok && key !== null) {
             placed.set(key, { nodeId: out.nodeId, nodeName: out.nodeName });
             while (placed.size > MAX_JOB_RECORDS) placed.delete(placed.keys().next().value as string);
@@ -274,7 +284,24 @@ export function startPlugin(): PluginHandle {
     if (!closed) void refreshSelection();
   });
 
+  // live mode: edits inside the selected frame (see live-edits.ts for why 'nodechange')
+  const onNodeChange = (event: { nodeChanges: readonly ChangeLike[] }) => {
+    if (!closed) live.onChanges(event.nodeChanges);
+  };
+  let watchedPage: PageNode | null = null;
+  const watchPage = () => {
+    watchedPage?.off('nodechange', onNodeChange);
+    watchedPage = figma.currentPage;
+    watchedPage.on('nodechange', onNodeChange);
+  };
+  watchPage();
+  figma.on('currentpagechange', () => {
+    if (!closed) watchPage();
+  });
+
   figma.on('close', () => {
+    live.cancel();
+    watchedPage?.off('nodechange', onNodeChange);
     // Nothing is half-done: results only appear on 'apply', which is synchronous once it starts
     // changing the document. An export may be awaiting Figma, with Mask layers hidden or a
     // temporary frame on the page: undo that now, synchronously.
@@ -296,6 +323,10 @@ export function startPlugin(): PluginHandle {
         const current = chain;
         await current;
         await new Promise((r) => setTimeout(r, 0));
+        if (live.pending()) {
+          await new Promise((r) => setTimeout(r, LIVE_EDIT_THROTTLE_MS / 4));
+          continue;
+        }
         if (current === chain) return;
       }
     },

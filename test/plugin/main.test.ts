@@ -4,6 +4,7 @@ import { DEFAULT_SETTINGS, PLUGIN_DATA_PARAMS, PLUGIN_DATA_SOURCE, resultNodeNam
 import type { PluginToUi, Problem, RunParams } from '../../src/protocol';
 import { RESULT_GAP } from '../../src/plugin/apply';
 import { UI_SIZE_KEY, startPlugin, type PluginHandle } from '../../src/plugin/controller';
+import { LIVE_EDIT_THROTTLE_MS, OWN_CHANGE_GRACE_MS } from '../../src/plugin/live-edits';
 import { SETTINGS_KEY } from '../../src/plugin/params';
 import { CLIENT_STORAGE_LIMIT, FakeNode, decodePng, installFigmaFake, makePng, uninstallFigmaFake, type FigmaFake } from './figma-fake';
 
@@ -536,6 +537,67 @@ describe('apply', () => {
       '“Lake”, the frame this result was made from, was moved to the page “Page 2”, so nothing was placed. Select it there and run again.',
       'The frame this result was made from has been deleted, so nothing was placed. Select a frame and run again.',
     ]);
+  });
+});
+
+describe('live mode: edits inside the selected frame', () => {
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  async function selectedScene(livePreview: boolean) {
+    const frame = sceneFrame();
+    const stroke = fake.add('VECTOR', { name: 'Stroke', x: 10, y: 10, width: 50, height: 20, fills: [{ type: 'SOLID', color: RED }] }, frame);
+    const other = fake.add('RECTANGLE', { name: 'Elsewhere', x: 900, width: 50, height: 50 });
+    await start();
+    await send({ type: 'save-settings', settings: { ...DEFAULT_SETTINGS, livePreview } });
+    await select(frame);
+    await wait(OWN_CHANGE_GRACE_MS + 50); // past the plugin's own export
+    return { frame, stroke, other, count: () => fake.postedOfType<SelectionMsg>('selection').length };
+  }
+
+  it('a burst of edits inside the frame gives exactly one new export, after the throttle; an edit outside gives none', async () => {
+    const { stroke, other, count } = await selectedScene(true);
+    const before = count();
+    for (let i = 0; i < 5; i++) {
+      stroke.x += 5;
+      fake.emitNodeChange(fake.currentPage, [{ type: 'PROPERTY_CHANGE', node: stroke, properties: ['x'] }]);
+      await wait(20);
+    }
+    expect(count()).toBe(before); // throttled: nothing yet
+    await wait(LIVE_EDIT_THROTTLE_MS);
+    await plugin.idle();
+    expect(count()).toBe(before + 1);
+    const msg = lastSelection();
+    expect(msg.jobs).toHaveLength(1);
+    expect(msg.jobs[0].sourceNodeId).toBe(stroke.parent?.id);
+
+    await wait(OWN_CHANGE_GRACE_MS + 50);
+    other.x += 10;
+    fake.emitNodeChange(fake.currentPage, [{ type: 'PROPERTY_CHANGE', node: other, properties: ['x'] }]);
+    await wait(LIVE_EDIT_THROTTLE_MS + 100);
+    await plugin.idle();
+    expect(count()).toBe(before + 1);
+  });
+
+  it('a layer drawn into the frame counts; the plugin’s own export changes and a live mode that is off do not', async () => {
+    const { frame, count } = await selectedScene(true);
+    const before = count();
+    const added = fake.add('ELLIPSE', { name: 'Sun', x: 300, y: 20, width: 40, height: 40 }, frame);
+    fake.emitNodeChange(fake.currentPage, [{ type: 'CREATE', node: added }]);
+    await wait(LIVE_EDIT_THROTTLE_MS + 100);
+    await plugin.idle();
+    expect(count()).toBe(before + 1);
+    // right after its own export the plugin ignores what it changed itself (Mask layers shown again)
+    fake.emitNodeChange(fake.currentPage, [{ type: 'PROPERTY_CHANGE', node: added, properties: ['visible'] }]);
+    await wait(LIVE_EDIT_THROTTLE_MS + 100);
+    await plugin.idle();
+    expect(count()).toBe(before + 1);
+
+    await send({ type: 'save-settings', settings: { ...DEFAULT_SETTINGS, livePreview: false } });
+    await wait(OWN_CHANGE_GRACE_MS + 50);
+    fake.emitNodeChange(fake.currentPage, [{ type: 'PROPERTY_CHANGE', node: added, properties: ['x'] }]);
+    await wait(LIVE_EDIT_THROTTLE_MS + 100);
+    await plugin.idle();
+    expect(count()).toBe(before + 1);
   });
 });
 

@@ -384,3 +384,19 @@ test('Apply pressed twice quickly posts one apply; the seed moves on only after 
   expect(must<HTMLInputElement>('seed').value).toBe('8');
   expect(must('apply-0').getAttribute('aria-disabled')).toBeNull();
 });
+
+test('live mode: the sandbox re-exporting the same frame after an edit gives one preview, and the old one shows meanwhile', async () => {
+  const { engine, bridge } = await mount({ livePreview: true });
+  await select(bridge);
+  await tick(250);
+  await act(() => engine.previewRuns[0].resolve());
+  await tick();
+  const edited = { ...job('mask-edit'), guidePng: new Uint8Array([137, 80, 78, 71, 9]) };
+  await select(bridge, [edited]);
+  expect($('live-preview-img')).not.toBeNull();
+  await tick(250);
+  expect(engine.previewRuns).toHaveLength(2);
+  expect(Array.from(engine.previewRuns[1].req.guidePng)).toEqual([137, 80, 78, 71, 9]);
+  await tick(1000);
+  expect(engine.previewRuns).toHaveLength(2);
+});

@@ -87,7 +87,9 @@ export function SelectionCard(props: {
           checked={settings.livePreview}
           onChange={(e) => props.onLivePreview(e.currentTarget.checked)}
         />
-        Live preview <span class="sd-muted">(quick, low quality, while you change t0)</span>
+        <span title="A quick, low-quality run whenever you change t0, select another frame or draw inside the selected one">
+          Live preview <span class="sd-muted">(follows t0 and your drawing)</span>
+        </span>
       </label>
       <span data-testid="live-preview-count" data-count={preview.started} hidden>
         {preview.started}
