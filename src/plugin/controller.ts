@@ -1,8 +1,9 @@
 // The sandbox's message loop: settings, selection → jobs, apply. All document work runs one task
 // at a time (exports hide and restore layers; two at once would undo each other's changes).
 import { DEFAULT_MULTIPLE, DEFAULT_SETTINGS, isUiToPlugin, roundWorkingSize } from '../protocol';
-import type { JobInput, PluginToUi, Problem, Settings, UiToPlugin } from '../protocol';
+import type { JobInput, PluginToUi, Problem, Settings, StoredRun, UiToPlugin } from '../protocol';
 import { applyResult, type JobRecord } from './apply';
+import { HISTORY_KEY, validateHistory } from './history';
 import { LIVE_EDIT_THROTTLE_MS, LiveEdits, type ChangeLike } from './live-edits';
 import { SETTINGS_KEY, validateSettings } from './params';
 import { Restorer, SceneCollector, exportJob, isProblem, pageOf } from './scene';
@@ -40,6 +41,7 @@ export function startPlugin(): PluginHandle {
 
   let closed = false;
   let settings: Settings = { ...DEFAULT_SETTINGS };
+  let history: StoredRun[] = [];
   let size = settings.size;
   let multiple = DEFAULT_MULTIPLE;
   let jobCounter = 0;
@@ -88,6 +90,11 @@ export function startPlugin(): PluginHandle {
       settings = { ...DEFAULT_SETTINGS };
     }
     size = settings.size;
+    try {
+      history = validateHistory(await figma.clientStorage.getAsync(HISTORY_KEY));
+    } catch {
+      history = [];
+    }
     try {
       const stored = (await figma.clientStorage.getAsync(UI_SIZE_KEY)) as { width?: unknown; height?: unknown } | undefined;
       if (stored && typeof stored === 'object' && !closed) {
@@ -250,6 +257,25 @@ export function startPlugin(): PluginHandle {
         } else {
           notifyProblem(outcome.problem, String(message.jobId));
         }
+        return;
+      }
+      case 'load-history':
+        await loaded;
+        post({ type: 'history', runs: history });
+        return;
+      case 'save-history': {
+        const runs = validateHistory(message.runs);
+        await exclusive(async () => {
+          try {
+            await figma.clientStorage.setAsync(HISTORY_KEY, runs);
+            history = runs;
+          } catch (e) {
+            notifyProblem({
+              code: 'settings-failed',
+              message: `The history could not be saved (${e instanceof Error ? e.message : String(e)}); this session's results stay in the panel.`,
+            }, null);
+          }
+        });
         return;
       }
       case 'notify':

@@ -1,12 +1,14 @@
 // The plugin panel. All UI state lives in one store (useReducer over ./panel/store); messages
 // with the sandbox go through a Bridge; the engine runs models. Effects here only wire them.
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'preact/hooks';
-import type { JobInput, Placement, PluginToUi, Settings } from '../protocol';
+import type { JobInput, Placement, PluginToUi, Settings, StoredRun } from '../protocol';
 import { runRequest, type Backend, type Engine, type ModelInfo } from './runtime/engine-api';
 import { figmaBridge, type Bridge } from './panel/bridge';
 import { SettingsControls } from './panel/controls';
 import { createLatestRunner, debounce, isAbortError, realClock, type Clock } from './panel/debounce';
+import { Earlier } from './panel/earlier';
 import { ErrorBox, Notices, StatusLine } from './panel/messages';
+import { Queue } from './panel/queue';
 import { History, Results } from './panel/results';
 import { ResizeHandle } from './panel/resize';
 import { RunControls } from './panel/run';
@@ -14,7 +16,9 @@ import { SelectionCard } from './panel/selection';
 import { errorToUi } from './panel/errors';
 import { seedForRun } from './panel/settings';
 import { galleryItems, initialState, isApplying, reducer, type HistoryEntry } from './panel/store';
+import { useRunFocus } from './panel/focus';
 import { T0Control } from './panel/t0';
+import { makeThumbnail, type MakeThumbnail } from './panel/thumbnail';
 
 export interface AppProps {
   engine: Engine;
@@ -26,6 +30,8 @@ export interface AppProps {
   previewDelayMs?: number;
   /** settings save debounce */
   saveDelayMs?: number;
+  /** thumbnails for the lasting history; defaults to the canvas-based one */
+  thumbnail?: MakeThumbnail;
 }
 
 interface GenerateOptions {
@@ -37,6 +43,7 @@ interface GenerateOptions {
 export function App(props: AppProps) {
   const { engine } = props;
   const clock = props.clock ?? realClock;
+  const thumbnail = props.thumbnail ?? makeThumbnail;
   const random = props.random ?? Math.random;
   const [state, dispatch] = useReducer(reducer, undefined, () => initialState());
   const stateRef = useRef(state);
@@ -80,9 +87,13 @@ export function App(props: AppProps) {
         case 'problem':
           dispatch({ type: 'problem', problem: msg.problem, jobId: msg.jobId });
           break;
+        case 'history':
+          dispatch({ type: 'history-loaded', runs: msg.runs });
+          break;
       }
     });
     bridge.post({ type: 'ready' });
+    bridge.post({ type: 'load-history' });
     return off;
   }, [bridge]);
 
@@ -181,11 +192,15 @@ export function App(props: AppProps) {
   const generate = useCallback(
     async (opts: GenerateOptions = {}) => {
       const s = stateRef.current;
-      if (s.run.status !== 'idle') return;
       const jobs = opts.jobs ?? s.selection.jobs;
       if (jobs.length === 0) return;
       const base = opts.settings ?? s.settings;
       const seed = opts.seed ?? seedForRun(base, random);
+      // a run is going (runCtrl is set synchronously, the rendered state may lag): queue this one
+      if (runCtrl.current || s.run.status !== 'idle') {
+        dispatch({ type: 'queue-add', jobs, settings: base, seed });
+        return;
+      }
       const settings = { ...base, seed };
       const runId = ++runCounter.current;
       const ctrl = new AbortController();
@@ -206,6 +221,22 @@ export function App(props: AppProps) {
             settings,
             result: { pngs: res.pngs, width: res.width, height: res.height, params: res.params, backend: res.backend, totalMs: res.timings.totalMs },
           });
+          const createdAt = Date.now();
+          void thumbnail(res.pngs[0], res.width, res.height).then((thumbPng) =>
+            dispatch({
+              type: 'run-stored',
+              run: {
+                id: `${createdAt.toString(36)}-${runId}-${i}`,
+                createdAt,
+                sourceName: job.sourceName,
+                sourceNodeId: job.sourceNodeId,
+                params: res.params,
+                backend: res.backend,
+                totalMs: res.timings.totalMs,
+                thumbPng,
+              },
+            }),
+          );
         }
         dispatch({ type: 'run-end', runId, outcome: 'done' });
       } catch (e) {
@@ -215,8 +246,29 @@ export function App(props: AppProps) {
         if (runCtrl.current === ctrl) runCtrl.current = null;
       }
     },
-    [engine, previewRunner, random],
+    [engine, previewRunner, random, thumbnail],
   );
+
+  // the queue: when a run ends, the next waiting one starts
+  const queueHead = state.queue[0];
+  const idle = state.run.status === 'idle';
+  useEffect(() => {
+    if (!idle || !queueHead || runCtrl.current) return;
+    dispatch({ type: 'queue-remove', id: queueHead.id });
+    void generate({ jobs: queueHead.jobs, settings: queueHead.settings, seed: queueHead.seed });
+  }, [idle, queueHead, generate]);
+
+  // the lasting history goes to the sandbox (clientStorage) whenever it changes after loading
+  const { saved, savedLoaded } = state;
+  const lastSaved = useRef<StoredRun[] | null>(null);
+  useEffect(() => {
+    if (!savedLoaded) return;
+    const first = lastSaved.current === null;
+    if (saved === lastSaved.current) return;
+    lastSaved.current = saved;
+    // on loading, only runs finished before it arrived need saving
+    if (!first || stateRef.current.savedThisSession.length > 0) bridge.post({ type: 'save-history', runs: saved });
+  }, [saved, savedLoaded, bridge]);
 
   const cancel = useCallback(() => {
     const ctrl = runCtrl.current;
@@ -280,22 +332,8 @@ export function App(props: AppProps) {
     return () => document.removeEventListener('keydown', onKey);
   }, [cancel, generate, previewRunner]);
 
-  // ---- focus: pressing Generate or Cancel disables the pressed button; focus must not fall to
-  // the page body. A run starting moves it to Cancel, a run ending back to Generate.
-  const generateRef = useRef<HTMLButtonElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
-  const runStatus = state.run.status;
-  const prevRunStatus = useRef(runStatus);
-  useEffect(() => {
-    if (prevRunStatus.current === runStatus) return;
-    prevRunStatus.current = runStatus;
-    const active = document.activeElement;
-    const lost = !active || active === document.body || (active instanceof HTMLButtonElement && active.disabled);
-    if (runStatus === 'running' && (lost || active === generateRef.current)) cancelRef.current?.focus();
-    else if (runStatus === 'idle' && (lost || active === cancelRef.current)) {
-      if (generateRef.current && !generateRef.current.disabled) generateRef.current.focus();
-    }
-  }, [runStatus]);
+  // ---- focus: a run starting moves it to Cancel, a run ending back to Generate
+  const { generateRef, cancelRef } = useRunFocus(state.run.status);
 
   // ---- render ----------------------------------------------------------------------------
   const set = (patch: Partial<Settings>) => dispatch({ type: 'set', patch });
@@ -328,10 +366,12 @@ export function App(props: AppProps) {
         canGenerate={canGenerate}
         blockedReason={blockedReason}
         onGenerate={() => void generate()}
+        onEnqueue={() => void generate()}
         onCancel={cancel}
         generateRef={generateRef}
         cancelRef={cancelRef}
       />
+      <Queue queue={state.queue} onCancel={(id) => dispatch({ type: 'queue-remove', id })} />
       <ErrorBox
         error={state.error ?? state.engine.error}
         onDismiss={state.error ? () => dispatch({ type: 'dismiss-error' }) : undefined}
@@ -341,6 +381,7 @@ export function App(props: AppProps) {
       <Results items={galleryItems(state)} onApply={apply} applying={(id, index, placement) => isApplying(state, id, index, placement)} />
       <SettingsControls settings={settings} engine={state.engine} disabled={busy} onChange={set} />
       <History history={state.history} gallery={state.gallery} busy={busy} onShow={(id) => dispatch({ type: 'show-entry', id })} onRerun={rerun} />
+      <Earlier runs={state.saved.filter((r) => !state.savedThisSession.includes(r.id))} onUse={(id) => dispatch({ type: 'use-stored', id })} />
       <ResizeHandle onResize={(m) => bridge.post(m)} />
     </main>
   );

@@ -3,7 +3,7 @@
 // page body, and a screenshot of each state goes to artifacts/screenshots/ (panel-360-*.png).
 import type { Browser, Frame, Page } from 'playwright-core';
 import { DEFAULT_SETTINGS, type JobInput, type Settings } from '../../src/protocol';
-import { encode, launch, openUi, rectMask, screenshotPath, sendToUi, strokeGuide, type Harness, type Theme } from './harness';
+import { encode, launch, openUi, rectMask, runtimeEvents, screenshotPath, sendToUi, strokeGuide, type Harness, type Theme } from './harness';
 
 jest.setTimeout(240_000);
 
@@ -32,12 +32,13 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function open(theme: Theme, settings: Partial<Settings>): Promise<Harness> {
+async function open(theme: Theme, settings: Partial<Settings>, history = true): Promise<Harness> {
   const ui = await openUi(browser, { theme, width: 360, height: 600 });
   await ui.page.waitForFunction(() => (window as unknown as { __toPlugin: { type: string }[] }).__toPlugin.some((m) => m.type === 'ready'), null, {
     timeout: 30_000,
   });
   await sendToUi(ui.page, { type: 'settings', settings: { ...DEFAULT_SETTINGS, size: W, seedMode: 'fixed', seed: 3, livePreview: false, ...settings } });
+  if (history) await sendToUi(ui.page, { type: 'history', runs: [] }); // the sandbox's answer to load-history
   return ui;
 }
 
@@ -116,26 +117,60 @@ test('light, 360×600: empty state, selection, a run in view with focus kept, re
   expect(await frame.getAttribute('[data-testid="progressbar"]', 'aria-valuemax')).toBe('400');
   expect(await focused(frame)).not.toBe('body');
   await shot(page, 'running');
-  await page.keyboard.press('Enter'); // Enter on the focused Cancel
-  await frame.waitForSelector('[data-testid="generate"]:not([disabled])', { timeout: 30_000 });
-  expect(await focused(frame)).toBe('generate');
 
-  // a short run: its result image is in view and focus is back on Generate
+  // two more Generates during the run go to the queue; one is removed again
   await sendToUi(page, { type: 'settings', settings: { ...DEFAULT_SETTINGS, size: W, seedMode: 'fixed', seed: 3, steps: 6, t0: 0.6, livePreview: false } });
-  await page.waitForTimeout(100);
-  await frame.click('[data-testid="generate"]');
+  await frame.click('[data-testid="enqueue"]');
+  await frame.click('[data-testid="enqueue"]');
+  await frame.waitForSelector('[data-testid="queue-item-1"]');
+  expect(await inViewport(frame, 'queue')).toMatchObject({ inside: true });
+  await shot(page, 'queue');
+  await frame.click('[data-testid="queue-cancel-0"]');
+  expect(await frame.locator('[data-testid="queue"] li').count()).toBe(1);
+
+  // Cancel (by keyboard, focus on it): the long run stops and the queued one starts by itself
+  await frame.focus('[data-testid="cancel"]');
+  await page.keyboard.press('Enter');
+  await frame.waitForSelector('[data-testid="queue"]', { state: 'detached', timeout: 30_000 });
+  expect(await focused(frame)).not.toBe('body');
+
+  // the queued short run: its result image is in view and focus is back on Generate
   await frame.waitForSelector('[data-testid="result-img-0"]', { timeout: 120_000 });
+  await frame.waitForSelector('[data-testid="generate"]:not([disabled])', { timeout: 30_000 });
   const img = await inViewport(frame, 'result-img-0');
   console.log(`result image box at 360×600: ${img.box.join(', ')}`);
   expect(img).toMatchObject({ inside: true });
+  expect(await inViewport(frame, 'apply-0')).toMatchObject({ inside: true });
   expect(await focused(frame)).toBe('generate');
+  const starts = (await runtimeEvents(frame)).filter((e) => e.type === 'run-start' && e.preview === false);
+  expect(starts.map((e) => e.steps)).toEqual([400, 6]); // the removed item never ran
   await shot(page, 'result');
 
   await sendToUi(page, { type: 'problem', problem: { code: 'apply-failed', message: '“Lake sketch” is no longer on this page.' }, jobId: null });
   await frame.waitForSelector('[data-testid="error"]');
   expect(await inViewport(frame, 'error')).toMatchObject({ inside: true });
   await shot(page, 'error');
+
+  // the run was saved to the lasting history, with a thumbnail: a reopened panel shows it
+  const saved = await page.evaluate(() => {
+    const msgs = (window as unknown as { __toPlugin: { type: string; runs?: { thumbPng: Uint8Array | null }[] }[] }).__toPlugin;
+    const last = msgs.filter((m) => m.type === 'save-history').pop();
+    return JSON.stringify(last?.runs ?? [], (_k, v: unknown) => (v instanceof Uint8Array ? { __b64: btoa(String.fromCharCode(...Array.from(v))) } : v));
+  });
   await ui.close();
+  const runs = JSON.parse(saved, (_k, v: unknown) => (v && typeof v === 'object' && '__b64' in v ? new Uint8Array(Buffer.from((v as { __b64: string }).__b64, 'base64')) : v)) as {
+    thumbPng: Uint8Array | null;
+    params: { steps: number }[];
+  }[];
+  expect(runs).toHaveLength(1);
+  expect(runs[0].params[0].steps).toBe(6);
+  expect(runs[0].thumbPng?.byteLength).toBeGreaterThan(0);
+  const again = await open('light', {}, false);
+  await again.page.waitForFunction(() => (window as unknown as { __toPlugin: { type: string }[] }).__toPlugin.some((m) => m.type === 'load-history'));
+  await sendToUi(again.page, { type: 'history', runs });
+  await again.frame.waitForSelector('[data-testid="earlier"] img');
+  await shot(again.page, 'history-after-reload');
+  await again.close();
 });
 
 test('dark, 360×600: selection and results look right', async () => {
@@ -148,5 +183,33 @@ test('dark, 360×600: selection and results look right', async () => {
   expect(await inViewport(frame, 'result-img-1')).toMatchObject({ inside: true });
   expect(await clipped(frame)).toEqual([]);
   await shot(page, 'dark');
+  await ui.close();
+});
+
+test('no worker allowed (strict CSP): one honest notice that the panel freezes during steps; the longest stall is measured', async () => {
+  const csp = `<meta http-equiv="Content-Security-Policy" content="default-src data: blob: 'unsafe-inline' 'wasm-unsafe-eval'; worker-src 'none'">`;
+  const ui = await openUi(browser, { width: 360, height: 600, transformHtml: (html) => html.replace(/<head>/i, `<head>${csp}`) });
+  const { page, frame } = ui;
+  await page.waitForFunction(() => (window as unknown as { __toPlugin: { type: string }[] }).__toPlugin.some((m) => m.type === 'ready'), null, { timeout: 30_000 });
+  await sendToUi(page, { type: 'settings', settings: { ...DEFAULT_SETTINGS, size: 128, seedMode: 'fixed', seed: 3, steps: 4, t0: 0.6, livePreview: false } });
+  await sendToUi(page, { type: 'history', runs: [] });
+  await sendToUi(page, { type: 'selection', jobs: [job], problems: [], rerun: null });
+  await frame.waitForSelector('[data-testid="generate"]:not([disabled])', { timeout: 60_000 });
+  await frame.evaluate(() => {
+    const w = window as unknown as { __longest: number };
+    w.__longest = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longest = Math.max(w.__longest, e.duration);
+    }).observe({ type: 'longtask', buffered: false });
+  });
+  await frame.click('[data-testid="generate"]');
+  await frame.waitForSelector('[data-testid="result-img-0"]', { timeout: 180_000 });
+  const longest = await frame.evaluate(() => (window as unknown as { __longest: number }).__longest);
+  const notices = await frame.locator('[data-testid="notice"] li').allTextContents();
+  console.log(`strict CSP, 128 px, 4 steps on the panel's thread: longest stall ${Math.round(longest)} ms; notices: ${JSON.stringify(notices)}`);
+  const freezes = notices.filter((n) => n.includes('freezes'));
+  expect(freezes).toHaveLength(1);
+  expect(freezes[0]).toContain('Cancel takes effect between steps');
+  await shot(page, 'no-worker');
   await ui.close();
 });

@@ -1,9 +1,10 @@
 // The sandbox driven through the Figma fake: UI messages go into figma.ui.onmessage, and what the
 // sandbox posts back is read from the fake.
 import { DEFAULT_SETTINGS, PLUGIN_DATA_PARAMS, PLUGIN_DATA_SOURCE, resultNodeName } from '../../src/protocol';
-import type { PluginToUi, Problem, RunParams } from '../../src/protocol';
+import { HISTORY_LIMITS, type PluginToUi, type Problem, type RunParams, type StoredRun } from '../../src/protocol';
 import { RESULT_GAP } from '../../src/plugin/apply';
 import { UI_SIZE_KEY, startPlugin, type PluginHandle } from '../../src/plugin/controller';
+import { HISTORY_KEY } from '../../src/plugin/history';
 import { LIVE_EDIT_THROTTLE_MS, OWN_CHANGE_GRACE_MS } from '../../src/plugin/live-edits';
 import { SETTINGS_KEY } from '../../src/plugin/params';
 import { CLIENT_STORAGE_LIMIT, FakeNode, decodePng, installFigmaFake, makePng, uninstallFigmaFake, type FigmaFake } from './figma-fake';
@@ -598,6 +599,66 @@ describe('live mode: edits inside the selected frame', () => {
     await wait(LIVE_EDIT_THROTTLE_MS + 100);
     await plugin.idle();
     expect(count()).toBe(before + 1);
+  });
+});
+
+describe('lasting history', () => {
+  type HistoryMsg = Extract<PluginToUi, { type: 'history' }>;
+  const stored = (i: number, thumbBytes = 500): StoredRun => ({
+    id: `run-${i}`,
+    createdAt: 1_700_000_000_000 + i,
+    sourceName: `Frame ${i}`,
+    sourceNodeId: `1:${i}`,
+    params: [{ ...params, seed: i }],
+    backend: 'wasm',
+    totalMs: 1200,
+    thumbPng: new Uint8Array(thumbBytes).fill(i % 256),
+  });
+
+  it('survives closing the plugin: saved runs come back on the next start', async () => {
+    await start();
+    await send({ type: 'save-history', runs: [stored(2), stored(1)] });
+    const storage = fake.clientStorage;
+    const kept = await storage.getAsync(HISTORY_KEY);
+    fake.closePlugin();
+    uninstallFigmaFake();
+    fake = installFigmaFake();
+    await fake.clientStorage.setAsync(HISTORY_KEY, kept);
+    await start();
+    await send({ type: 'load-history' });
+    const msg = fake.postedOfType<HistoryMsg>('history').pop();
+    expect(msg?.runs.map((r) => r.id)).toEqual(['run-2', 'run-1']);
+    expect(Array.from(msg?.runs[0].thumbPng ?? []).slice(0, 3)).toEqual([2, 2, 2]);
+    expect(msg?.runs[1].params).toEqual([{ ...params, seed: 1 }]);
+  });
+
+  it('keeps within its limits and drops what is malformed', async () => {
+    await start();
+    const many = Array.from({ length: 30 }, (_, i) => stored(i));
+    const bad = [{ ...stored(99), params: [{ t0: 7 }] }, { ...stored(98), id: 42 }, 'junk', null];
+    const big = { ...stored(97), thumbPng: new Uint8Array(HISTORY_LIMITS.thumbBytes + 1) };
+    await send({ type: 'save-history', runs: [...bad, big, stored(1), stored(1), ...many] });
+    await send({ type: 'load-history' });
+    const runs = fake.postedOfType<HistoryMsg>('history').pop()?.runs ?? [];
+    expect(runs).toHaveLength(HISTORY_LIMITS.runs);
+    expect(runs[0]).toMatchObject({ id: 'run-97', thumbPng: null }); // an oversized thumbnail is dropped, the run kept
+    expect(runs.filter((r) => r.id === 'run-1')).toHaveLength(1);
+    expect(runs.some((r) => r.id === 'run-99' || r.id === 'run-98')).toBe(false);
+    // 20 runs with 32 kB thumbnails still fit in the 1 MB the history may use
+    await send({ type: 'save-history', runs: Array.from({ length: 40 }, (_, i) => stored(i, HISTORY_LIMITS.thumbBytes)) });
+    const bytes = JSON.stringify(await fake.clientStorage.getAsync(HISTORY_KEY), (_k, v: unknown) => (v instanceof Uint8Array ? v.byteLength : v)).length;
+    const all = (await fake.clientStorage.getAsync(HISTORY_KEY)) as StoredRun[];
+    const thumbs = all.reduce((n, r) => n + (r.thumbPng?.byteLength ?? 0), 0);
+    expect(all.length).toBeLessThanOrEqual(HISTORY_LIMITS.runs);
+    expect(bytes + thumbs).toBeLessThanOrEqual(HISTORY_LIMITS.totalBytes);
+  });
+
+  it('a full clientStorage: the panel is told, and the settings are untouched', async () => {
+    await start();
+    await fake.clientStorage.setAsync('filler', 'x'.repeat(CLIENT_STORAGE_LIMIT - 2000));
+    await send({ type: 'save-history', runs: [stored(1, 20_000)] });
+    expect(problems().pop()).toMatchObject({ code: 'settings-failed', message: expect.stringContaining('history could not be saved') });
+    expect(await fake.clientStorage.getAsync(HISTORY_KEY)).toBeUndefined();
   });
 });
 

@@ -400,3 +400,73 @@ test('live mode: the sandbox re-exporting the same frame after an edit gives one
   await tick(1000);
   expect(engine.previewRuns).toHaveLength(2);
 });
+
+test('Generate during a run queues it: the queue runs in order, and a queued item can be removed', async () => {
+  const { engine, bridge } = await mount();
+  await select(bridge);
+  await click(must('generate'));
+  await tick();
+  expect($('queue')).toBeNull();
+  // three more: the Queue button, Ctrl+Enter, and the Queue button again, each with its own t0
+  await type(must<HTMLInputElement>('t0-input'), '0.3', true);
+  await click(must('enqueue'));
+  await type(must<HTMLInputElement>('t0-input'), '0.4', true);
+  await act(() => void document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true, bubbles: true })));
+  await type(must<HTMLInputElement>('t0-input'), '0.6', true);
+  await click(must('enqueue'));
+  expect(engine.fullRuns).toHaveLength(1);
+  const items = () => Array.from(must('queue').querySelectorAll('li')).map((li) => li.textContent ?? '');
+  expect(items().map((t) => /t0 (\d\.\d\d)/.exec(t)?.[1])).toEqual(['0.30', '0.40', '0.60']);
+  expect(must('status').textContent).toContain('Queued');
+
+  await click(must('queue-cancel-1')); // remove the 0.40 one
+  expect(items()).toHaveLength(2);
+  await act(() => engine.fullRuns[0].resolve());
+  await tick();
+  expect(engine.fullRuns).toHaveLength(2);
+  expect(engine.fullRuns[1].req.settings.t0).toBe(0.3);
+  expect(items()).toHaveLength(1);
+  await act(() => engine.fullRuns[1].resolve());
+  await tick();
+  expect(engine.fullRuns[2].req.settings.t0).toBe(0.6);
+  await act(() => engine.fullRuns[2].resolve());
+  await tick();
+  expect(engine.fullRuns).toHaveLength(3);
+  expect($('queue')).toBeNull();
+});
+
+test('the lasting history: asked for after ready, saved after each run with a thumbnail, shown after a reload', async () => {
+  const engine = new FakeEngine();
+  const bridge = new FakeBridge();
+  const thumbnail = jest.fn(async (png: Uint8Array) => png.slice(0, 4));
+  await act(() => render(<App engine={engine} bridge={bridge} thumbnail={thumbnail} />, root));
+  await tick();
+  expect(bridge.sent.map((m) => m.type).slice(0, 2)).toEqual(['ready', 'load-history']);
+  await act(() => bridge.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, livePreview: false, seedMode: 'fixed', seed: 7 } }));
+  await act(() => bridge.emit({ type: 'history', runs: [] }));
+  await select(bridge);
+  await click(must('generate'));
+  await tick();
+  await act(() => engine.fullRuns[0].resolve());
+  await tick();
+  const saves = bridge.ofType('save-history');
+  expect(saves).toHaveLength(1);
+  expect(saves[0].runs).toHaveLength(1);
+  expect(saves[0].runs[0]).toMatchObject({ sourceName: 'Frame job-1', params: [{ seed: 7 }], backend: 'wasm' });
+  expect(Array.from(saves[0].runs[0].thumbPng ?? [])).toEqual([137, 80, 78, 71]);
+  expect($('earlier')).toBeNull(); // this session's runs are in "This session"
+
+  // the panel reopens: the sandbox answers load-history with what was saved
+  await act(() => render(null, root));
+  const bridge2 = new FakeBridge();
+  await act(() => render(<App engine={new FakeEngine()} bridge={bridge2} thumbnail={thumbnail} />, root));
+  await tick();
+  await act(() => bridge2.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, livePreview: false, seedMode: 'random', seed: 1 } }));
+  await act(() => bridge2.emit({ type: 'history', runs: saves[0].runs }));
+  expect(must('earlier').textContent).toContain('Frame job-1');
+  expect(must('earlier').textContent).toContain('seed 7');
+  expect(bridge2.ofType('save-history')).toHaveLength(0); // loading alone saves nothing
+  await click(must('earlier-use-0'));
+  expect(must<HTMLInputElement>('seed').value).toBe('7');
+  expect(must<HTMLSelectElement>('seed-mode').value).toBe('fixed');
+});

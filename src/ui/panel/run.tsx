@@ -12,6 +12,8 @@ export function RunControls(props: {
   /** why Generate is disabled, in words */
   blockedReason: string | null;
   onGenerate: () => void;
+  /** during a run: put another Generate in the queue */
+  onEnqueue: () => void;
   onCancel: () => void;
   /** the app moves focus between these two as a run starts and ends */
   generateRef?: Ref<HTMLButtonElement>;
@@ -35,6 +37,17 @@ export function RunControls(props: {
         >
           {active ? 'Generating…' : 'Generate'}
         </button>
+        {active && props.canGenerate && (
+          <button
+            type="button"
+            class="sd-btn sd-btn-secondary"
+            data-testid="enqueue"
+            onClick={props.onEnqueue}
+            title="Run the current selection and settings after this run (Ctrl+Enter)"
+          >
+            Queue
+          </button>
+        )}
         <button
           type="button"
           class="sd-btn sd-btn-secondary"

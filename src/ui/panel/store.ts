@@ -1,10 +1,24 @@
 // The panel's single store: one immutable State and a pure reducer. This is the only place in
 // the project that holds mutable application state (App keeps it with useReducer). The rules it
 // applies live beside it: settings.ts (limits, t0), errors.ts (words), labels.ts (selection).
-import { DEFAULT_SETTINGS, LIMITS, type JobInput, type Placement, type PluginToUi, type Problem, type RunParams, type Settings } from '../../protocol';
+import {
+  DEFAULT_SETTINGS,
+  type JobInput,
+  type Placement,
+  type PluginToUi,
+  type Problem,
+  type RunParams,
+  type Settings,
+  type StoredRun,
+} from '../../protocol';
 import type { Backend, ModelInfo, RunProgress, RuntimeNotice } from '../runtime/engine-api';
-import { problemToError, type UiError } from './errors';
+import type { UiError } from './errors';
 import { sanitizeSettings } from './settings';
+import { applyReducer, type ApplyAction } from './store-apply';
+import { queueReducer, type QueueAction, type QueueItem } from './store-queue';
+
+export type { QueueItem } from './store-queue';
+export { isApplying } from './store-apply';
 
 export const MAX_HISTORY = 20;
 export const MAX_NOTICES = 3;
@@ -92,6 +106,14 @@ export interface State {
   /** History entry ids shown in the results gallery (the last Generate, or one picked). */
   gallery: number[];
   pendingApplies: PendingApply[];
+  /** Generates waiting for the current run, in order. */
+  queue: QueueItem[];
+  /** The lasting history (clientStorage via the sandbox), newest first. */
+  saved: StoredRun[];
+  /** false until the sandbox sent the lasting history: nothing is saved before that. */
+  savedLoaded: boolean;
+  /** ids of the saved runs made in this session (the others are shown as earlier runs). */
+  savedThisSession: string[];
   notices: NoticeItem[];
   /** Messages of every notice shown this session: each is shown once, even if dismissed. */
   noticesSeen: string[];
@@ -122,6 +144,10 @@ export function initialState(settings: Settings = DEFAULT_SETTINGS): State {
     history: [],
     gallery: [],
     pendingApplies: [],
+    queue: [],
+    saved: [],
+    savedLoaded: false,
+    savedThisSession: [],
     notices: [],
     noticesSeen: [],
     error: null,
@@ -144,11 +170,6 @@ export function galleryItems(state: State): GalleryItem[] {
     if (entry) entry.pngs.forEach((_, index) => items.push({ entry, index }));
   }
   return items;
-}
-
-/** True while an Apply of this variation, placed this way, is waiting for the sandbox. */
-export function isApplying(state: Pick<State, 'pendingApplies'>, entryId: number, index: number, placement: Placement): boolean {
-  return state.pendingApplies.some((p) => p.entryId === entryId && p.index === index && p.placement === placement);
 }
 
 /** The status line (a polite live region) when a run is done: screen readers hear it. */
@@ -191,13 +212,12 @@ export type Action =
   | { type: 'preview-clear' }
   /** the preview in flight was aborted and no newer one follows */
   | { type: 'preview-stopped' }
-  | { type: 'apply-requested'; entryId: number; index: number; placement: Placement }
-  | { type: 'applied'; jobId: string; nodeName: string; placement: Placement; existing?: boolean }
-  | { type: 'problem'; problem: Problem; jobId: string | null }
+  | ApplyAction
   | { type: 'notice'; notice: RuntimeNotice }
   | { type: 'dismiss-notice'; id: number }
   | { type: 'dismiss-error' }
-  | { type: 'show-entry'; id: number };
+  | { type: 'show-entry'; id: number }
+  | QueueAction;
 
 export function reducer(state: State, action: Action): State {
   switch (action.type) {
@@ -346,45 +366,10 @@ export function reducer(state: State, action: Action): State {
     case 'preview-clear':
       return { ...state, preview: { ...state.preview, status: 'idle', png: null, t0: null } };
 
-    case 'apply-requested': {
-      const entry = state.history.find((h) => h.id === action.entryId);
-      if (!entry || !entry.pngs[action.index]) return state;
-      // a second press while the first is on its way places nothing more
-      if (isApplying(state, action.entryId, action.index, action.placement)) return state;
-      const pending: PendingApply = { entryId: entry.id, index: action.index, placement: action.placement, jobId: entry.job.jobId };
-      return { ...state, pendingApplies: [...state.pendingApplies, pending], status: null };
-    }
-
-    case 'applied': {
-      const i = state.pendingApplies.findIndex((p) => p.jobId === action.jobId);
-      const pending = i >= 0 ? state.pendingApplies[i] : null;
-      if (action.existing) {
-        const pendingApplies = i >= 0 ? state.pendingApplies.filter((_, j) => j !== i) : state.pendingApplies;
-        return { ...state, pendingApplies, status: `“${action.nodeName}” is already on the canvas.` };
-      }
-      // "increment after apply": only a result that landed moves past the seeds its run used
-      const s = state.settings;
-      const settings =
-        pending && s.seedMode === 'increment' ? { ...s, seed: Math.min(LIMITS.seed.max, s.seed + Math.max(1, s.variations)) } : s;
-      const pendingApplies = i >= 0 ? state.pendingApplies.filter((_, j) => j !== i) : state.pendingApplies;
-      const history = pending
-        ? state.history.map((h) =>
-            h.id === pending.entryId
-              ? { ...h, applied: [...h.applied, { index: pending.index, placement: action.placement, nodeName: action.nodeName }] }
-              : h,
-          )
-        : state.history;
-      const verb = action.placement === 'replace' ? 'Replaced with' : 'Added';
-      return { ...state, settings, pendingApplies, history, status: `${verb} “${action.nodeName}”.` };
-    }
-
-    case 'problem': {
-      // A problem with a job id is the failed apply of that job: it is no longer pending (the
-      // sandbox answers one job's applies in order, so it is the oldest of that job's).
-      const i = action.jobId === null ? -1 : state.pendingApplies.findIndex((p) => p.jobId === action.jobId);
-      const pendingApplies = i >= 0 ? state.pendingApplies.filter((_, j) => j !== i) : state.pendingApplies;
-      return { ...state, pendingApplies, error: problemToError(action.problem), status: null };
-    }
+    case 'apply-requested':
+    case 'applied':
+    case 'problem':
+      return applyReducer(state, action);
 
     case 'notice': {
       // the runtime may report the same fallback from more than one place (or once per run)
@@ -403,5 +388,12 @@ export function reducer(state: State, action: Action): State {
     case 'show-entry':
       if (!state.history.some((h) => h.id === action.id)) return state;
       return { ...state, gallery: [action.id] };
+
+    case 'queue-add':
+    case 'queue-remove':
+    case 'history-loaded':
+    case 'run-stored':
+    case 'use-stored':
+      return queueReducer(state, action);
   }
 }
