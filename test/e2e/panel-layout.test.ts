@@ -209,7 +209,8 @@ test('no worker allowed (strict CSP): one honest notice that the panel freezes d
   console.log(`strict CSP, 128 px, 4 steps on the panel's thread: longest stall ${Math.round(longest)} ms; notices: ${JSON.stringify(notices)}`);
   const freezes = notices.filter((n) => n.includes('freezes'));
   expect(freezes).toHaveLength(1);
-  expect(freezes[0]).toContain('Cancel takes effect between steps');
+  expect(freezes[0]).toContain('Cancel acts between steps');
+  expect((await runtimeEvents(frame)).some((e) => e.type === 'worker-failed')).toBe(true); // the cause, for diagnosis
   await shot(page, 'no-worker');
   await ui.close();
 });

@@ -97,12 +97,12 @@ export class RuntimeEngine implements Engine {
         // panel for its whole length (1.3 s measured at 128 px on a loaded 2-core machine by the
         // panel-layout e2e; more at larger sizes). The engine yields between steps, so Cancel
         // and the progress bar still get through between them.
+        record({ type: 'worker-failed', message: (e as Error).message });
         this.notice({
           level: 'warning',
           message:
-            `No background worker could start here (${(e as Error).message}), so the model runs on the panel's own thread: ` +
-            'the panel freezes while each step runs (often a second or more, longer at larger working sizes) and Cancel takes effect between steps. ' +
-            'A smaller working size shortens the freezes.',
+            'No background worker can run here, so the panel freezes while each step runs (often a second or more). ' +
+            'Cancel acts between steps; a smaller working size shortens the freezes.',
         });
       }
     }
