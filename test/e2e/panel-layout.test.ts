@@ -105,6 +105,13 @@ test('light, 360×600: empty state, selection, a run in view with focus kept, re
   await shot(page, 'settings-open');
   await frame.click('[data-testid="settings"] > summary');
 
+  // live preview on: the preview sits beside the guide and mask, captioned with its t0
+  await frame.click('[data-testid="live-preview-toggle"]');
+  await frame.waitForSelector('[data-testid="live-preview-img"]', { timeout: 60_000 });
+  expect(await frame.textContent('[data-testid="preview-caption"]')).toBe('Preview t0 0.50');
+  await shot(page, 'live-preview');
+  await frame.click('[data-testid="live-preview-toggle"]');
+
   // a long run: the progress bar is in view and focus moved from Generate to Cancel
   await sendToUi(page, { type: 'settings', settings: { ...DEFAULT_SETTINGS, size: 128, seedMode: 'fixed', seed: 3, steps: 400, t0: 0.9, livePreview: false } });
   await page.waitForTimeout(100);

@@ -470,3 +470,13 @@ test('the lasting history: asked for after ready, saved after each run with a th
   expect(must<HTMLInputElement>('seed').value).toBe('7');
   expect(must<HTMLSelectElement>('seed-mode').value).toBe('fixed');
 });
+
+test('with nothing selected the panel teaches the three ways to use it', async () => {
+  await mount();
+  const ways = Array.from(must('empty-guide').querySelectorAll('li')).map((li) => li.textContent ?? '');
+  expect(ways).toHaveLength(3);
+  expect(ways[0]).toContain('Select a frame');
+  expect(ways[1]).toContain('“Mask”');
+  expect(ways[2]).toContain('layers inside a frame');
+  expect(must('empty-guide').querySelectorAll('svg')).toHaveLength(3);
+});
