@@ -38,6 +38,8 @@ interface GenerateOptions {
   jobs?: JobInput[];
   settings?: Settings;
   seed?: number;
+  /** started by the queue */
+  queued?: boolean;
 }
 
 export function App(props: AppProps) {
@@ -205,7 +207,7 @@ export function App(props: AppProps) {
       const runId = ++runCounter.current;
       const ctrl = new AbortController();
       runCtrl.current = ctrl;
-      dispatch({ type: 'run-start', runId, jobCount: jobs.length, seed });
+      dispatch({ type: 'run-start', runId, jobCount: jobs.length, seed, queued: opts.queued });
       try {
         await previewRunner.cancel(); // full quality only on Generate: a preview in flight goes
         if (loadRef.current) await loadRef.current;
@@ -255,7 +257,7 @@ export function App(props: AppProps) {
   useEffect(() => {
     if (!idle || !queueHead || runCtrl.current) return;
     dispatch({ type: 'queue-remove', id: queueHead.id });
-    void generate({ jobs: queueHead.jobs, settings: queueHead.settings, seed: queueHead.seed });
+    void generate({ jobs: queueHead.jobs, settings: queueHead.settings, seed: queueHead.seed, queued: true });
   }, [idle, queueHead, generate]);
 
   // the lasting history goes to the sandbox (clientStorage) whenever it changes after loading

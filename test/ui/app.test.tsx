@@ -426,13 +426,23 @@ test('Generate during a run queues it: the queue runs in order, and a queued ite
   expect(engine.fullRuns).toHaveLength(2);
   expect(engine.fullRuns[1].req.settings.t0).toBe(0.3);
   expect(items()).toHaveLength(1);
-  await act(() => engine.fullRuns[1].resolve());
+  // the first run's result stays in view (and can be applied) while the queued one runs
+  expect(must('results').querySelectorAll('li')).toHaveLength(1);
+  expect($('apply-0')).not.toBeNull();
+  await act(() => engine.fullRuns[1].reject(new EngineError('out-of-memory', 'out of memory')));
   await tick();
+  // its error stays while the next queued run goes, and the older result is still shown
+  expect(must('error').textContent).toContain('ran out of memory');
+  expect(engine.fullRuns).toHaveLength(3);
+  expect(must('results').querySelectorAll('li')).toHaveLength(1);
   expect(engine.fullRuns[2].req.settings.t0).toBe(0.6);
-  await act(() => engine.fullRuns[2].resolve());
+  await act(() => engine.fullRuns[2].resolve({ pngs: [new Uint8Array([137, 80, 78, 71, 66])] }));
   await tick();
   expect(engine.fullRuns).toHaveLength(3);
   expect($('queue')).toBeNull();
+  // the last run's own result replaced the older one in the gallery
+  expect(must('results').querySelectorAll('li')).toHaveLength(1);
+  expect(must('results').querySelector('img')?.getAttribute('alt')).toContain('Frame job-1');
 });
 
 test('the lasting history: asked for after ready, saved after each run with a thumbnail, shown after a reload', async () => {

@@ -187,7 +187,9 @@ export type Action =
   | { type: 'use-rerun-params' }
   | { type: 'engine-ready'; backend: Backend; model: ModelInfo }
   | { type: 'engine-failed'; error: UiError }
-  | { type: 'run-start'; runId: number; jobCount: number; seed: number }
+  /** `queued`: started by the queue, right after another run: that run's results and error stay
+   *  in view until this one has its own */
+  | { type: 'run-start'; runId: number; jobCount: number; seed: number; queued?: boolean }
   | { type: 'run-job'; runId: number; jobIndex: number }
   | { type: 'run-progress'; runId: number; progress: RunProgress }
   | {
@@ -269,9 +271,9 @@ export function reducer(state: State, action: Action): State {
       return {
         ...state,
         settings,
-        error: null,
-        status: null,
-        gallery: [],
+        error: action.queued ? state.error : null,
+        status: action.queued ? state.status : null,
+        gallery: action.queued ? state.gallery : [],
         preview: state.preview.status === 'running' ? { ...state.preview, status: 'stopped' } : state.preview,
         run: {
           status: 'running',
@@ -326,7 +328,8 @@ export function reducer(state: State, action: Action): State {
       return {
         ...state,
         history,
-        gallery: [...state.gallery, entry.id].filter((id) => history.some((h) => h.id === id)),
+        // this run's frames accumulate; a previous run's results (kept by a queued start) go
+        gallery: [...state.gallery.filter((id) => history.some((h) => h.id === id && h.runId === action.runId)), entry.id],
         engine: { ...state.engine, backend: r.backend },
         nextId: state.nextId + 1,
       };
