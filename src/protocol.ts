@@ -268,6 +268,26 @@ export interface Problem {
   message: string;
 }
 
+/** One finished run as the history keeps it across sessions (figma.clientStorage, 5 MB in all):
+ *  how it was made and a small thumbnail, not the full images. */
+export interface StoredRun {
+  /** unique within the history */
+  id: string;
+  /** Date.now() when the run finished */
+  createdAt: number;
+  sourceName: string;
+  sourceNodeId: string;
+  /** one per variation */
+  params: RunParams[];
+  backend: string;
+  totalMs: number;
+  /** PNG of the first variation, at most HISTORY_LIMITS.thumbSide px a side, or null */
+  thumbPng: Uint8Array | null;
+}
+
+/** What the lasting history may hold: well inside clientStorage's 5 MB, next to the settings. */
+export const HISTORY_LIMITS = { runs: 20, thumbSide: 64, thumbBytes: 32 * 1024, totalBytes: 1024 * 1024 } as const;
+
 // ---- sandbox → UI ----------------------------------------------------------------------------
 
 export type PluginToUi =
@@ -284,10 +304,13 @@ export type PluginToUi =
        */
       rerun: { params: RunParams; sourceNodeId: string; resultNodeId: string } | null;
     }
-  | { type: 'applied'; jobId: string; nodeId: string; nodeName: string; placement: Placement }
+  /** `existing`: this result was already on the canvas (Apply pressed again): nothing new was placed. */
+  | { type: 'applied'; jobId: string; nodeId: string; nodeName: string; placement: Placement; existing?: boolean }
   /** `jobId`: the job whose apply failed, so the panel knows which pending apply ended; null
    *  for a problem not tied to an apply. */
-  | { type: 'problem'; problem: Problem; jobId: string | null };
+  | { type: 'problem'; problem: Problem; jobId: string | null }
+  /** The lasting history (newest first), the answer to 'load-history'. */
+  | { type: 'history'; runs: StoredRun[] };
 
 // ---- UI → sandbox ----------------------------------------------------------------------------
 
@@ -310,10 +333,15 @@ export type UiToPlugin =
       placement: Placement;
     }
   | { type: 'notify'; message: string; error: boolean }
-  | { type: 'resize'; width: number; height: number };
+  /** Ask for the lasting history ('history' answers). */
+  | { type: 'load-history' }
+  /** Replace the lasting history (newest first); the sandbox trims it to HISTORY_LIMITS. */
+  | { type: 'save-history'; runs: StoredRun[] }
+  /** `persist`: the user finished resizing; the sandbox remembers the size for the next start. */
+  | { type: 'resize'; width: number; height: number; persist?: boolean };
 
-const PLUGIN_TO_UI_TYPES = ['settings', 'selection', 'applied', 'problem'] as const;
-const UI_TO_PLUGIN_TYPES = ['ready', 'refresh-selection', 'save-settings', 'apply', 'notify', 'resize'] as const;
+const PLUGIN_TO_UI_TYPES = ['settings', 'selection', 'applied', 'problem', 'history'] as const;
+const UI_TO_PLUGIN_TYPES = ['ready', 'refresh-selection', 'save-settings', 'apply', 'notify', 'resize', 'load-history', 'save-history'] as const;
 
 function hasType(value: unknown, types: readonly string[]): boolean {
   return (

@@ -77,7 +77,7 @@ export async function applyResult(req: ApplyRequest, jobs: ReadonlyMap<string, J
   const png = req.png as Uint8Array;
   const params: RunParams | null = parseRunParams(req.params);
   if (!params) return problem('apply-failed', 'The result came without valid run parameters, so nothing was placed.');
-  if (req.placement !== 'new-node' && req.placement !== 'replace') return problem('apply-failed', 'Unknown placement: choose “new layer” or “replace”.');
+  if (req.placement !== 'new-node' && req.placement !== 'replace') return problem('apply-failed', 'Unknown placement: use “Apply” (a new layer beside the frame) or “Replace”.');
   const placement: Placement = req.placement;
 
   // A result goes only onto the node its own job exported, at the size that job exported.
@@ -117,7 +117,7 @@ export async function applyResult(req: ApplyRequest, jobs: ReadonlyMap<string, J
     return problem('zero-size', `“${source.name}” has no area any more, so nothing was placed.`);
   }
   if (placement === 'replace' && !REPLACEABLE.has(source.type)) {
-    return problem('apply-failed', `“${source.name}” (${source.type.toLowerCase()}) cannot take an image fill: use “new layer” instead.`);
+    return problem('apply-failed', `“${source.name}” (${source.type.toLowerCase()}) cannot take an image fill: use “Apply” instead, which places the result beside it.`);
   }
 
   let image: Image;

@@ -1,20 +1,35 @@
 // The sandbox's message loop: settings, selection → jobs, apply. All document work runs one task
 // at a time (exports hide and restore layers; two at once would undo each other's changes).
 import { DEFAULT_MULTIPLE, DEFAULT_SETTINGS, isUiToPlugin, roundWorkingSize } from '../protocol';
-import type { JobInput, PluginToUi, Problem, Settings, UiToPlugin } from '../protocol';
+import type { JobInput, PluginToUi, Problem, Settings, StoredRun, UiToPlugin } from '../protocol';
 import { applyResult, type JobRecord } from './apply';
+import { HISTORY_KEY, validateHistory } from './history';
+import { LIVE_EDIT_THROTTLE_MS, LiveEdits, type ChangeLike } from './live-edits';
 import { SETTINGS_KEY, validateSettings } from './params';
 import { Restorer, SceneCollector, exportJob, isProblem, pageOf } from './scene';
 import { planSelection } from './selection';
 
 export const UI_WIDTH = 360;
 export const UI_HEIGHT = 600;
+/** clientStorage key of the panel size the user last dragged it to. */
+export const UI_SIZE_KEY = 'sdedit-ui-size';
+const UI_MIN = { width: 240, height: 200 };
+const UI_MAX = 1600;
 /** How many exported jobs are remembered for checking their source on apply. */
 const MAX_JOB_RECORDS = 256;
 
 export interface PluginHandle {
   /** Resolves when every queued task (export, apply, settings) is done. For tests. */
   idle(): Promise<void>;
+}
+
+/** Identity of one result placed one way: the same bytes with the same parameters for the same
+ *  job. FNV-1a over the PNG is enough to tell two results apart; it is no security check. */
+function applyKey(m: Extract<UiToPlugin, { type: 'apply' }>): string | null {
+  if (!(m.png instanceof Uint8Array)) return null;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < m.png.length; i++) h = Math.imul(h ^ m.png[i], 0x01000193) >>> 0;
+  return `${String(m.jobId)}|${String(m.placement)}|${JSON.stringify(m.params)}|${m.png.length}|${h}`;
 }
 
 function clamp(v: unknown, lo: number, hi: number, fallback: number): number {
@@ -26,13 +41,25 @@ export function startPlugin(): PluginHandle {
 
   let closed = false;
   let settings: Settings = { ...DEFAULT_SETTINGS };
+  let history: StoredRun[] = [];
   let size = settings.size;
   let multiple = DEFAULT_MULTIPLE;
   let jobCounter = 0;
   let selectionGeneration = 0;
   const jobs = new Map<string, JobRecord>();
+  /** Results already placed (applyKey → node): a second Apply of the same result makes no second
+   *  layer while the first is still on the canvas (a double click, or Apply pressed again). */
+  const placed = new Map<string, { nodeId: string; nodeName: string }>();
   /** Temporary document changes in flight: undone on 'close' if an export never finishes. */
   const inFlight = new Set<Restorer>();
+
+  /** Frames the jobs last sent to the panel were exported from: live mode watches them. */
+  let watchedFrames: ReadonlySet<string> = new Set();
+  const live = new LiveEdits({
+    enabled: () => !closed && settings.livePreview,
+    frames: () => watchedFrames,
+    refresh: () => void refreshSelection(),
+  });
 
   let chain: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(task: () => Promise<T>): Promise<T> => {
@@ -51,6 +78,11 @@ export function startPlugin(): PluginHandle {
     if (!closed) figma.notify(problem.message, { error: true });
   };
 
+  const uiSize = (width: unknown, height: unknown) => ({
+    width: clamp(width, UI_MIN.width, UI_MAX, UI_WIDTH),
+    height: clamp(height, UI_MIN.height, UI_MAX, UI_HEIGHT),
+  });
+
   const loaded = exclusive(async () => {
     try {
       settings = validateSettings(await figma.clientStorage.getAsync(SETTINGS_KEY));
@@ -58,6 +90,20 @@ export function startPlugin(): PluginHandle {
       settings = { ...DEFAULT_SETTINGS };
     }
     size = settings.size;
+    try {
+      history = validateHistory(await figma.clientStorage.getAsync(HISTORY_KEY));
+    } catch {
+      history = [];
+    }
+    try {
+      const stored = (await figma.clientStorage.getAsync(UI_SIZE_KEY)) as { width?: unknown; height?: unknown } | undefined;
+      if (stored && typeof stored === 'object' && !closed) {
+        const s = uiSize(stored.width, stored.height);
+        figma.ui.resize(s.width, s.height);
+      }
+    } catch {
+      // an unreadable stored size: the panel keeps its default size
+    }
   });
 
   const remember = (jobId: string, record: JobRecord): void => {
@@ -113,6 +159,7 @@ export function startPlugin(): PluginHandle {
     }
     // a newer selection is on its way: this one is stale
     if (closed || generation !== selectionGeneration) return;
+    watchedFrames = new Set(inputs.map((j) => j.sourceNodeId));
     post({ type: 'selection', jobs: inputs, problems, rerun: plan.rerun });
   }
 
@@ -121,7 +168,7 @@ export function startPlugin(): PluginHandle {
     return exclusive(async () => {
       if (closed || generation !== selectionGeneration) return;
       try {
-        await readSelection(generation);
+        await live.own(() => readSelection(generation));
       } catch (e) {
         if (generation === selectionGeneration) {
           post({
@@ -184,7 +231,26 @@ export function startPlugin(): PluginHandle {
         await saveSettings(message.settings);
         return;
       case 'apply': {
-        const outcome = await exclusive(() => applyResult(message, jobs));
+        const key = applyKey(message);
+        // the check and the apply are one task: a second Apply queued behind the first sees it
+        const outcome = await exclusive(async () => {
+          const prior = key === null ? undefined : placed.get(key);
+          if (prior) {
+            const node = await figma.getNodeByIdAsync(prior.nodeId);
+            if (node && !node.removed) return { ok: true as const, existing: true, nodeId: prior.nodeId, nodeName: prior.nodeName, placement: message.placement };
+            placed.delete(key as string); // undone or deleted: Apply places it again
+          }
+          const out = await live.own(() => applyResult(message, jobs));
+          if (out.ok && key !== null) {
+            placed.set(key, { nodeId: out.nodeId, nodeName: out.nodeName });
+            while (placed.size > MAX_JOB_RECORDS) placed.delete(placed.keys().next().value as string);
+          }
+          return out;
+        });
+        if (outcome.ok && 'existing' in outcome) {
+          post({ type: 'applied', jobId: String(message.jobId), nodeId: outcome.nodeId, nodeName: outcome.nodeName, placement: outcome.placement, existing: true });
+          return;
+        }
         if (outcome.ok) {
           post({ type: 'applied', jobId: String(message.jobId), nodeId: outcome.nodeId, nodeName: outcome.nodeName, placement: outcome.placement });
           if (!closed) figma.notify(`Placed “${outcome.nodeName}”`);
@@ -193,12 +259,43 @@ export function startPlugin(): PluginHandle {
         }
         return;
       }
+      case 'load-history':
+        await loaded;
+        post({ type: 'history', runs: history });
+        return;
+      case 'save-history': {
+        const runs = validateHistory(message.runs);
+        await exclusive(async () => {
+          try {
+            await figma.clientStorage.setAsync(HISTORY_KEY, runs);
+            history = runs;
+          } catch (e) {
+            notifyProblem({
+              code: 'settings-failed',
+              message: `The history could not be saved (${e instanceof Error ? e.message : String(e)}); this session's results stay in the panel.`,
+            }, null);
+          }
+        });
+        return;
+      }
       case 'notify':
         if (!closed) figma.notify(String(message.message).slice(0, 500), { error: message.error === true });
         return;
-      case 'resize':
-        if (!closed) figma.ui.resize(clamp(message.width, 240, 1600, UI_WIDTH), clamp(message.height, 200, 1600, UI_HEIGHT));
+      case 'resize': {
+        if (closed) return;
+        const s = uiSize(message.width, message.height);
+        figma.ui.resize(s.width, s.height);
+        if (message.persist === true) {
+          await exclusive(async () => {
+            try {
+              await figma.clientStorage.setAsync(UI_SIZE_KEY, s);
+            } catch {
+              // the size is a convenience: a full clientStorage keeps the default next time
+            }
+          });
+        }
         return;
+      }
     }
   }
 
@@ -213,7 +310,24 @@ export function startPlugin(): PluginHandle {
     if (!closed) void refreshSelection();
   });
 
+  // live mode: edits inside the selected frame (see live-edits.ts for why 'nodechange')
+  const onNodeChange = (event: { nodeChanges: readonly ChangeLike[] }) => {
+    if (!closed) live.onChanges(event.nodeChanges);
+  };
+  let watchedPage: PageNode | null = null;
+  const watchPage = () => {
+    watchedPage?.off('nodechange', onNodeChange);
+    watchedPage = figma.currentPage;
+    watchedPage.on('nodechange', onNodeChange);
+  };
+  watchPage();
+  figma.on('currentpagechange', () => {
+    if (!closed) watchPage();
+  });
+
   figma.on('close', () => {
+    live.cancel();
+    watchedPage?.off('nodechange', onNodeChange);
     // Nothing is half-done: results only appear on 'apply', which is synchronous once it starts
     // changing the document. An export may be awaiting Figma, with Mask layers hidden or a
     // temporary frame on the page: undo that now, synchronously.
@@ -235,6 +349,10 @@ export function startPlugin(): PluginHandle {
         const current = chain;
         await current;
         await new Promise((r) => setTimeout(r, 0));
+        if (live.pending()) {
+          await new Promise((r) => setTimeout(r, LIVE_EDIT_THROTTLE_MS / 4));
+          continue;
+        }
         if (current === chain) return;
       }
     },

@@ -1,20 +1,25 @@
 // The plugin panel. All UI state lives in one store (useReducer over ./panel/store); messages
 // with the sandbox go through a Bridge; the engine runs models. Effects here only wire them.
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'preact/hooks';
-import type { JobInput, Placement, PluginToUi, Settings } from '../protocol';
+import type { JobInput, Placement, PluginToUi, Settings, StoredRun } from '../protocol';
 import { runRequest, type Backend, type Engine, type ModelInfo } from './runtime/engine-api';
 import { figmaBridge, type Bridge } from './panel/bridge';
 import { SettingsControls } from './panel/controls';
 import { createLatestRunner, debounce, isAbortError, realClock, type Clock } from './panel/debounce';
+import { Earlier } from './panel/earlier';
 import { ErrorBox, Notices, StatusLine } from './panel/messages';
+import { Queue } from './panel/queue';
 import { History, Results } from './panel/results';
+import { ResizeHandle } from './panel/resize';
 import { RunControls } from './panel/run';
 import { SelectionCard } from './panel/selection';
 import { errorToUi } from './panel/errors';
 import { seedForRun } from './panel/settings';
-import { galleryItems, initialState, reducer, type HistoryEntry } from './panel/store';
+import { galleryItems, initialState, isApplying, reducer, type HistoryEntry } from './panel/store';
+import { useRunFocus } from './panel/focus';
 import { T0Control } from './panel/t0';
 import { useAutoT0 } from './panel/auto-t0';
+import { makeThumbnail, type MakeThumbnail } from './panel/thumbnail';
 
 export interface AppProps {
   engine: Engine;
@@ -26,17 +31,22 @@ export interface AppProps {
   previewDelayMs?: number;
   /** settings save debounce */
   saveDelayMs?: number;
+  /** thumbnails for the lasting history; defaults to the canvas-based one */
+  thumbnail?: MakeThumbnail;
 }
 
 interface GenerateOptions {
   jobs?: JobInput[];
   settings?: Settings;
   seed?: number;
+  /** started by the queue */
+  queued?: boolean;
 }
 
 export function App(props: AppProps) {
   const { engine } = props;
   const clock = props.clock ?? realClock;
+  const thumbnail = props.thumbnail ?? makeThumbnail;
   const random = props.random ?? Math.random;
   const [state, dispatch] = useReducer(reducer, undefined, () => initialState());
   const stateRef = useRef(state);
@@ -57,7 +67,7 @@ export function App(props: AppProps) {
     loadRef.current = p;
     p.then(
       (r) => live && dispatch({ type: 'engine-ready', backend: r.backend, model: r.model }),
-      (e: unknown) => live && dispatch({ type: 'engine-failed', error: errorToUi(e) }),
+      (e: unknown) => live && dispatch({ type: 'engine-failed', error: errorToUi(e, 'load') }),
     );
     return () => {
       live = false;
@@ -75,14 +85,18 @@ export function App(props: AppProps) {
           dispatch({ type: 'selection', jobs: msg.jobs, problems: msg.problems, rerun: msg.rerun });
           break;
         case 'applied':
-          dispatch({ type: 'applied', jobId: msg.jobId, nodeName: msg.nodeName, placement: msg.placement });
+          dispatch({ type: 'applied', jobId: msg.jobId, nodeName: msg.nodeName, placement: msg.placement, existing: msg.existing });
           break;
         case 'problem':
           dispatch({ type: 'problem', problem: msg.problem, jobId: msg.jobId });
           break;
+        case 'history':
+          dispatch({ type: 'history-loaded', runs: msg.runs });
+          break;
       }
     });
     bridge.post({ type: 'ready' });
+    bridge.post({ type: 'load-history' });
     return off;
   }, [bridge]);
 
@@ -181,16 +195,20 @@ export function App(props: AppProps) {
   const generate = useCallback(
     async (opts: GenerateOptions = {}) => {
       const s = stateRef.current;
-      if (s.run.status !== 'idle') return;
       const jobs = opts.jobs ?? s.selection.jobs;
       if (jobs.length === 0) return;
       const base = opts.settings ?? s.settings;
       const seed = opts.seed ?? seedForRun(base, random);
+      // a run is going (runCtrl is set synchronously, the rendered state may lag): queue this one
+      if (runCtrl.current || s.run.status !== 'idle') {
+        dispatch({ type: 'queue-add', jobs, settings: base, seed });
+        return;
+      }
       const settings = { ...base, seed };
       const runId = ++runCounter.current;
       const ctrl = new AbortController();
       runCtrl.current = ctrl;
-      dispatch({ type: 'run-start', runId, jobCount: jobs.length, seed });
+      dispatch({ type: 'run-start', runId, jobCount: jobs.length, seed, queued: opts.queued });
       try {
         await previewRunner.cancel(); // full quality only on Generate: a preview in flight goes
         if (loadRef.current) await loadRef.current;
@@ -206,6 +224,22 @@ export function App(props: AppProps) {
             settings,
             result: { pngs: res.pngs, width: res.width, height: res.height, params: res.params, backend: res.backend, totalMs: res.timings.totalMs },
           });
+          const createdAt = Date.now();
+          void thumbnail(res.pngs[0], res.width, res.height).then((thumbPng) =>
+            dispatch({
+              type: 'run-stored',
+              run: {
+                id: `${createdAt.toString(36)}-${runId}-${i}`,
+                createdAt,
+                sourceName: job.sourceName,
+                sourceNodeId: job.sourceNodeId,
+                params: res.params,
+                backend: res.backend,
+                totalMs: res.timings.totalMs,
+                thumbPng,
+              },
+            }),
+          );
         }
         dispatch({ type: 'run-end', runId, outcome: 'done' });
       } catch (e) {
@@ -215,8 +249,29 @@ export function App(props: AppProps) {
         if (runCtrl.current === ctrl) runCtrl.current = null;
       }
     },
-    [engine, previewRunner, random],
+    [engine, previewRunner, random, thumbnail],
   );
+
+  // the queue: when a run ends, the next waiting one starts
+  const queueHead = state.queue[0];
+  const idle = state.run.status === 'idle';
+  useEffect(() => {
+    if (!idle || !queueHead || runCtrl.current) return;
+    dispatch({ type: 'queue-remove', id: queueHead.id });
+    void generate({ jobs: queueHead.jobs, settings: queueHead.settings, seed: queueHead.seed, queued: true });
+  }, [idle, queueHead, generate]);
+
+  // the lasting history goes to the sandbox (clientStorage) whenever it changes after loading
+  const { saved, savedLoaded } = state;
+  const lastSaved = useRef<StoredRun[] | null>(null);
+  useEffect(() => {
+    if (!savedLoaded) return;
+    const first = lastSaved.current === null;
+    if (saved === lastSaved.current) return;
+    lastSaved.current = saved;
+    // on loading, only runs finished before it arrived need saving
+    if (!first || stateRef.current.savedThisSession.length > 0) bridge.post({ type: 'save-history', runs: saved });
+  }, [saved, savedLoaded, bridge]);
 
   const cancel = useCallback(() => {
     const ctrl = runCtrl.current;
@@ -230,6 +285,9 @@ export function App(props: AppProps) {
       const png = entry.pngs[index];
       const params = entry.params[index];
       if (!png || !params) return;
+      // the ref, not the rendered state: two clicks within one frame must not post twice
+      if (isApplying(stateRef.current, entry.id, index, placement)) return;
+      stateRef.current = reducer(stateRef.current, { type: 'apply-requested', entryId: entry.id, index, placement });
       dispatch({ type: 'apply-requested', entryId: entry.id, index, placement });
       bridge.post({
         type: 'apply',
@@ -266,7 +324,7 @@ export function App(props: AppProps) {
           e.preventDefault();
           cancel();
         } else if (previewRunner.busy()) {
-          void previewRunner.cancel();
+          void previewRunner.cancel().then(() => dispatch({ type: 'preview-stopped' }));
         }
       } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
         e.preventDefault();
@@ -276,6 +334,9 @@ export function App(props: AppProps) {
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, [cancel, generate, previewRunner]);
+
+  // ---- focus: a run starting moves it to Cancel, a run ending back to Generate
+  const { generateRef, cancelRef } = useRunFocus(state.run.status);
 
   // ---- render ----------------------------------------------------------------------------
   const set = (patch: Partial<Settings>) => dispatch({ type: 'set', patch });
@@ -308,23 +369,30 @@ export function App(props: AppProps) {
       <section class="sd-card">
         <T0Control t0={settings.t0} sde={state.engine.model?.sde ?? 'vp'} onChange={(v) => set({ t0: v })} onAuto={auto.onAuto} autoT0={auto.autoT0} autoBusy={auto.busy || !hasJobs} />
       </section>
-      <SettingsControls settings={settings} engine={state.engine} disabled={busy} onChange={set} />
+      {/* feedback first: at Figma's 360×600 the run's progress and its results are in view */}
       <RunControls
         run={state.run}
         engine={state.engine}
         canGenerate={canGenerate}
         blockedReason={blockedReason}
         onGenerate={() => void generate()}
+        onEnqueue={() => void generate()}
         onCancel={cancel}
+        generateRef={generateRef}
+        cancelRef={cancelRef}
       />
+      <Queue queue={state.queue} onCancel={(id) => dispatch({ type: 'queue-remove', id })} />
       <ErrorBox
         error={state.error ?? state.engine.error}
         onDismiss={state.error ? () => dispatch({ type: 'dismiss-error' }) : undefined}
       />
       <Notices notices={state.notices} onDismiss={(id) => dispatch({ type: 'dismiss-notice', id })} />
       <StatusLine text={state.status} />
-      <Results items={galleryItems(state)} onApply={apply} />
+      <Results items={galleryItems(state)} onApply={apply} applying={(id, index, placement) => isApplying(state, id, index, placement)} />
+      <SettingsControls settings={settings} engine={state.engine} disabled={busy} onChange={set} />
       <History history={state.history} gallery={state.gallery} busy={busy} onShow={(id) => dispatch({ type: 'show-entry', id })} onRerun={rerun} />
+      <Earlier runs={state.saved.filter((r) => !state.savedThisSession.includes(r.id))} onUse={(id) => dispatch({ type: 'use-stored', id })} />
+      <ResizeHandle onResize={(m) => bridge.post(m)} />
     </main>
   );
 }

@@ -111,13 +111,17 @@ export interface Harness {
 }
 
 /** Open the harness page and load ui.html into its sandboxed srcdoc iframe. */
-export async function openUi(browser: Browser, opts: { theme?: Theme; width?: number; height?: number } = {}): Promise<Harness> {
+export async function openUi(
+  browser: Browser,
+  opts: { theme?: Theme; width?: number; height?: number; /** e.g. to add a CSP meta tag */ transformHtml?: (html: string) => string } = {},
+): Promise<Harness> {
   const width = opts.width ?? 360;
   const height = opts.height ?? 640;
   const page = await browser.newPage({ viewport: { width, height } });
   await page.route(HARNESS_URL, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: HARNESS_PAGE }));
   await page.goto(HARNESS_URL);
-  const html = themedUiHtml(opts.theme ?? 'light');
+  const themed = themedUiHtml(opts.theme ?? 'light');
+  const html = opts.transformHtml ? opts.transformHtml(themed) : themed;
   await page.evaluate(
     ({ html, width, height }) => {
       const f = document.createElement('iframe');

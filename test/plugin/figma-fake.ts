@@ -158,6 +158,13 @@ export class FigmaFake {
     for (const l of [...(this.listeners.get(type) ?? [])]) l(...args);
   }
 
+  /** A page's 'nodechange' as Figma sends it: one event with the changes of one document edit. */
+  emitNodeChange(page: FakeNode, changes: { type: 'CREATE' | 'DELETE' | 'PROPERTY_CHANGE'; node: FakeNode; properties?: string[] }[]): void {
+    this.emit(`nodechange:${page.id}`, {
+      nodeChanges: changes.map((c) => ({ id: c.node.id, origin: 'LOCAL', type: c.type, node: c.node, properties: c.properties ?? [] })),
+    });
+  }
+
   /** Figma delivers events asynchronously. */
   emitSoon(type: string): void {
     setTimeout(() => this.emit(type), 0);

@@ -1,9 +1,11 @@
 // The sandbox driven through the Figma fake: UI messages go into figma.ui.onmessage, and what the
 // sandbox posts back is read from the fake.
 import { DEFAULT_SETTINGS, PLUGIN_DATA_PARAMS, PLUGIN_DATA_SOURCE, resultNodeName } from '../../src/protocol';
-import type { PluginToUi, Problem, RunParams } from '../../src/protocol';
+import { HISTORY_LIMITS, type PluginToUi, type Problem, type RunParams, type StoredRun } from '../../src/protocol';
 import { RESULT_GAP } from '../../src/plugin/apply';
-import { startPlugin, type PluginHandle } from '../../src/plugin/controller';
+import { UI_SIZE_KEY, startPlugin, type PluginHandle } from '../../src/plugin/controller';
+import { HISTORY_KEY } from '../../src/plugin/history';
+import { LIVE_EDIT_THROTTLE_MS, OWN_CHANGE_GRACE_MS } from '../../src/plugin/live-edits';
 import { SETTINGS_KEY } from '../../src/plugin/params';
 import { CLIENT_STORAGE_LIMIT, FakeNode, decodePng, installFigmaFake, makePng, uninstallFigmaFake, type FigmaFake } from './figma-fake';
 
@@ -111,6 +113,22 @@ describe('start-up and messages', () => {
     await send({ type: 'resize', width: 99999, height: 480 });
     expect(fake.notifications).toContainEqual({ message: 'WebGPU lost, using WASM', error: false });
     expect(fake.uiSize).toEqual({ width: 1600, height: 480 });
+  });
+
+  it('remembers the size the user resized the panel to, and opens at it next time', async () => {
+    await start();
+    await send({ type: 'resize', width: 420, height: 700 }); // while dragging: not stored
+    expect(await fake.clientStorage.getAsync(UI_SIZE_KEY)).toBeUndefined();
+    await send({ type: 'resize', width: 400, height: 720, persist: true });
+    expect(await fake.clientStorage.getAsync(UI_SIZE_KEY)).toEqual({ width: 400, height: 720 });
+    fake.closePlugin();
+    const storage = fake.clientStorage;
+    uninstallFigmaFake();
+    fake = installFigmaFake();
+    await fake.clientStorage.setAsync(UI_SIZE_KEY, await storage.getAsync(UI_SIZE_KEY));
+    await start();
+    expect(fake.showUIOptions).toMatchObject({ width: 360, height: 600 });
+    expect(fake.uiSize).toEqual({ width: 400, height: 720 });
   });
 });
 
@@ -315,6 +333,24 @@ describe('apply', () => {
     expect(fake.undoCommits).toBe(2);
   });
 
+  it('the same result applied twice makes one layer; after it is deleted, Apply places it again', async () => {
+    const { frame, jobId } = await prepared();
+    const before = frame.parent?.children.length ?? 0;
+    await Promise.all([apply(jobId, frame.id), apply(jobId, frame.id)]);
+    await apply(jobId, frame.id);
+    const applied = fake.postedOfType<AppliedMsg>('applied');
+    expect(applied).toHaveLength(3);
+    expect(new Set(applied.map((m) => m.nodeId)).size).toBe(1);
+    expect(applied.map((m) => m.existing ?? false)).toEqual([false, true, true]);
+    expect(frame.parent?.children.length).toBe(before + 1);
+    expect(fake.undoCommits).toBe(1);
+    (fake.nodes.get(applied[0].nodeId) as FakeNode).remove();
+    await apply(jobId, frame.id);
+    expect(frame.parent?.children.length).toBe(before + 1);
+    expect(fake.postedOfType<AppliedMsg>('applied')[3]).toMatchObject({ placement: 'new-node' });
+    expect(fake.postedOfType<AppliedMsg>('applied')[3].existing).toBeUndefined();
+  });
+
   it('selecting a result offers a re-run of its source', async () => {
     const { frame, jobId } = await prepared();
     await apply(jobId, frame.id);
@@ -464,7 +500,7 @@ describe('apply', () => {
     frame.resize(400, 400);
     await apply(jobId, frame.id);
     frame.resize(800, 400); // the same aspect as the result: the source's box as it is
-    await apply(jobId, frame.id);
+    await apply(jobId, frame.id, { params: { ...params, seed: 8 } }); // another result (the same one is placed once)
     const [reshaped, scaled] = fake.postedOfType<AppliedMsg>('applied').map((m) => fake.nodes.get(m.nodeId) as FakeNode);
     expect([reshaped.width, reshaped.height, reshaped.y]).toEqual([400, 200, frame.y]);
     expect([scaled.width, scaled.height]).toEqual([800, 400]);
@@ -502,6 +538,127 @@ describe('apply', () => {
       '“Lake”, the frame this result was made from, was moved to the page “Page 2”, so nothing was placed. Select it there and run again.',
       'The frame this result was made from has been deleted, so nothing was placed. Select a frame and run again.',
     ]);
+  });
+});
+
+describe('live mode: edits inside the selected frame', () => {
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  async function selectedScene(livePreview: boolean) {
+    const frame = sceneFrame();
+    const stroke = fake.add('VECTOR', { name: 'Stroke', x: 10, y: 10, width: 50, height: 20, fills: [{ type: 'SOLID', color: RED }] }, frame);
+    const other = fake.add('RECTANGLE', { name: 'Elsewhere', x: 900, width: 50, height: 50 });
+    await start();
+    await send({ type: 'save-settings', settings: { ...DEFAULT_SETTINGS, livePreview } });
+    await select(frame);
+    await wait(OWN_CHANGE_GRACE_MS + 50); // past the plugin's own export
+    return { frame, stroke, other, count: () => fake.postedOfType<SelectionMsg>('selection').length };
+  }
+
+  it('a burst of edits inside the frame gives exactly one new export, after the throttle; an edit outside gives none', async () => {
+    const { stroke, other, count } = await selectedScene(true);
+    const before = count();
+    for (let i = 0; i < 5; i++) {
+      stroke.x += 5;
+      fake.emitNodeChange(fake.currentPage, [{ type: 'PROPERTY_CHANGE', node: stroke, properties: ['x'] }]);
+      await wait(20);
+    }
+    expect(count()).toBe(before); // throttled: nothing yet
+    await wait(LIVE_EDIT_THROTTLE_MS);
+    await plugin.idle();
+    expect(count()).toBe(before + 1);
+    const msg = lastSelection();
+    expect(msg.jobs).toHaveLength(1);
+    expect(msg.jobs[0].sourceNodeId).toBe(stroke.parent?.id);
+
+    await wait(OWN_CHANGE_GRACE_MS + 50);
+    other.x += 10;
+    fake.emitNodeChange(fake.currentPage, [{ type: 'PROPERTY_CHANGE', node: other, properties: ['x'] }]);
+    await wait(LIVE_EDIT_THROTTLE_MS + 100);
+    await plugin.idle();
+    expect(count()).toBe(before + 1);
+  });
+
+  it('a layer drawn into the frame counts; the plugin’s own export changes and a live mode that is off do not', async () => {
+    const { frame, count } = await selectedScene(true);
+    const before = count();
+    const added = fake.add('ELLIPSE', { name: 'Sun', x: 300, y: 20, width: 40, height: 40 }, frame);
+    fake.emitNodeChange(fake.currentPage, [{ type: 'CREATE', node: added }]);
+    await wait(LIVE_EDIT_THROTTLE_MS + 100);
+    await plugin.idle();
+    expect(count()).toBe(before + 1);
+    // right after its own export the plugin ignores what it changed itself (Mask layers shown again)
+    fake.emitNodeChange(fake.currentPage, [{ type: 'PROPERTY_CHANGE', node: added, properties: ['visible'] }]);
+    await wait(LIVE_EDIT_THROTTLE_MS + 100);
+    await plugin.idle();
+    expect(count()).toBe(before + 1);
+
+    await send({ type: 'save-settings', settings: { ...DEFAULT_SETTINGS, livePreview: false } });
+    await wait(OWN_CHANGE_GRACE_MS + 50);
+    fake.emitNodeChange(fake.currentPage, [{ type: 'PROPERTY_CHANGE', node: added, properties: ['x'] }]);
+    await wait(LIVE_EDIT_THROTTLE_MS + 100);
+    await plugin.idle();
+    expect(count()).toBe(before + 1);
+  });
+});
+
+describe('lasting history', () => {
+  type HistoryMsg = Extract<PluginToUi, { type: 'history' }>;
+  const stored = (i: number, thumbBytes = 500): StoredRun => ({
+    id: `run-${i}`,
+    createdAt: 1_700_000_000_000 + i,
+    sourceName: `Frame ${i}`,
+    sourceNodeId: `1:${i}`,
+    params: [{ ...params, seed: i }],
+    backend: 'wasm',
+    totalMs: 1200,
+    thumbPng: new Uint8Array(thumbBytes).fill(i % 256),
+  });
+
+  it('survives closing the plugin: saved runs come back on the next start', async () => {
+    await start();
+    await send({ type: 'save-history', runs: [stored(2), stored(1)] });
+    const storage = fake.clientStorage;
+    const kept = await storage.getAsync(HISTORY_KEY);
+    fake.closePlugin();
+    uninstallFigmaFake();
+    fake = installFigmaFake();
+    await fake.clientStorage.setAsync(HISTORY_KEY, kept);
+    await start();
+    await send({ type: 'load-history' });
+    const msg = fake.postedOfType<HistoryMsg>('history').pop();
+    expect(msg?.runs.map((r) => r.id)).toEqual(['run-2', 'run-1']);
+    expect(Array.from(msg?.runs[0].thumbPng ?? []).slice(0, 3)).toEqual([2, 2, 2]);
+    expect(msg?.runs[1].params).toEqual([{ ...params, seed: 1 }]);
+  });
+
+  it('keeps within its limits and drops what is malformed', async () => {
+    await start();
+    const many = Array.from({ length: 30 }, (_, i) => stored(i));
+    const bad = [{ ...stored(99), params: [{ t0: 7 }] }, { ...stored(98), id: 42 }, 'junk', null];
+    const big = { ...stored(97), thumbPng: new Uint8Array(HISTORY_LIMITS.thumbBytes + 1) };
+    await send({ type: 'save-history', runs: [...bad, big, stored(1), stored(1), ...many] });
+    await send({ type: 'load-history' });
+    const runs = fake.postedOfType<HistoryMsg>('history').pop()?.runs ?? [];
+    expect(runs).toHaveLength(HISTORY_LIMITS.runs);
+    expect(runs[0]).toMatchObject({ id: 'run-97', thumbPng: null }); // an oversized thumbnail is dropped, the run kept
+    expect(runs.filter((r) => r.id === 'run-1')).toHaveLength(1);
+    expect(runs.some((r) => r.id === 'run-99' || r.id === 'run-98')).toBe(false);
+    // 20 runs with 32 kB thumbnails still fit in the 1 MB the history may use
+    await send({ type: 'save-history', runs: Array.from({ length: 40 }, (_, i) => stored(i, HISTORY_LIMITS.thumbBytes)) });
+    const bytes = JSON.stringify(await fake.clientStorage.getAsync(HISTORY_KEY), (_k, v: unknown) => (v instanceof Uint8Array ? v.byteLength : v)).length;
+    const all = (await fake.clientStorage.getAsync(HISTORY_KEY)) as StoredRun[];
+    const thumbs = all.reduce((n, r) => n + (r.thumbPng?.byteLength ?? 0), 0);
+    expect(all.length).toBeLessThanOrEqual(HISTORY_LIMITS.runs);
+    expect(bytes + thumbs).toBeLessThanOrEqual(HISTORY_LIMITS.totalBytes);
+  });
+
+  it('a full clientStorage: the panel is told, and the settings are untouched', async () => {
+    await start();
+    await fake.clientStorage.setAsync('filler', 'x'.repeat(CLIENT_STORAGE_LIMIT - 2000));
+    await send({ type: 'save-history', runs: [stored(1, 20_000)] });
+    expect(problems().pop()).toMatchObject({ code: 'settings-failed', message: expect.stringContaining('history could not be saved') });
+    expect(await fake.clientStorage.getAsync(HISTORY_KEY)).toBeUndefined();
   });
 });
 

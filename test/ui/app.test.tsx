@@ -290,3 +290,203 @@ test('every control the e2e tests use is a labelled real control', async () => {
   }
   for (const id of ['generate', 'cancel']) expect(must(id).tagName).toBe('BUTTON');
 });
+
+test('progress is a progressbar with its values; focus follows Generate and Cancel instead of falling to the body', async () => {
+  const { engine, bridge } = await mount();
+  await select(bridge);
+  must('generate').focus();
+  await click(must('generate'));
+  await tick();
+  const bar = must('progressbar');
+  expect(bar.getAttribute('role')).toBe('progressbar');
+  await act(() => engine.fullRuns[0].progress({ step: 3, total: 12, msPerStep: 10 }));
+  expect(bar.getAttribute('aria-valuenow')).toBe('3');
+  expect(bar.getAttribute('aria-valuemax')).toBe('12');
+  expect(document.activeElement).toBe(must('cancel'));
+
+  await act(() => engine.fullRuns[0].resolve());
+  await tick();
+  expect(document.activeElement).toBe(must('generate'));
+  expect(must('status').getAttribute('aria-live')).toBe('polite');
+  expect(must('status').textContent).toContain('ready');
+
+  await click(must('generate'));
+  await tick();
+  must('cancel').focus();
+  await click(must('cancel'));
+  // cancelling: the button keeps focus, announced as unavailable rather than disabled
+  expect(document.activeElement).toBe(must('cancel'));
+  await tick();
+  expect(document.activeElement).not.toBe(document.body);
+  expect(document.activeElement).toBe(must('generate'));
+});
+
+test('settings start collapsed with a summary; the resize grip sends resize, and persist when done', async () => {
+  const { bridge } = await mount();
+  const details = must('settings') as HTMLDetailsElement;
+  expect(details.tagName).toBe('DETAILS');
+  expect(details.open).toBe(false);
+  expect(must('settings-summary').textContent).toContain('10 steps');
+  await key(must('resize-handle'), 'ArrowDown');
+  const resizes = bridge.ofType('resize');
+  expect(resizes).toHaveLength(1);
+  expect(resizes[0]).toMatchObject({ persist: true, width: window.innerWidth, height: window.innerHeight + 20 });
+});
+
+test('a preview cut short by Escape or Generate does not stay on “Previewing…”; another frame clears the old preview', async () => {
+  const { engine, bridge } = await mount({ livePreview: true });
+  await select(bridge);
+  await tick(250);
+  await act(() => engine.previewRuns[0].resolve());
+  await tick();
+  expect(must('preview-caption').textContent).toBe('Preview t0 0.50');
+  await type(must<HTMLInputElement>('t0-slider'), '0.4');
+  await tick(250);
+  expect(must('preview-caption').textContent).toBe('Previewing…');
+  await key(document, 'Escape');
+  await tick();
+  expect(engine.previewRuns[1].signal.aborted).toBe(true);
+  expect(must('preview-caption').textContent).toBe('Stopped · showing t0 0.50');
+
+  await type(must<HTMLInputElement>('t0-slider'), '0.45');
+  await tick(250);
+  expect(must('preview-caption').textContent).toBe('Previewing…');
+  await click(must('generate'));
+  await tick();
+  expect(must('preview-caption').textContent).toContain('Stopped');
+  await act(() => engine.fullRuns[0].resolve());
+  await tick(250);
+
+  // the same frame again keeps its preview; another frame does not show this one's
+  await select(bridge, [job('mask-edit')]);
+  expect($('live-preview-img')).not.toBeNull();
+  await select(bridge, [job('synthesis', 'job-2')]);
+  expect($('live-preview-img')).toBeNull();
+});
+
+test('Apply pressed twice quickly posts one apply; the seed moves on only after it landed', async () => {
+  const { engine, bridge } = await mount();
+  await act(() => bridge.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, livePreview: false, seedMode: 'increment', seed: 7 } }));
+  await select(bridge);
+  await click(must('generate'));
+  await tick();
+  await act(() => engine.fullRuns[0].resolve());
+  await tick();
+  await act(() => {
+    must('apply-0').click();
+    must('apply-0').click();
+  });
+  await click(must('apply-0'));
+  expect(bridge.ofType('apply')).toHaveLength(1);
+  expect(must('apply-0').getAttribute('aria-disabled')).toBe('true');
+  expect(must<HTMLInputElement>('seed').value).toBe('7');
+  await act(() => bridge.emit({ type: 'applied', jobId: 'job-1', nodeId: 'n1', nodeName: 'Frame · SDEdit', placement: 'new-node' }));
+  expect(must<HTMLInputElement>('seed').value).toBe('8');
+  expect(must('apply-0').getAttribute('aria-disabled')).toBeNull();
+});
+
+test('live mode: the sandbox re-exporting the same frame after an edit gives one preview, and the old one shows meanwhile', async () => {
+  const { engine, bridge } = await mount({ livePreview: true });
+  await select(bridge);
+  await tick(250);
+  await act(() => engine.previewRuns[0].resolve());
+  await tick();
+  const edited = { ...job('mask-edit'), guidePng: new Uint8Array([137, 80, 78, 71, 9]) };
+  await select(bridge, [edited]);
+  expect($('live-preview-img')).not.toBeNull();
+  await tick(250);
+  expect(engine.previewRuns).toHaveLength(2);
+  expect(Array.from(engine.previewRuns[1].req.guidePng)).toEqual([137, 80, 78, 71, 9]);
+  await tick(1000);
+  expect(engine.previewRuns).toHaveLength(2);
+});
+
+test('Generate during a run queues it: the queue runs in order, and a queued item can be removed', async () => {
+  const { engine, bridge } = await mount();
+  await select(bridge);
+  await click(must('generate'));
+  await tick();
+  expect($('queue')).toBeNull();
+  // three more: the Queue button, Ctrl+Enter, and the Queue button again, each with its own t0
+  await type(must<HTMLInputElement>('t0-input'), '0.3', true);
+  await click(must('enqueue'));
+  await type(must<HTMLInputElement>('t0-input'), '0.4', true);
+  await act(() => void document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true, bubbles: true })));
+  await type(must<HTMLInputElement>('t0-input'), '0.6', true);
+  await click(must('enqueue'));
+  expect(engine.fullRuns).toHaveLength(1);
+  const items = () => Array.from(must('queue').querySelectorAll('li')).map((li) => li.textContent ?? '');
+  expect(items().map((t) => /t0 (\d\.\d\d)/.exec(t)?.[1])).toEqual(['0.30', '0.40', '0.60']);
+  expect(must('status').textContent).toContain('Queued');
+
+  await click(must('queue-cancel-1')); // remove the 0.40 one
+  expect(items()).toHaveLength(2);
+  await act(() => engine.fullRuns[0].resolve());
+  await tick();
+  expect(engine.fullRuns).toHaveLength(2);
+  expect(engine.fullRuns[1].req.settings.t0).toBe(0.3);
+  expect(items()).toHaveLength(1);
+  // the first run's result stays in view (and can be applied) while the queued one runs
+  expect(must('results').querySelectorAll('li')).toHaveLength(1);
+  expect($('apply-0')).not.toBeNull();
+  await act(() => engine.fullRuns[1].reject(new EngineError('out-of-memory', 'out of memory')));
+  await tick();
+  // its error stays while the next queued run goes, and the older result is still shown
+  expect(must('error').textContent).toContain('ran out of memory');
+  expect(engine.fullRuns).toHaveLength(3);
+  expect(must('results').querySelectorAll('li')).toHaveLength(1);
+  expect(engine.fullRuns[2].req.settings.t0).toBe(0.6);
+  await act(() => engine.fullRuns[2].resolve({ pngs: [new Uint8Array([137, 80, 78, 71, 66])] }));
+  await tick();
+  expect(engine.fullRuns).toHaveLength(3);
+  expect($('queue')).toBeNull();
+  // the last run's own result replaced the older one in the gallery
+  expect(must('results').querySelectorAll('li')).toHaveLength(1);
+  expect(must('results').querySelector('img')?.getAttribute('alt')).toContain('Frame job-1');
+});
+
+test('the lasting history: asked for after ready, saved after each run with a thumbnail, shown after a reload', async () => {
+  const engine = new FakeEngine();
+  const bridge = new FakeBridge();
+  const thumbnail = jest.fn(async (png: Uint8Array) => png.slice(0, 4));
+  await act(() => render(<App engine={engine} bridge={bridge} thumbnail={thumbnail} />, root));
+  await tick();
+  expect(bridge.sent.map((m) => m.type).slice(0, 2)).toEqual(['ready', 'load-history']);
+  await act(() => bridge.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, livePreview: false, seedMode: 'fixed', seed: 7 } }));
+  await act(() => bridge.emit({ type: 'history', runs: [] }));
+  await select(bridge);
+  await click(must('generate'));
+  await tick();
+  await act(() => engine.fullRuns[0].resolve());
+  await tick();
+  const saves = bridge.ofType('save-history');
+  expect(saves).toHaveLength(1);
+  expect(saves[0].runs).toHaveLength(1);
+  expect(saves[0].runs[0]).toMatchObject({ sourceName: 'Frame job-1', params: [{ seed: 7 }], backend: 'wasm' });
+  expect(Array.from(saves[0].runs[0].thumbPng ?? [])).toEqual([137, 80, 78, 71]);
+  expect($('earlier')).toBeNull(); // this session's runs are in "This session"
+
+  // the panel reopens: the sandbox answers load-history with what was saved
+  await act(() => render(null, root));
+  const bridge2 = new FakeBridge();
+  await act(() => render(<App engine={new FakeEngine()} bridge={bridge2} thumbnail={thumbnail} />, root));
+  await tick();
+  await act(() => bridge2.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, livePreview: false, seedMode: 'random', seed: 1 } }));
+  await act(() => bridge2.emit({ type: 'history', runs: saves[0].runs }));
+  expect(must('earlier').textContent).toContain('Frame job-1');
+  expect(must('earlier').textContent).toContain('seed 7');
+  expect(bridge2.ofType('save-history')).toHaveLength(0); // loading alone saves nothing
+  await click(must('earlier-use-0'));
+  expect(must<HTMLInputElement>('seed').value).toBe('7');
+  expect(must<HTMLSelectElement>('seed-mode').value).toBe('fixed');
+});
+
+test('with nothing selected the panel teaches the three ways to use it', async () => {
+  await mount();
+  const ways = Array.from(must('empty-guide').querySelectorAll('li')).map((li) => li.textContent ?? '');
+  expect(ways).toHaveLength(3);
+  expect(ways[0]).toContain('Select a frame');
+  expect(ways[1]).toContain('“Mask”');
+  expect(ways[2]).toContain('layers inside a frame');
+  expect(must('empty-guide').querySelectorAll('svg')).toHaveLength(3);
+});

@@ -1,5 +1,5 @@
 import { signalAt, vpLinear } from '../../src/core/schedule';
-import { describeSignalKept, formatPercent, signalKept } from '../../src/ui/panel/signal';
+import { describeSignalKept, formatPercent, signalKept, signalKeptTerm } from '../../src/ui/panel/signal';
 import { formatT0, shiftStep } from '../../src/ui/panel/t0-value';
 import { backendLabel, formatBytes, formatMs, sourceLabel } from '../../src/ui/panel/format';
 
@@ -44,4 +44,11 @@ describe('t0 control helpers', () => {
     expect(sourceLabel('embedded')).toMatch(/offline/);
     expect(sourceLabel('https://huggingface.co/x/y')).toBe('from huggingface.co');
   });
+});
+
+test('the tooltip names the precise quantity behind “signal kept”', () => {
+  const term = signalKeptTerm(0.5, 'vp');
+  expect(term).toMatch(/^√ᾱ\(t0\) = 0\.\d\d:/);
+  expect(Number(/= ([\d.]+)/.exec(term)?.[1])).toBeCloseTo(signalKept(0.5, 'vp'), 2);
+  expect(signalKeptTerm(0.5, 've')).toMatch(/^1\/σ\(t0\) = /);
 });

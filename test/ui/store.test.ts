@@ -160,11 +160,33 @@ describe('apply', () => {
       { type: 'run-end', runId: 1, outcome: 'done' },
     );
   }
-  test('increment after apply moves past the seeds used', () => {
+  test('increment after apply moves past the seeds used, once the apply has landed', () => {
     let s = withResult('increment');
     s = run(s, { type: 'apply-requested', entryId: s.history[0].id, index: 1, placement: 'new-node' });
+    expect(s.settings.seed).toBe(10); // not yet: the apply may still fail
+    s = run(s, { type: 'applied', jobId: 'job-1', nodeName: 'Frame · SDEdit', placement: 'new-node' });
     expect(s.settings.seed).toBe(12);
-    expect(run(withResult('fixed'), { type: 'apply-requested', entryId: 1, index: 0, placement: 'new-node' }).settings.seed).toBe(10);
+    const fixed = run(withResult('fixed'), { type: 'apply-requested', entryId: 1, index: 0, placement: 'new-node' });
+    expect(run(fixed, { type: 'applied', jobId: 'job-1', nodeName: 'F', placement: 'new-node' }).settings.seed).toBe(10);
+  });
+  test('a failed apply leaves the seed where it was', () => {
+    let s = withResult('increment');
+    s = run(s, { type: 'apply-requested', entryId: s.history[0].id, index: 0, placement: 'new-node' });
+    s = run(s, { type: 'problem', problem: { code: 'apply-failed', message: 'The frame is gone.' }, jobId: 'job-1' });
+    expect(s.settings.seed).toBe(10);
+  });
+  test('a second Apply of the same variation while the first is pending is ignored; one already placed says so', () => {
+    let s = withResult('increment');
+    const once = run(s, { type: 'apply-requested', entryId: s.history[0].id, index: 0, placement: 'new-node' });
+    expect(run(once, { type: 'apply-requested', entryId: s.history[0].id, index: 0, placement: 'new-node' })).toBe(once);
+    s = run(once, { type: 'applied', jobId: 'job-1', nodeName: 'F', placement: 'new-node' });
+    expect(s.settings.seed).toBe(12);
+    s = run(s, { type: 'apply-requested', entryId: s.history[0].id, index: 0, placement: 'new-node' });
+    s = run(s, { type: 'applied', jobId: 'job-1', nodeName: 'F', placement: 'new-node', existing: true });
+    expect(s.status).toBe('“F” is already on the canvas.');
+    expect(s.settings.seed).toBe(12); // nothing new landed
+    expect(s.history[0].applied).toHaveLength(1);
+    expect(s.pendingApplies).toEqual([]);
   });
   test('applied confirms and records which variation went where', () => {
     let s = withResult('fixed');
@@ -210,6 +232,24 @@ describe('apply', () => {
 });
 
 describe('notices and errors', () => {
+  test('a notice is shown once a session, even when the runtime reports it again after a dismiss', () => {
+    let s = initialState();
+    const fallback: Action = { type: 'notice', notice: { level: 'info', message: 'Running on the panel’s thread.' } };
+    s = run(s, fallback, fallback);
+    expect(s.notices).toHaveLength(1);
+    s = run(s, { type: 'dismiss-notice', id: s.notices[0].id }, fallback);
+    expect(s.notices).toHaveLength(0);
+  });
+  test('when the model could not load, no hint sends the user to the disabled Generate button', () => {
+    const codes = ['out-of-memory', 'device-lost', 'no-webgpu', 'no-adapter', 'unknown', 'csp-wasm', 'invalid-pack'] as const;
+    for (const code of codes) {
+      const words = errorToUi(new EngineError(code, `failed: ${code}`), 'load');
+      expect([code, /Generate/.test(words.hint)]).toEqual([code, false]);
+    }
+    // the CSP block says what the user can do
+    expect(errorToUi(new EngineError('csp-wasm', 'WebAssembly is blocked'), 'load').hint).toMatch(/desktop app/);
+    expect(errorToUi(undefined, 'load').message).toBe('The model could not be loaded.');
+  });
   test('notices are capped and dismissable', () => {
     let s = initialState();
     for (let i = 0; i < 5; i++) s = run(s, { type: 'notice', notice: { level: 'warning', message: `n${i}` } });

@@ -7,12 +7,17 @@ import { backendLabel, formatBytes, sourceLabel } from './format';
 import { WORKING_SIZES } from './settings';
 import type { EngineState } from './store';
 
-const SAMPLERS: readonly { value: SamplerChoice; label: string }[] = [
-  { value: 'dpmpp2m-sde', label: 'DPM-Solver++ SDE (few steps, like the paper)' },
-  { value: 'dpmpp2m', label: 'DPM-Solver++ (few steps, smoother)' },
-  { value: 'ddim', label: 'DDIM' },
-  { value: 'ddpm', label: 'DDPM (the paper; many steps)' },
+/** `label` fits the 160 px select at Figma's 360 px panel; `short` is for the collapsed summary. */
+const SAMPLERS: readonly { value: SamplerChoice; label: string; short: string }[] = [
+  { value: 'dpmpp2m-sde', label: 'Fast, varied', short: 'fast, varied' },
+  { value: 'dpmpp2m', label: 'Fast, smooth', short: 'fast, smooth' },
+  { value: 'ddim', label: 'Steady (DDIM)', short: 'DDIM' },
+  { value: 'ddpm', label: 'Paper (DDPM, slow)', short: 'DDPM' },
 ];
+
+const SAMPLER_TITLE =
+  'How the noise is removed. Fast, varied: DPM-Solver++ SDE, close to the paper in few steps. ' +
+  'Fast, smooth: DPM-Solver++ (deterministic). Steady: DDIM. Paper: DDPM, the original ancestral sampler; needs many steps.';
 
 const SEED_MODES: readonly { value: SeedMode; label: string }[] = [
   { value: 'random', label: 'Random each time' },
@@ -30,8 +35,16 @@ export function SettingsControls(props: { settings: Settings; engine: EngineStat
   const multiple = engine.model?.multiple ?? 1;
   const offered: number[] = WORKING_SIZES.includes(s.size as (typeof WORKING_SIZES)[number]) ? [...WORKING_SIZES] : [...WORKING_SIZES, s.size].sort((a, b) => a - b);
   const sizes = offered.map((v) => ({ value: v, label: `${v} px`, disabled: v % multiple !== 0 && v !== s.size }));
+  // collapsed by default: at Figma's panel height the run's feedback comes first
   return (
-    <section class="sd-card" aria-label="Settings">
+    <details class="sd-card sd-advanced" data-testid="settings">
+      <summary>
+        <span class="sd-h2">Settings</span>
+        <span class="sd-muted sd-small sd-ellipsis" data-testid="settings-summary">
+          {s.steps} steps · {SAMPLERS.find((o) => o.value === s.sampler)?.short ?? s.sampler} · {s.size} px
+          {s.variations > 1 ? ` · ${s.variations} images` : ''}
+        </span>
+      </summary>
       <div class="sd-grid2">
         <NumberField
           label="Steps"
@@ -46,6 +59,7 @@ export function SettingsControls(props: { settings: Settings; engine: EngineStat
         />
         <SelectField
           label="Sampler"
+          title={SAMPLER_TITLE}
           value={s.sampler}
           options={SAMPLERS}
           testid="sampler"
@@ -53,8 +67,8 @@ export function SettingsControls(props: { settings: Settings; engine: EngineStat
           onChange={(v) => props.onChange({ sampler: v })}
         />
         <NumberField
-          label="Repeats (K)"
-          title="Noise and denoise K times: more realistic, less faithful"
+          label="Repeats"
+          title="K in the paper: noise and denoise K times. More realistic, less faithful; each repeat costs a whole run."
           value={s.repeats}
           min={LIMITS.repeats.min}
           max={LIMITS.repeats.max}
@@ -101,7 +115,7 @@ export function SettingsControls(props: { settings: Settings; engine: EngineStat
         />
       </div>
       <ModelLine model={engine.model} backend={engine.backend} status={engine.status} />
-    </section>
+    </details>
   );
 }
 

@@ -36,7 +36,10 @@ const WORDS: Record<EngineErrorCode, { message: string | null; hint: string }> =
     message: null,
     hint: 'The model produced unusable values: switch back to the default model, or try another seed or t0.',
   },
-  'csp-wasm': { message: null, hint: 'This window cannot run the model; try the Figma desktop app.' },
+  'csp-wasm': {
+    message: null,
+    hint: 'This Figma window blocks the code the model needs (WebAssembly). Open the file in the Figma desktop app, or in another browser, and run the plugin there.',
+  },
   'device-lost': { message: null, hint: 'Press Generate to try again; the model then runs on the CPU.' },
   'no-webgpu': { message: null, hint: RETRY },
   'no-adapter': { message: null, hint: RETRY },
@@ -52,13 +55,34 @@ function codeOf(e: unknown): EngineErrorCode | null {
   return isEngineErrorCode(code) ? code : null;
 }
 
-/** Turn an exception from the engine into a designer's words with what to do. */
-export function errorToUi(e: unknown): UiError {
+/**
+ * When the model failed to load, Generate is disabled: a hint that says "press Generate" would
+ * send the user to a button that does nothing. These say what can be done instead.
+ */
+const RELOAD = 'Close the plugin and run it again. If it keeps failing, try the Figma desktop app.';
+const LOAD_HINTS: Partial<Record<EngineErrorCode, string>> = {
+  'out-of-memory': 'Close other plugins or browser tabs, then close the plugin and run it again.',
+  'device-lost': RELOAD,
+  'no-webgpu': RELOAD,
+  'no-adapter': RELOAD,
+  'invalid-run': RELOAD,
+  'too-large': RELOAD,
+  'empty-mask': RELOAD,
+  'invalid-png': RELOAD,
+  unknown: RELOAD,
+};
+
+/**
+ * Turn an exception from the engine into a designer's words with what to do. `during`: 'load'
+ * when the model could not be loaded (nothing can be generated), 'run' for a Generate or preview.
+ */
+export function errorToUi(e: unknown, during: 'load' | 'run' = 'run'): UiError {
   const raw = e instanceof Error ? e.message : typeof e === 'string' ? e : '';
   const code = codeOf(e) ?? 'unknown';
   const words = WORDS[code];
-  if (words.message !== null) return { message: words.message, hint: words.hint };
-  if (!raw) return { message: 'Something went wrong while generating.', hint: words.hint };
+  const hint = during === 'load' ? (LOAD_HINTS[code] ?? words.hint) : words.hint;
+  if (words.message !== null) return { message: words.message, hint };
+  if (!raw) return { message: during === 'load' ? 'The model could not be loaded.' : 'Something went wrong while generating.', hint };
   // a coded engine message already says what happened; an unexpected one is quoted
-  return { message: code === 'unknown' ? `Something went wrong: ${raw}` : raw, hint: words.hint };
+  return { message: code === 'unknown' ? `Something went wrong: ${raw}` : raw, hint };
 }

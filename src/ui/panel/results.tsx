@@ -8,6 +8,8 @@ import type { GalleryItem, HistoryEntry } from './store';
 export function Results(props: {
   items: GalleryItem[];
   onApply: (entry: HistoryEntry, index: number, placement: Placement) => void;
+  /** true while that Apply is on its way to the sandbox: its button waits */
+  applying: (entryId: number, index: number, placement: Placement) => boolean;
 }) {
   const { items } = props;
   if (items.length === 0) return null;
@@ -32,16 +34,19 @@ export function Results(props: {
                   type="button"
                   class="sd-btn sd-btn-primary sd-btn-small"
                   data-testid={`apply-${i}`}
-                  aria-label={`Apply ${label} as a new layer`}
+                  aria-label={`Apply ${label} as a new layer beside ${entry.job.sourceName}`}
+                  // aria-disabled keeps focus on the pressed button; a second press is ignored upstream
+                  aria-disabled={props.applying(entry.id, index, 'new-node') || undefined}
                   onClick={() => props.onApply(entry, index, 'new-node')}
                 >
-                  Apply
+                  {props.applying(entry.id, index, 'new-node') ? 'Applying…' : 'Apply'}
                 </button>
                 <button
                   type="button"
                   class="sd-btn sd-btn-secondary sd-btn-small"
                   data-testid={`replace-${i}`}
                   aria-label={`Replace ${entry.job.sourceName} with ${label}`}
+                  aria-disabled={props.applying(entry.id, index, 'replace') || undefined}
                   onClick={() => props.onApply(entry, index, 'replace')}
                 >
                   Replace
@@ -62,7 +67,7 @@ export function describeEntry(e: HistoryEntry): string {
   return [
     `t0 ${formatT0(p?.t0 ?? s.t0)}`,
     `${p?.steps ?? s.steps} ${samplerShortLabel(p?.sampler ?? s.sampler)} steps`,
-    (p?.repeats ?? s.repeats) > 1 ? `K ${p?.repeats ?? s.repeats}` : null,
+    (p?.repeats ?? s.repeats) > 1 ? `${p?.repeats ?? s.repeats} repeats` : null,
     seeds,
     `${p?.size ?? s.size} px`,
     formatMs(e.totalMs),

@@ -1,5 +1,6 @@
 // Generate and Cancel, the progress bar with step counts, time per step and the current x̂0
 // preview of the run.
+import type { Ref } from 'preact';
 import { backendLabel, formatMs } from './format';
 import { PngImage } from './png';
 import type { EngineState, RunState } from './store';
@@ -11,7 +12,12 @@ export function RunControls(props: {
   /** why Generate is disabled, in words */
   blockedReason: string | null;
   onGenerate: () => void;
+  /** during a run: put another Generate in the queue */
+  onEnqueue: () => void;
   onCancel: () => void;
+  /** the app moves focus between these two as a run starts and ends */
+  generateRef?: Ref<HTMLButtonElement>;
+  cancelRef?: Ref<HTMLButtonElement>;
 }) {
   const { run, engine } = props;
   const active = run.status !== 'idle';
@@ -23,6 +29,7 @@ export function RunControls(props: {
           type="button"
           class="sd-btn sd-btn-primary"
           data-testid="generate"
+          ref={props.generateRef}
           disabled={!props.canGenerate || active}
           aria-describedby={props.blockedReason ? 'sd-generate-why' : undefined}
           onClick={props.onGenerate}
@@ -30,12 +37,28 @@ export function RunControls(props: {
         >
           {active ? 'Generating…' : 'Generate'}
         </button>
+        {active && props.canGenerate && (
+          <button
+            type="button"
+            class="sd-btn sd-btn-secondary"
+            data-testid="enqueue"
+            onClick={props.onEnqueue}
+            title="Run the current selection and settings after this run (Ctrl+Enter)"
+          >
+            Queue
+          </button>
+        )}
         <button
           type="button"
           class="sd-btn sd-btn-secondary"
           data-testid="cancel"
-          disabled={run.status !== 'running'}
-          onClick={props.onCancel}
+          ref={props.cancelRef}
+          // while cancelling it keeps focus (aria-disabled) instead of dropping it to the page
+          disabled={!active}
+          aria-disabled={run.status === 'cancelling' || undefined}
+          onClick={() => {
+            if (run.status === 'running') props.onCancel();
+          }}
           title="Cancel (Escape)"
         >
           {run.status === 'cancelling' ? 'Cancelling…' : 'Cancel'}
@@ -47,17 +70,19 @@ export function RunControls(props: {
         </p>
       )}
       {active && (
-        <div
-          class="sd-progress"
-          data-testid="progress"
-          data-step={run.step}
-          data-total={run.total}
-          role="status"
-          aria-live="polite"
-        >
-          <progress max={Math.max(1, run.total)} value={run.step} aria-label="Progress">
-            {pct}%
-          </progress>
+        <div class="sd-progress" data-testid="progress" data-step={run.step} data-total={run.total}>
+          <div
+            class="sd-bar"
+            role="progressbar"
+            data-testid="progressbar"
+            aria-label={run.jobCount > 1 ? `Generating frame ${run.jobIndex + 1} of ${run.jobCount}` : 'Generating'}
+            aria-valuemin={0}
+            aria-valuemax={Math.max(1, run.total)}
+            aria-valuenow={run.step}
+            aria-valuetext={run.total > 0 ? `Step ${run.step} of ${run.total}` : 'Starting'}
+          >
+            <div class="sd-bar-fill" style={{ width: `${pct}%` }} />
+          </div>
           <div class="sd-progress-line sd-small">
             <span>
               {run.jobCount > 1 ? `Frame ${run.jobIndex + 1} of ${run.jobCount} · ` : ''}

@@ -1,6 +1,7 @@
 // What is selected on the canvas: the mode, guide and mask thumbnails, the live preview, and
 // the sandbox's problems in plain words. With nothing selected it says what to select.
 import { LIMITS, type Settings } from '../../protocol';
+import { EmptyState } from './empty';
 import { NumberField } from './fields';
 import { PngImage } from './png';
 import { formatT0 } from './t0-value';
@@ -35,7 +36,10 @@ export function SelectionCard(props: {
             <div class="sd-muted sd-small">{MODE_DETAIL[mode]}</div>
           </>
         ) : (
-          <span class="sd-empty">{NOTHING_SELECTED_HINT}</span>
+          <>
+            <span class="sd-visually-hidden">{NOTHING_SELECTED_HINT}</span>
+            <EmptyState />
+          </>
         )}
       </div>
 
@@ -60,8 +64,16 @@ export function SelectionCard(props: {
               ) : (
                 <div class="sd-thumb-empty" aria-hidden="true" />
               )}
-              <figcaption>
-                {preview.status === 'running' ? 'Previewing…' : preview.png ? `Preview t0 ${formatT0(preview.t0 ?? settings.t0)}` : 'Preview'}
+              <figcaption data-testid="preview-caption">
+                {preview.status === 'running'
+                  ? 'Previewing…'
+                  : preview.status === 'stopped'
+                    ? preview.png
+                      ? `Stopped · showing t0 ${formatT0(preview.t0 ?? settings.t0)}`
+                      : 'Preview stopped'
+                    : preview.png
+                      ? `Preview t0 ${formatT0(preview.t0 ?? settings.t0)}`
+                      : 'Preview'}
               </figcaption>
             </figure>
           )}
@@ -75,7 +87,9 @@ export function SelectionCard(props: {
           checked={settings.livePreview}
           onChange={(e) => props.onLivePreview(e.currentTarget.checked)}
         />
-        Live preview <span class="sd-muted">(quick, low quality, while you change t0)</span>
+        <span title="A quick, low-quality run whenever you change t0, select another frame or draw inside the selected one">
+          Live preview <span class="sd-muted">(follows t0 and your drawing)</span>
+        </span>
       </label>
       <span data-testid="live-preview-count" data-count={preview.started} hidden>
         {preview.started}

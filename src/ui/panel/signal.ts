@@ -31,3 +31,12 @@ export function formatPercent(share: number): string {
 export function describeSignalKept(t0: number, sde: 'vp' | 've' = 'vp'): string {
   return `keeps ${formatPercent(signalKept(t0, sde))} of the guide's signal`;
 }
+
+/** The precise term behind "signal kept", for the tooltip: "√ᾱ(t0) = 0.71 (VP SDE)". */
+export function signalKeptTerm(t0: number, sde: 'vp' | 've' = 'vp'): string {
+  const kept = signalKept(t0, sde);
+  const v = kept.toFixed(kept >= 0.01 ? 2 : 4);
+  return sde === 'vp'
+    ? `√ᾱ(t0) = ${v}: the share of the guide left in the noised image (VP SDE). SDEdit's t0: the time the guide is noised to.`
+    : `1/σ(t0) = ${v}: the guide's scale against the noise (VE SDE). SDEdit's t0: the time the guide is noised to.`;
+}

@@ -1,10 +1,24 @@
 // The panel's single store: one immutable State and a pure reducer. This is the only place in
 // the project that holds mutable application state (App keeps it with useReducer). The rules it
 // applies live beside it: settings.ts (limits, t0), errors.ts (words), labels.ts (selection).
-import { DEFAULT_SETTINGS, LIMITS, type JobInput, type Placement, type PluginToUi, type Problem, type RunParams, type Settings } from '../../protocol';
+import {
+  DEFAULT_SETTINGS,
+  type JobInput,
+  type Placement,
+  type PluginToUi,
+  type Problem,
+  type RunParams,
+  type Settings,
+  type StoredRun,
+} from '../../protocol';
 import type { Backend, ModelInfo, RunProgress, RuntimeNotice } from '../runtime/engine-api';
-import { problemToError, type UiError } from './errors';
+import type { UiError } from './errors';
 import { sanitizeSettings } from './settings';
+import { applyReducer, type ApplyAction } from './store-apply';
+import { queueReducer, type QueueAction, type QueueItem } from './store-queue';
+
+export type { QueueItem } from './store-queue';
+export { isApplying } from './store-apply';
 
 export const MAX_HISTORY = 20;
 export const MAX_NOTICES = 3;
@@ -68,7 +82,8 @@ export interface PendingApply {
 }
 
 export interface PreviewState {
-  status: 'idle' | 'running' | 'failed';
+  /** 'stopped': the last preview was cut short (Escape, Generate) and shows nothing newer. */
+  status: 'idle' | 'running' | 'failed' | 'stopped';
   png: Uint8Array | null;
   t0: number | null;
   /** Preview runs started so far (after the debounce). */
@@ -91,7 +106,17 @@ export interface State {
   /** History entry ids shown in the results gallery (the last Generate, or one picked). */
   gallery: number[];
   pendingApplies: PendingApply[];
+  /** Generates waiting for the current run, in order. */
+  queue: QueueItem[];
+  /** The lasting history (clientStorage via the sandbox), newest first. */
+  saved: StoredRun[];
+  /** false until the sandbox sent the lasting history: nothing is saved before that. */
+  savedLoaded: boolean;
+  /** ids of the saved runs made in this session (the others are shown as earlier runs). */
+  savedThisSession: string[];
   notices: NoticeItem[];
+  /** Messages of every notice shown this session: each is shown once, even if dismissed. */
+  noticesSeen: string[];
   error: UiError | null;
   /** Short confirmation such as "Added “Frame 1 · SDEdit …”". */
   status: string | null;
@@ -119,7 +144,12 @@ export function initialState(settings: Settings = DEFAULT_SETTINGS): State {
     history: [],
     gallery: [],
     pendingApplies: [],
+    queue: [],
+    saved: [],
+    savedLoaded: false,
+    savedThisSession: [],
     notices: [],
+    noticesSeen: [],
     error: null,
     status: null,
     nextId: 1,
@@ -142,6 +172,12 @@ export function galleryItems(state: State): GalleryItem[] {
   return items;
 }
 
+/** The status line (a polite live region) when a run is done: screen readers hear it. */
+function resultsReady(state: State): string {
+  const n = galleryItems(state).length;
+  return n === 1 ? '1 result ready: Apply places it on the canvas.' : `${n} results ready: Apply places one on the canvas.`;
+}
+
 // ---- actions -----------------------------------------------------------------------------
 
 export type Action =
@@ -151,7 +187,9 @@ export type Action =
   | { type: 'use-rerun-params' }
   | { type: 'engine-ready'; backend: Backend; model: ModelInfo }
   | { type: 'engine-failed'; error: UiError }
-  | { type: 'run-start'; runId: number; jobCount: number; seed: number }
+  /** `queued`: started by the queue, right after another run: that run's results and error stay
+   *  in view until this one has its own */
+  | { type: 'run-start'; runId: number; jobCount: number; seed: number; queued?: boolean }
   | { type: 'run-job'; runId: number; jobIndex: number }
   | { type: 'run-progress'; runId: number; progress: RunProgress }
   | {
@@ -174,13 +212,14 @@ export type Action =
   | { type: 'preview-result'; png: Uint8Array; t0: number }
   | { type: 'preview-failed'; error: UiError }
   | { type: 'preview-clear' }
-  | { type: 'apply-requested'; entryId: number; index: number; placement: Placement }
-  | { type: 'applied'; jobId: string; nodeName: string; placement: Placement }
-  | { type: 'problem'; problem: Problem; jobId: string | null }
+  /** the preview in flight was aborted and no newer one follows */
+  | { type: 'preview-stopped' }
+  | ApplyAction
   | { type: 'notice'; notice: RuntimeNotice }
   | { type: 'dismiss-notice'; id: number }
   | { type: 'dismiss-error' }
-  | { type: 'show-entry'; id: number };
+  | { type: 'show-entry'; id: number }
+  | QueueAction;
 
 export function reducer(state: State, action: Action): State {
   switch (action.type) {
@@ -193,9 +232,14 @@ export function reducer(state: State, action: Action): State {
     }
 
     case 'selection': {
-      // A new selection clears a stale error about the old one, but not a run's error.
+      // Another frame: the old frame's preview must not sit beside the new guide. The same
+      // frame exported again (an edit, a new working size) keeps it until the next preview.
+      const before = state.selection.jobs[0]?.sourceNodeId;
+      const after = action.jobs[0]?.sourceNodeId;
+      const preview = before !== after ? { ...state.preview, status: 'idle' as const, png: null, t0: null } : state.preview;
       return {
         ...state,
+        preview,
         selection: {
           jobs: action.jobs,
           problems: action.problems,
@@ -227,9 +271,10 @@ export function reducer(state: State, action: Action): State {
       return {
         ...state,
         settings,
-        error: null,
-        status: null,
-        gallery: [],
+        error: action.queued ? state.error : null,
+        status: action.queued ? state.status : null,
+        gallery: action.queued ? state.gallery : [],
+        preview: state.preview.status === 'running' ? { ...state.preview, status: 'stopped' } : state.preview,
         run: {
           status: 'running',
           runId: action.runId,
@@ -283,7 +328,8 @@ export function reducer(state: State, action: Action): State {
       return {
         ...state,
         history,
-        gallery: [...state.gallery, entry.id].filter((id) => history.some((h) => h.id === id)),
+        // this run's frames accumulate; a previous run's results (kept by a queued start) go
+        gallery: [...state.gallery.filter((id) => history.some((h) => h.id === id && h.runId === action.runId)), entry.id],
         engine: { ...state.engine, backend: r.backend },
         nextId: state.nextId + 1,
       };
@@ -299,7 +345,12 @@ export function reducer(state: State, action: Action): State {
         ...state,
         run: { ...state.run, status: 'idle', last: action.outcome },
         error: action.outcome === 'failed' ? (action.error ?? state.error) : state.error,
-        status: action.outcome === 'cancelled' ? 'Cancelled. Nothing was added to the canvas.' : state.status,
+        status:
+          action.outcome === 'cancelled'
+            ? 'Cancelled. Nothing was added to the canvas.'
+            : action.outcome === 'done'
+              ? resultsReady(state)
+              : state.status,
       };
     }
 
@@ -312,45 +363,23 @@ export function reducer(state: State, action: Action): State {
     case 'preview-failed':
       return { ...state, preview: { ...state.preview, status: 'failed' }, error: action.error };
 
+    case 'preview-stopped':
+      return state.preview.status === 'running' ? { ...state, preview: { ...state.preview, status: 'stopped' } } : state;
+
     case 'preview-clear':
       return { ...state, preview: { ...state.preview, status: 'idle', png: null, t0: null } };
 
-    case 'apply-requested': {
-      const entry = state.history.find((h) => h.id === action.entryId);
-      if (!entry || !entry.pngs[action.index]) return state;
-      const pending: PendingApply = { entryId: entry.id, index: action.index, placement: action.placement, jobId: entry.job.jobId };
-      const s = state.settings;
-      // "increment after apply": move past the seeds this run's variations used.
-      const settings = s.seedMode === 'increment' ? { ...s, seed: Math.min(LIMITS.seed.max, s.seed + Math.max(1, s.variations)) } : s;
-      return { ...state, settings, pendingApplies: [...state.pendingApplies, pending], status: null };
-    }
-
-    case 'applied': {
-      const i = state.pendingApplies.findIndex((p) => p.jobId === action.jobId);
-      const pending = i >= 0 ? state.pendingApplies[i] : null;
-      const pendingApplies = i >= 0 ? state.pendingApplies.filter((_, j) => j !== i) : state.pendingApplies;
-      const history = pending
-        ? state.history.map((h) =>
-            h.id === pending.entryId
-              ? { ...h, applied: [...h.applied, { index: pending.index, placement: action.placement, nodeName: action.nodeName }] }
-              : h,
-          )
-        : state.history;
-      const verb = action.placement === 'replace' ? 'Replaced with' : 'Added';
-      return { ...state, pendingApplies, history, status: `${verb} “${action.nodeName}”.` };
-    }
-
-    case 'problem': {
-      // A problem with a job id is the failed apply of that job: it is no longer pending (the
-      // sandbox answers one job's applies in order, so it is the oldest of that job's).
-      const i = action.jobId === null ? -1 : state.pendingApplies.findIndex((p) => p.jobId === action.jobId);
-      const pendingApplies = i >= 0 ? state.pendingApplies.filter((_, j) => j !== i) : state.pendingApplies;
-      return { ...state, pendingApplies, error: problemToError(action.problem), status: null };
-    }
+    case 'apply-requested':
+    case 'applied':
+    case 'problem':
+      return applyReducer(state, action);
 
     case 'notice': {
+      // the runtime may report the same fallback from more than one place (or once per run)
+      if (state.noticesSeen.includes(action.notice.message)) return state;
+      const noticesSeen = [...state.noticesSeen, action.notice.message].slice(-50);
       const notices = [...state.notices, { ...action.notice, id: state.nextId }].slice(-MAX_NOTICES);
-      return { ...state, notices, nextId: state.nextId + 1 };
+      return { ...state, notices, noticesSeen, nextId: state.nextId + 1 };
     }
 
     case 'dismiss-notice':
@@ -362,5 +391,12 @@ export function reducer(state: State, action: Action): State {
     case 'show-entry':
       if (!state.history.some((h) => h.id === action.id)) return state;
       return { ...state, gallery: [action.id] };
+
+    case 'queue-add':
+    case 'queue-remove':
+    case 'history-loaded':
+    case 'run-stored':
+    case 'use-stored':
+      return queueReducer(state, action);
   }
 }

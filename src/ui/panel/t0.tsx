@@ -5,7 +5,7 @@
 // slider stays free to drag.
 import { useId, useState } from 'preact/hooks';
 import { clampT0, parseT0, RECOMMENDED_T0, T0_MIN } from './settings';
-import { describeSignalKept } from './signal';
+import { describeSignalKept, signalKeptTerm } from './signal';
 import { arrowStep, formatT0, shiftStep } from './t0-value';
 
 export { formatT0 } from './t0-value';
@@ -53,7 +53,7 @@ export function T0Control(props: { t0: number; sde: 'vp' | 've'; onChange: (t0: 
   return (
     <section class="sd-t0" aria-labelledby={`${id}-title`}>
       <div class="sd-t0-head">
-        <label id={`${id}-title`} for={`${id}-range`} class="sd-t0-title">
+        <label id={`${id}-title`} for={`${id}-range`} class="sd-t0-title" title="SDEdit's t0: how far the guide is noised before the model redraws it. Low keeps the guide, high makes it realistic.">
           Strength <span class="sd-muted">(t0)</span>
         </label>
         <input
@@ -136,7 +136,7 @@ export function T0Control(props: { t0: number; sde: 'vp' | 've'; onChange: (t0: 
           Type a number above 0 and up to 1, e.g. 0.45.
         </p>
       )}
-      <p class="sd-t0-signal" id={`${id}-signal`} data-testid="signal-kept" aria-live="polite">
+      <p class="sd-t0-signal" id={`${id}-signal`} data-testid="signal-kept" aria-live="polite" title={signalKeptTerm(props.t0, props.sde)}>
         t0 {formatT0(props.t0)} {signal}
         {atAuto ? ' · suggested for this selection' : ''}
       </p>

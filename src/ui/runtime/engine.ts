@@ -93,9 +93,16 @@ export class RuntimeEngine implements Engine {
         const script = await readAssetText(ASSET_IDS.worker);
         return await WorkerRunner.create(script, pack, wasm);
       } catch (e) {
+        // One step is one ONNX Runtime call that cannot be split: on this thread it blocks the
+        // panel for its whole length (1.3 s measured at 128 px on a loaded 2-core machine by the
+        // panel-layout e2e; more at larger sizes). The engine yields between steps, so Cancel
+        // and the progress bar still get through between them.
+        record({ type: 'worker-failed', message: (e as Error).message });
         this.notice({
-          level: 'info',
-          message: `Running on the panel's thread (the worker could not start: ${(e as Error).message}). The panel may be slower to respond during a run.`,
+          level: 'warning',
+          message:
+            'No background worker can run here, so the panel freezes while each step runs (often a second or more). ' +
+            'Cancel acts between steps; a smaller working size shortens the freezes.',
         });
       }
     }

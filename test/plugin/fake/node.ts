@@ -89,6 +89,17 @@ export class FakeNode {
     if (this.type === 'GROUP' && this.children.length === 0 && !this.removed) this.remove();
   }
 
+  /** PageNode.on('nodechange'): the fake keeps page listeners under "nodechange:<page id>";
+   *  tests deliver changes with FigmaFake.emitNodeChange. */
+  on(type: string, listener: (...args: unknown[]) => void): void {
+    if (this.type !== 'PAGE') throw new Error(`${this.type} has no on()`);
+    this.fake.on(`${type}:${this.id}`, listener);
+  }
+
+  off(type: string, listener: (...args: unknown[]) => void): void {
+    this.fake.off(`${type}:${this.id}`, listener);
+  }
+
   remove(): void {
     if (this.removed) throw new Error('The node has already been removed');
     const parent = this.parent;
