@@ -86,7 +86,7 @@ def write_file_atomic(path, data):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--run', help='training run folder (ckpt.pt); its EMA weights are exported')
+    ap.add_argument('--run', help='training run folder (<run>/ckpt, see ckpt.py); its EMA weights are exported')
     ap.add_argument('--random', action='store_true', help='export random (untrained) weights')
     ap.add_argument('--arch', default=None, help=f'one of {sorted(ARCHS)} (default: the run\'s, else {V2_ARCH})')
     ap.add_argument('--seed', type=int, default=0)
@@ -96,7 +96,10 @@ def main():
         ap.error('give exactly one of --run DIR or --random')
     ck = None
     if args.run:
-        ck = torch.load(os.path.join(args.run, 'ckpt.pt'), map_location='cpu')
+        import ckpt
+        if not ckpt.exists(args.run):
+            raise SystemExit(f'no checkpoint in {args.run}/ckpt')
+        ck = ckpt.load_state(args.run)
         arch_name = ck['arch_name']
     else:
         arch_name = args.arch or V2_ARCH
@@ -105,7 +108,7 @@ def main():
     torch.manual_seed(args.seed)
     model = UNetV2(**ARCHS[arch_name])
     if ck is not None:
-        model.load_state_dict(ck['ema'])
+        model.load_state_dict(ckpt.load_weights(args.run, 'ema'))
     else:
         # the output conv starts at zero in training; random values here so the graph's outputs
         # (and the speed check's arithmetic) are not all zeros
@@ -140,11 +143,12 @@ def main():
     if ck is None:
         training['weights'] = 'RANDOM (untrained): an architecture candidate for the speed bench, not a usable model'
     else:
-        training.update({k: ck[k] for k in ('steps', 'images_seen', 'batch', 'res', 'photo_share', 'hardware') if k in ck})
-        training['minutes'] = round(ck['elapsed'] / 60, 1)
-        training['final_loss_ema'] = ck.get('loss_ema')
+        training.update({'steps': ck['step'], 'images_seen': ck['images_seen'], 'segments': ck['segments'],
+                         'minutes': round(ck['elapsed'] / 60, 1), 'final_loss_ema': ck.get('loss_ema')})
+        training['hardware'] = sorted({s['hardware'] for s in ck['segments']})
         training['ema'] = 'weights are the EMA (decay 0.999)'
-        training['data'] = {'procedural': f'models/train/scenes.py seeds 0..{ck.get("scenes", "?")}',
+        training['data'] = {'procedural': f'models/train/scenes.py seeds 0..{ck["scenes"] - 1} at 256²',
+                            'photo_share': ck['photo_share'],
                             'photographs': data_sources(),
                             'photographs_manifest': 'models/train/photos-manifest.json (split train only)'}
     pack = {
