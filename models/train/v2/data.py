@@ -67,44 +67,60 @@ def to_float(u8_hwc, device):
 
 
 class CropSampler:
-    """Random res² crops of a list of images (uint8 HWC arrays), as float [-1, 1] tensors."""
+    """Random res² crops of a list of images (uint8 HWC arrays), as float [-1, 1] tensors.
+    Images of one size (the scenes) are stacked per pyramid level and cropped in one batched
+    grid_sample per level; images of different sizes (the photos) one by one."""
 
     def __init__(self, images, res, device):
         self.res = res
         self.device = device
-        self.pyramids = [pyramid(to_float(a, device), res) for a in images]
-
-    def crop(self, i, side, cy, cx, flip):
-        """Image i, square window of `side` source pixels centred at (cy, cx) in [0, 1] units."""
-        levels = self.pyramids[i]
-        h0, w0 = levels[0].shape[-2:]
-        k = min(len(levels) - 1, max(0, int(math.floor(math.log2(side / self.res)))))
-        img = levels[k]
-        h, w = img.shape[-2:]
-        half_y = side / h0          # window half-height in normalised [-1, 1] units
-        half_x = side / w0
-        y = cy * 2 - 1
-        x = cx * 2 - 1
-        theta = torch.tensor([[-half_x if flip else half_x, 0.0, x], [0.0, half_y, y]],
-                             dtype=torch.float32, device=self.device)[None]
-        grid = F.affine_grid(theta, (1, 3, self.res, self.res), align_corners=False)
-        return F.grid_sample(img[None], grid, mode='bilinear', padding_mode='reflection', align_corners=False)[0]
+        self.n = len(images)
+        self.sizes = [a.shape[:2] for a in images]
+        pyrs = [pyramid(to_float(a, device), res) for a in images]
+        self.stacked = len(set(self.sizes)) == 1
+        if self.stacked:
+            self.levels = [torch.stack([p[k] for p in pyrs]) for k in range(len(pyrs[0]))]
+        else:
+            self.pyramids = pyrs
 
     def sample(self, n, g):
-        """n crops: image uniform, side log-uniform in [res, short side], position uniform."""
-        out = torch.empty(n, 3, self.res, self.res, device=self.device)
-        idx = torch.randint(len(self.pyramids), (n,), generator=g)
-        u = torch.rand(n, 4, generator=g)
+        """n crops: image uniform, side log-uniform in [res, short side], position uniform, a
+        horizontal flip half the time."""
+        idx = torch.randint(self.n, (n,), generator=g)
+        u = torch.rand(n, 4, generator=g).double()
+        theta = torch.zeros(n, 2, 3, dtype=torch.float64)
+        level = []
         for j in range(n):
-            i = int(idx[j])
-            h0, w0 = self.pyramids[i][0].shape[-2:]
+            h0, w0 = self.sizes[int(idx[j])]
             short = min(h0, w0)
             lo = min(self.res, short)
             side = math.exp(math.log(lo) + float(u[j, 0]) * (math.log(short) - math.log(lo)))
-            # centre so the window stays inside the image
-            cy = (side / 2 + float(u[j, 1]) * (h0 - side)) / h0
+            cy = (side / 2 + float(u[j, 1]) * (h0 - side)) / h0   # window centre in [0, 1], inside
             cx = (side / 2 + float(u[j, 2]) * (w0 - side)) / w0
-            out[j] = self.crop(i, side, cy, cx, bool(u[j, 3] < 0.5))
+            # output [-1, 1]² -> the window in the source's normalised coordinates (any level)
+            theta[j, 0, 0] = -side / w0 if u[j, 3] < 0.5 else side / w0
+            theta[j, 0, 2] = cx * 2 - 1
+            theta[j, 1, 1] = side / h0
+            theta[j, 1, 2] = cy * 2 - 1
+            n_levels = len(self.levels) if self.stacked else len(self.pyramids[int(idx[j])])
+            # the level where the reduction left is in [1, 2)
+            level.append(min(n_levels - 1, max(0, int(math.floor(math.log2(side / self.res))))))
+        theta = theta.float().to(self.device)
+        out = torch.empty(n, 3, self.res, self.res, device=self.device)
+        size = (1, 3, self.res, self.res)
+        if self.stacked:
+            lv = torch.tensor(level)
+            for k in lv.unique().tolist():
+                sel = (lv == k).nonzero()[:, 0]
+                grid = F.affine_grid(theta[sel.to(self.device)], (len(sel), 3, self.res, self.res), align_corners=False)
+                imgs = self.levels[k][idx[sel].to(self.device)]
+                out[sel.to(self.device)] = F.grid_sample(imgs, grid, mode='bilinear', padding_mode='reflection',
+                                                         align_corners=False)
+        else:
+            for j in range(n):
+                img = self.pyramids[int(idx[j])][level[j]]
+                grid = F.affine_grid(theta[j:j + 1], size, align_corners=False)
+                out[j] = F.grid_sample(img[None], grid, mode='bilinear', padding_mode='reflection', align_corners=False)[0]
         return out
 
 
