@@ -6,6 +6,10 @@
     /usr/bin/python3 models/train/photos.py --copy DIR       # copy the photos (paths kept) for a
                                                              # machine without the packages
     /usr/bin/python3 models/train/photos.py --sheet out.png  # crops as training sees them
+    /usr/bin/python3 models/train/photos.py --dump-heldout eval/out/heldout-photos --per-photo 8
+                                 # 256² PNG crops of the HELD-OUT photos for `npm run eval --heldout`
+                                 # (photo by photo in file order: the first crops come from the
+                                 # first photos, so --scenes/--refs split by photo)
 
 Which files count as photographs is decided by hand, file by file, in PHOTOS below (the rule:
 a colour photograph taken with a camera of a real scene or object; not vector or rendered
@@ -261,12 +265,20 @@ def photo_crops(photos, rng, n, res, min_frac=None):
     return out
 
 
+def _centre_square(shape):
+    h, w = shape[:2]
+    s = min(h, w)
+    return ((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--write', action='store_true', help='rebuild photos-manifest.json from the installed packages')
     ap.add_argument('--check', action='store_true', help='check every listed photo is here with its sha256')
     ap.add_argument('--copy', metavar='DIR', help='copy the listed photos under DIR, keeping their paths')
     ap.add_argument('--sheet', metavar='PNG', help='write a sheet of 64² training crops')
+    ap.add_argument('--dump-heldout', metavar='DIR', help='write 256² PNG crops of the held-out photos')
+    ap.add_argument('--per-photo', type=int, default=8, help='crops per held-out photo (--dump-heldout)')
     a = ap.parse_args()
     if a.write:
         m = build_manifest()
@@ -297,6 +309,21 @@ def main():
         crops = photo_crops(load_photos('train'), np.random.default_rng(0), 48, 64)
         sheet = crops.reshape(6, 8, 64, 64, 3).transpose(0, 2, 1, 3, 4).reshape(6 * 64, 8 * 64, 3)
         Image.fromarray(sheet).save(a.sheet)
+    if a.dump_heldout:
+        from PIL import Image
+        os.makedirs(a.dump_heldout, exist_ok=True)
+        rng = np.random.default_rng(12345)
+        names = [os.path.basename(p['path']).rsplit('.', 1)[0] for p in m['photos'] if p['split'] == 'heldout']
+        for k, (name, photo) in enumerate(zip(names, load_photos('heldout'))):
+            # whole-photo view first, then random multi-scale crops (no flips: evaluation data)
+            crops = photo_crops([photo], rng, a.per_photo, 256)
+            crops[0] = np.asarray(Image.fromarray(photo).resize((256, 256), Image.BOX,
+                                  box=_centre_square(photo.shape)))
+            for j, c in enumerate(crops):
+                out = os.path.join(a.dump_heldout, f'photo{k}-{j:02d}-{name}.png')
+                Image.fromarray(c).save(out + '.tmp.png')
+                os.replace(out + '.tmp.png', out)
+        print(f'wrote {len(names) * a.per_photo} crops of {len(names)} held-out photos to {a.dump_heldout}')
 
 
 if __name__ == '__main__':
