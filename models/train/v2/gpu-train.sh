@@ -43,4 +43,5 @@ rc=$?
 echo "gpu-train: train_v2.py exit $rc; $(date -u +%FT%TZ)"
 ls -la "$RUN" "$RUN/ckpt" 2>/dev/null
 # train_v2.py keeps its scene cache beside the recipe; it is not a result
+sleep 1  # let tee flush train.log
 exit $rc
