@@ -5,7 +5,7 @@ import type { JobInput, Placement, PluginToUi, Settings, StoredRun } from '../pr
 import { runRequest, type Backend, type Engine, type ModelInfo } from './runtime/engine-api';
 import { figmaBridge, type Bridge } from './panel/bridge';
 import { SettingsControls } from './panel/controls';
-import { createLatestRunner, debounce, isAbortError, realClock, type Clock } from './panel/debounce';
+import { debounce, isAbortError, realClock, type Clock } from './panel/debounce';
 import { Earlier } from './panel/earlier';
 import { ErrorBox, Notices, StatusLine } from './panel/messages';
 import { Queue } from './panel/queue';
@@ -16,6 +16,7 @@ import { SelectionCard } from './panel/selection';
 import { errorToUi } from './panel/errors';
 import { seedForRun } from './panel/settings';
 import { galleryItems, initialState, isApplying, reducer, type HistoryEntry } from './panel/store';
+import { useLivePreview } from './panel/live-preview';
 import { useRunFocus } from './panel/focus';
 import { T0Control } from './panel/t0';
 import { useAutoT0 } from './panel/auto-t0';
@@ -149,29 +150,7 @@ export function App(props: AppProps) {
   }, [exportKey, settingsLoaded, refresher]);
 
   // ---- live preview ----------------------------------------------------------------------
-  const previewRunner = useMemo(
-    () =>
-      createLatestRunner<{ png: Uint8Array; t0: number }>({
-        delayMs: props.previewDelayMs ?? 250,
-        clock,
-        enabled: () => {
-          const s = stateRef.current;
-          return s.settings.livePreview && s.run.status === 'idle' && s.selection.jobs.length > 0;
-        },
-        onStart: () => dispatch({ type: 'preview-start' }),
-        run: async (signal) => {
-          const s = stateRef.current;
-          const job = s.selection.jobs[0];
-          const settings = s.settings;
-          if (loadRef.current) await loadRef.current;
-          const res = await engine.run(runRequest(job, settings, settings.seed, true), () => undefined, signal);
-          return { png: res.pngs[0], t0: settings.t0 };
-        },
-        onResult: (r) => dispatch({ type: 'preview-result', png: r.png, t0: r.t0 }),
-        onError: (e) => dispatch({ type: 'preview-failed', error: errorToUi(e) }),
-      }),
-    [engine, clock, props.previewDelayMs],
-  );
+  const previewRunner = useLivePreview(engine, clock, stateRef, loadRef, dispatch, props.previewDelayMs ?? 250);
   useEffect(() => () => void previewRunner.cancel(), [previewRunner]);
 
   const { t0, livePreview } = settings;
@@ -303,6 +282,14 @@ export function App(props: AppProps) {
     [bridge],
   );
 
+  // a working-size live preview is applied as it is: it becomes a results entry, then Apply
+  const applyPreview = useCallback(() => {
+    if (!stateRef.current.preview.applicable) return;
+    stateRef.current = reducer(stateRef.current, { type: 'preview-keep' });
+    dispatch({ type: 'preview-keep' });
+    apply(stateRef.current.history[0], 0, 'new-node');
+  }, [apply]);
+
   const rerun = useCallback(
     (entry: HistoryEntry) => {
       const p = entry.params[0];
@@ -365,6 +352,7 @@ export function App(props: AppProps) {
         onLivePreview={(on) => set({ livePreview: on })}
         onSettings={set}
         onUseRerun={() => dispatch({ type: 'use-rerun-params' })}
+        onApplyPreview={applyPreview}
       />
       <section class="sd-card">
         <T0Control t0={settings.t0} sde={state.engine.model?.sde ?? 'vp'} onChange={(v) => set({ t0: v })} onAuto={auto.onAuto} autoT0={auto.autoT0} autoBusy={auto.busy || !hasJobs} />

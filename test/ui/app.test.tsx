@@ -188,6 +188,31 @@ test('live preview is debounced, and a stale preview never shows', async () => {
   expect(engine.previewRuns).toHaveLength(2);
 });
 
+test('a live preview made at the working size (WebGPU) is applied as it is, once; a small one offers no Apply', async () => {
+  const { engine, bridge } = await mount({ livePreview: true });
+  await select(bridge);
+  await tick(250);
+  await act(() => engine.previewRuns[0].resolve()); // WASM: the shrunk, quick preview
+  await tick();
+  expect(must('live-preview-img')).toBeTruthy();
+  expect($('live-preview-apply')).toBeNull();
+
+  await type(must<HTMLInputElement>('t0-slider'), '0.4');
+  await tick(250);
+  await act(() => engine.previewRuns[1].resolve({ atWorkingSize: true, backend: 'webgpu' }));
+  await tick();
+  await click(must('live-preview-apply'));
+  const applies = bridge.ofType('apply');
+  expect(applies).toHaveLength(1);
+  expect(applies[0]).toMatchObject({ jobId: 'job-1', sourceNodeId: 'node-job-1', placement: 'new-node', width: 64, height: 48 });
+  expect(applies[0].params).toMatchObject({ t0: 0.4, seed: 7 });
+  expect(Array.from(applies[0].png)).toEqual([137, 80, 78, 71, 7]);
+  // kept into the results (its Apply lives there now); the preview's own button is gone
+  expect($('live-preview-apply')).toBeNull();
+  expect(must('results').querySelectorAll('li')).toHaveLength(1);
+  expect(engine.fullRuns).toHaveLength(0);
+});
+
 test('generate: progress, preview, results grid, apply and replace, history', async () => {
   const { engine, bridge } = await mount({ livePreview: true });
   await select(bridge);

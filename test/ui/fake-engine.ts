@@ -48,6 +48,7 @@ export class FakeEngine implements Engine {
             })),
             backend: 'wasm',
             timings: { totalMs: 1234, networkMs: 1000 },
+            atWorkingSize: !req.preview,
             ...over,
           }),
         reject,

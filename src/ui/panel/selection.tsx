@@ -15,6 +15,8 @@ export function SelectionCard(props: {
   onLivePreview: (on: boolean) => void;
   onSettings: (patch: Partial<Settings>) => void;
   onUseRerun: () => void;
+  /** apply the shown preview as it is (offered when it was made at the working size) */
+  onApplyPreview: () => void;
 }) {
   const { selection, preview, settings } = props;
   const mode = selectionMode(selection);
@@ -75,6 +77,17 @@ export function SelectionCard(props: {
                       ? `Preview t0 ${formatT0(preview.t0 ?? settings.t0)}`
                       : 'Preview'}
               </figcaption>
+              {preview.applicable && preview.status !== 'running' && (
+                <button
+                  type="button"
+                  class="sd-btn"
+                  data-testid="live-preview-apply"
+                  title="This preview was made at the working size: add it to the canvas as it is"
+                  onClick={props.onApplyPreview}
+                >
+                  Apply
+                </button>
+              )}
             </figure>
           )}
         </div>

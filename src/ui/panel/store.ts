@@ -15,10 +15,12 @@ import type { Backend, ModelInfo, RunProgress, RuntimeNotice } from '../runtime/
 import type { UiError } from './errors';
 import { sanitizeSettings } from './settings';
 import { applyReducer, type ApplyAction } from './store-apply';
+import { previewReducer, type PreviewAction, type PreviewState } from './store-preview';
 import { queueReducer, type QueueAction, type QueueItem } from './store-queue';
 
 export type { QueueItem } from './store-queue';
 export { isApplying } from './store-apply';
+export type { PreviewState } from './store-preview';
 
 export const MAX_HISTORY = 20;
 export const MAX_NOTICES = 3;
@@ -81,14 +83,6 @@ export interface PendingApply {
   jobId: string;
 }
 
-export interface PreviewState {
-  /** 'stopped': the last preview was cut short (Escape, Generate) and shows nothing newer. */
-  status: 'idle' | 'running' | 'failed' | 'stopped';
-  png: Uint8Array | null;
-  t0: number | null;
-  /** Preview runs started so far (after the debounce). */
-  started: number;
-}
 
 export interface NoticeItem extends RuntimeNotice {
   id: number;
@@ -140,7 +134,7 @@ export function initialState(settings: Settings = DEFAULT_SETTINGS): State {
       previewPng: null,
       last: null,
     },
-    preview: { status: 'idle', png: null, t0: null, started: 0 },
+    preview: { status: 'idle', png: null, t0: null, started: 0, applicable: null },
     history: [],
     gallery: [],
     pendingApplies: [],
@@ -208,12 +202,7 @@ export type Action =
     }
   | { type: 'run-cancel-requested'; runId: number }
   | { type: 'run-end'; runId: number; outcome: 'done' | 'cancelled' | 'failed'; error?: UiError }
-  | { type: 'preview-start' }
-  | { type: 'preview-result'; png: Uint8Array; t0: number }
-  | { type: 'preview-failed'; error: UiError }
-  | { type: 'preview-clear' }
-  /** the preview in flight was aborted and no newer one follows */
-  | { type: 'preview-stopped' }
+  | PreviewAction
   | ApplyAction
   | { type: 'notice'; notice: RuntimeNotice }
   | { type: 'dismiss-notice'; id: number }
@@ -236,7 +225,7 @@ export function reducer(state: State, action: Action): State {
       // frame exported again (an edit, a new working size) keeps it until the next preview.
       const before = state.selection.jobs[0]?.sourceNodeId;
       const after = action.jobs[0]?.sourceNodeId;
-      const preview = before !== after ? { ...state.preview, status: 'idle' as const, png: null, t0: null } : state.preview;
+      const preview = before !== after ? { ...state.preview, status: 'idle' as const, png: null, t0: null, applicable: null } : state.preview;
       return {
         ...state,
         preview,
@@ -355,19 +344,12 @@ export function reducer(state: State, action: Action): State {
     }
 
     case 'preview-start':
-      return { ...state, preview: { ...state.preview, status: 'running', started: state.preview.started + 1 } };
-
     case 'preview-result':
-      return { ...state, preview: { ...state.preview, status: 'idle', png: action.png, t0: action.t0 } };
-
     case 'preview-failed':
-      return { ...state, preview: { ...state.preview, status: 'failed' }, error: action.error };
-
     case 'preview-stopped':
-      return state.preview.status === 'running' ? { ...state, preview: { ...state.preview, status: 'stopped' } } : state;
-
     case 'preview-clear':
-      return { ...state, preview: { ...state.preview, status: 'idle', png: null, t0: null } };
+    case 'preview-keep':
+      return previewReducer(state, action);
 
     case 'apply-requested':
     case 'applied':

@@ -71,6 +71,9 @@ export interface RunResult {
   params: RunParams[];
   backend: Backend;
   timings: { totalMs: number; networkMs: number };
+  /** made at the job's working size (every Generate; a live preview on WebGPU), so it can be
+   *  applied as it is; false for a live preview shrunk to PREVIEW_SIZE */
+  atWorkingSize: boolean;
 }
 
 /** A user-facing notice from the runtime (e.g. "WebGPU was lost, continuing on WASM"). */

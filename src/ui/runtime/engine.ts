@@ -127,7 +127,9 @@ export class RuntimeEngine implements Engine {
     const s = req.settings;
 
     const guide = await decodePng(req.guidePng);
-    const work = req.preview ? previewSize(req, info.multiple) : { width: req.workWidth, height: req.workHeight };
+    // a live preview on WebGPU is fast enough at the working size, and can then be applied as it is
+    const atWorkingSize = !req.preview || loaded.runner.backend === 'webgpu';
+    const work = atWorkingSize ? { width: req.workWidth, height: req.workHeight } : previewSize(req, info.multiple);
     const steps = req.preview ? Math.min(s.steps, PREVIEW_MAX_STEPS) : s.steps;
     const variations = req.preview ? 1 : s.variations;
     const repeats = req.preview ? 1 : s.repeats;
@@ -246,6 +248,7 @@ export class RuntimeEngine implements Engine {
       params,
       backend: runner.backend,
       timings: { totalMs, networkMs: output.networkMs },
+      atWorkingSize,
     };
   }
 }
