@@ -31,7 +31,7 @@ test('a preview run with autoT0 reports the suggested t0 in its params', async (
       t0: 0.99, steps: 4, sampler: 'ddim', repeats: 1, seedMode: 'fixed', seed: 1, size: 64, dilation: 4, feather: 6,
       variations: 1, model: 'default', livePreview: false,
     };
-    const req = { jobId: 'auto', mode: 'synthesis', guidePng: png, maskPng: null, settings, seed: 1, preview: true, autoT0: true };
+    const req = { jobId: 'auto', mode: 'synthesis', guidePng: png, maskPng: null, maskIsSilhouette: false, workWidth: 64, workHeight: 64, settings, seed: 1, preview: true, autoT0: true };
     const a = await engine.run(req, () => undefined, new AbortController().signal);
     const b = await engine.run(req, () => undefined, new AbortController().signal);
     return [a.params[0].t0, b.params[0].t0];
