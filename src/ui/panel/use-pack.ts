@@ -8,7 +8,7 @@ import type { Backend, Engine, ModelInfo, RunText } from '../runtime/engine-api'
 import { PANEL_MEMORY_BYTES } from '../runtime/memory-budget';
 import type { Bridge } from './bridge';
 import { errorToUi, type UiError } from './errors';
-import { isNonCommercial, readPickedFolder, withPrompt, type PickedFile } from './pack-folder';
+import { PickedFolderError, isNonCommercial, readPickedFolder, withPrompt, type PickedFile } from './pack-folder';
 
 export type PackLoad = { status: 'idle' } | { status: 'reading' | 'loading'; name: string } | { status: 'failed'; error: UiError };
 
@@ -31,6 +31,15 @@ export function packBlockedReason(model: ModelInfo | null, prefs: PackPrefs): st
   if (isNonCommercial(l.license) && !prefs.accepted.includes(model.name)) return `Accept the licence of “${model.name}” first (it does not allow commercial use).`;
   if (l.memoryBytes > PANEL_MEMORY_BYTES) return 'This pack needs more memory than the panel can use (see the pack info).';
   return null;
+}
+
+/** A folder that is not a usable pack says exactly what is wrong with it (the file and field). */
+export function folderError(e: unknown): UiError {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (e instanceof PickedFolderError || code === 'invalid-pack') {
+    return { message: (e as Error).message, hint: 'Pick the folder of a diffusers ONNX pack (model_index.json, unet/, vae_encoder/, vae_decoder/, text_encoder/, tokenizer/). The model in use stays as it was.' };
+  }
+  return errorToUi(e, 'load');
 }
 
 export function usePack(opts: {
@@ -85,7 +94,7 @@ export function usePack(opts: {
         savePrefs({ ...prefsRef.current, pack: r.model.name });
         setLoad({ status: 'idle' });
       } catch (e) {
-        setLoad({ status: 'failed', error: errorToUi(e, 'load') });
+        setLoad({ status: 'failed', error: folderError(e) });
       }
     },
     [engine, savePrefs],
