@@ -16,7 +16,7 @@ function LicenseLine(props: { model: ModelInfo; accepted: boolean; onAccept: () 
       Licence: {l.url ? <a href={l.url} target="_blank" rel="noreferrer">{l.id}</a> : l.id}
       {nc && ' — does not allow commercial use.'}
       {nc && !props.accepted && (
-        <button type="button" class="sd-link" data-testid="pack-license-accept" onClick={props.onAccept}>
+        <button type="button" class="sd-btn sd-btn-secondary sd-btn-small sd-link" data-testid="pack-license-accept" onClick={props.onAccept}>
           I accept this licence
         </button>
       )}
@@ -56,6 +56,7 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
         <input
           id={inputId}
           type="file"
+          class="sd-file"
           data-testid="pack-folder-input"
           disabled={props.busy}
           ref={(el) => {
@@ -69,7 +70,7 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
         />
       </div>
       {latent && (
-        <button type="button" data-testid="pack-use-default" disabled={props.busy} onClick={() => void control.useEmbedded()}>
+        <button type="button" class="sd-btn sd-btn-secondary sd-btn-small" data-testid="pack-use-default" disabled={props.busy} onClick={() => void control.useEmbedded()}>
           Use the built-in model
         </button>
       )}
