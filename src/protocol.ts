@@ -288,6 +288,21 @@ export interface StoredRun {
 /** What the lasting history may hold: well inside clientStorage's 5 MB, next to the settings. */
 export const HISTORY_LIMITS = { runs: 20, thumbSide: 64, thumbBytes: 32 * 1024, totalBytes: 1024 * 1024 } as const;
 
+/** The panel's pack choice and prompt history, kept in figma.clientStorage (small: a name and a
+ *  few short strings, never pack files). */
+export interface PackPrefs {
+  /** the last pack the user chose: "default" or a folder's pack name */
+  pack: string;
+  /** recent prompts, newest first */
+  prompts: string[];
+  /** pack names whose non-commercial licence the user accepted */
+  accepted: string[];
+}
+
+export const PACK_PREFS_LIMITS = { prompts: 10, promptChars: 500, accepted: 20, nameChars: 200 } as const;
+
+export const DEFAULT_PACK_PREFS: PackPrefs = { pack: 'default', prompts: [], accepted: [] };
+
 // ---- sandbox → UI ----------------------------------------------------------------------------
 
 export type PluginToUi =
@@ -310,7 +325,9 @@ export type PluginToUi =
    *  for a problem not tied to an apply. */
   | { type: 'problem'; problem: Problem; jobId: string | null }
   /** The lasting history (newest first), the answer to 'load-history'. */
-  | { type: 'history'; runs: StoredRun[] };
+  | { type: 'history'; runs: StoredRun[] }
+  /** The pack choice and prompt history, the answer to 'load-pack-prefs'. */
+  | { type: 'pack-prefs'; prefs: PackPrefs };
 
 // ---- UI → sandbox ----------------------------------------------------------------------------
 
@@ -338,10 +355,14 @@ export type UiToPlugin =
   /** Replace the lasting history (newest first); the sandbox trims it to HISTORY_LIMITS. */
   | { type: 'save-history'; runs: StoredRun[] }
   /** `persist`: the user finished resizing; the sandbox remembers the size for the next start. */
-  | { type: 'resize'; width: number; height: number; persist?: boolean };
+  | { type: 'resize'; width: number; height: number; persist?: boolean }
+  /** Ask for the pack choice and prompt history ('pack-prefs' answers). */
+  | { type: 'load-pack-prefs' }
+  /** Replace them; the sandbox trims them to PACK_PREFS_LIMITS. */
+  | { type: 'save-pack-prefs'; prefs: PackPrefs };
 
-const PLUGIN_TO_UI_TYPES = ['settings', 'selection', 'applied', 'problem', 'history'] as const;
-const UI_TO_PLUGIN_TYPES = ['ready', 'refresh-selection', 'save-settings', 'apply', 'notify', 'resize', 'load-history', 'save-history'] as const;
+const PLUGIN_TO_UI_TYPES = ['settings', 'selection', 'applied', 'problem', 'history', 'pack-prefs'] as const;
+const UI_TO_PLUGIN_TYPES = ['ready', 'refresh-selection', 'save-settings', 'apply', 'notify', 'resize', 'load-history', 'save-history', 'load-pack-prefs', 'save-pack-prefs'] as const;
 
 function hasType(value: unknown, types: readonly string[]): boolean {
   return (

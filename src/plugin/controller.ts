@@ -6,6 +6,7 @@ import { applyResult, type JobRecord } from './apply';
 import { HISTORY_KEY, validateHistory } from './history';
 import { LIVE_EDIT_THROTTLE_MS, LiveEdits, type ChangeLike } from './live-edits';
 import { SETTINGS_KEY, validateSettings } from './params';
+import { PACK_PREFS_KEY, validatePackPrefs } from './pack-prefs';
 import { Restorer, SceneCollector, exportJob, isProblem, pageOf } from './scene';
 import { planSelection } from './selection';
 
@@ -274,6 +275,27 @@ export function startPlugin(): PluginHandle {
               code: 'settings-failed',
               message: `The history could not be saved (${e instanceof Error ? e.message : String(e)}); this session's results stay in the panel.`,
             }, null);
+          }
+        });
+        return;
+      }
+      case 'load-pack-prefs': {
+        let prefs;
+        try {
+          prefs = validatePackPrefs(await figma.clientStorage.getAsync(PACK_PREFS_KEY));
+        } catch {
+          prefs = validatePackPrefs(null);
+        }
+        post({ type: 'pack-prefs', prefs });
+        return;
+      }
+      case 'save-pack-prefs': {
+        const prefs = validatePackPrefs(message.prefs);
+        await exclusive(async () => {
+          try {
+            await figma.clientStorage.setAsync(PACK_PREFS_KEY, prefs);
+          } catch {
+            // the prompt history is a convenience: a full clientStorage only loses it
           }
         });
         return;

@@ -21,6 +21,9 @@ import { useRunFocus } from './panel/focus';
 import { T0Control } from './panel/t0';
 import { useAutoT0 } from './panel/auto-t0';
 import { makeThumbnail, type MakeThumbnail } from './panel/thumbnail';
+import { PackCard, PromptCard } from './panel/pack';
+import { packBlockedReason, usePack } from './panel/use-pack';
+import { useRunKeys } from './panel/keys';
 
 export interface AppProps {
   engine: Engine;
@@ -101,6 +104,19 @@ export function App(props: AppProps) {
     return off;
   }, [bridge]);
 
+  // ---- the pack: the embedded default or a folder the user picked -------------------------
+  const pack = usePack({
+    engine,
+    bridge,
+    settings: () => stateRef.current.settings,
+    onActive: (r, defaults) => {
+      loadRef.current = Promise.resolve(r);
+      dispatch({ type: 'engine-ready', backend: r.backend, model: r.model });
+      if (defaults) dispatch({ type: 'set', patch: defaults });
+    },
+  });
+  const { runText } = pack;
+
   // ---- settings: save (debounced) and re-export the selection when size/edges change ------
   const saver = useMemo(
     () => debounce(() => bridge.post({ type: 'save-settings', settings: stateRef.current.settings }), props.saveDelayMs ?? 400, clock),
@@ -150,7 +166,7 @@ export function App(props: AppProps) {
   }, [exportKey, settingsLoaded, refresher]);
 
   // ---- live preview ----------------------------------------------------------------------
-  const previewRunner = useLivePreview(engine, clock, stateRef, loadRef, dispatch, props.previewDelayMs ?? 250);
+  const previewRunner = useLivePreview(engine, clock, stateRef, loadRef, dispatch, props.previewDelayMs ?? 250, runText);
   useEffect(() => () => void previewRunner.cancel(), [previewRunner]);
 
   const { t0, livePreview } = settings;
@@ -191,11 +207,12 @@ export function App(props: AppProps) {
       try {
         await previewRunner.cancel(); // full quality only on Generate: a preview in flight goes
         if (loadRef.current) await loadRef.current;
+        const text = runText(stateRef.current.engine.model, true);
         for (let i = 0; i < jobs.length; i++) {
           if (ctrl.signal.aborted) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
           const job = jobs[i];
           dispatch({ type: 'run-job', runId, jobIndex: i });
-          const res = await engine.run(runRequest(job, settings, seed, false), (progress) => dispatch({ type: 'run-progress', runId, progress }), ctrl.signal);
+          const res = await engine.run({ ...runRequest(job, settings, seed, false), ...(text ? { text } : {}) }, (progress) => dispatch({ type: 'run-progress', runId, progress }), ctrl.signal);
           dispatch({
             type: 'run-result',
             runId,
@@ -228,7 +245,7 @@ export function App(props: AppProps) {
         if (runCtrl.current === ctrl) runCtrl.current = null;
       }
     },
-    [engine, previewRunner, random, thumbnail],
+    [engine, previewRunner, random, thumbnail, runText],
   );
 
   // the queue: when a run ends, the next waiting one starts
@@ -303,24 +320,7 @@ export function App(props: AppProps) {
     [generate],
   );
 
-  // ---- keyboard: Escape cancels, Ctrl/Cmd+Enter generates --------------------------------
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        if (runCtrl.current) {
-          e.preventDefault();
-          cancel();
-        } else if (previewRunner.busy()) {
-          void previewRunner.cancel().then(() => dispatch({ type: 'preview-stopped' }));
-        }
-      } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-        e.preventDefault();
-        void generate();
-      }
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [cancel, generate, previewRunner]);
+  useRunKeys(runCtrl, cancel, generate, previewRunner, () => dispatch({ type: 'preview-stopped' }));
 
   // ---- focus: a run starting moves it to Cancel, a run ending back to Generate
   const { generateRef, cancelRef } = useRunFocus(state.run.status);
@@ -335,13 +335,14 @@ export function App(props: AppProps) {
     useCallback((e: unknown) => dispatch({ type: 'preview-failed', error: errorToUi(e) }), []),
   );
   const busy = state.run.status !== 'idle';
+  const packBlocked = packBlockedReason(state.engine.model, pack.prefs);
   const blockedReason =
     state.engine.status === 'failed'
       ? 'The model could not be loaded, so nothing can be generated.'
       : !hasJobs
         ? 'Select a frame on the canvas first.'
-        : null;
-  const canGenerate = hasJobs && state.engine.status !== 'failed';
+        : packBlocked;
+  const canGenerate = hasJobs && state.engine.status !== 'failed' && packBlocked === null;
 
   return (
     <main class="sd-app" aria-busy={busy}>
@@ -354,6 +355,7 @@ export function App(props: AppProps) {
         onUseRerun={() => dispatch({ type: 'use-rerun-params' })}
         onApplyPreview={applyPreview}
       />
+      {state.engine.model?.latent?.usesText && <PromptCard control={pack} disabled={busy} />}
       <section class="sd-card">
         <T0Control t0={settings.t0} sde={state.engine.model?.sde ?? 'vp'} onChange={(v) => set({ t0: v })} onAuto={auto.onAuto} autoT0={auto.autoT0} autoBusy={auto.busy || !hasJobs} />
       </section>
@@ -377,6 +379,8 @@ export function App(props: AppProps) {
       <Notices notices={state.notices} onDismiss={(id) => dispatch({ type: 'dismiss-notice', id })} />
       <StatusLine text={state.status} />
       <Results items={galleryItems(state)} onApply={apply} applying={(id, index, placement) => isApplying(state, id, index, placement)} />
+      {/* below the feedback: at 360×600 the run and its results stay in view */}
+      <PackCard control={pack} model={state.engine.model} backend={state.engine.backend} busy={busy} />
       <SettingsControls settings={settings} engine={state.engine} disabled={busy} onChange={set} />
       <History history={state.history} gallery={state.gallery} busy={busy} onShow={(id) => dispatch({ type: 'show-entry', id })} onRerun={rerun} />
       <Earlier runs={state.saved.filter((r) => !state.savedThisSession.includes(r.id))} onUse={(id) => dispatch({ type: 'use-stored', id })} />

@@ -2,7 +2,7 @@
 import { abortError } from '../../src/core';
 import type { PluginToUi, UiToPlugin } from '../../src/protocol';
 import type { Bridge } from '../../src/ui/panel/bridge';
-import type { Engine, ModelInfo, RunProgress, RunRequest, RunResult, RuntimeNotice } from '../../src/ui/runtime/engine-api';
+import type { Engine, ModelInfo, PackSource, RunProgress, RunRequest, RunResult, RuntimeNotice } from '../../src/ui/runtime/engine-api';
 
 export const MODEL: ModelInfo = { name: 'default', bytes: 3.5 * 1024 * 1024, source: 'embedded', multiple: 8, sde: 'vp' };
 
@@ -57,6 +57,15 @@ export class FakeEngine implements Engine {
       signal.addEventListener('abort', () => reject(abortError()));
       this.runs.push(pending);
     });
+  }
+
+  packs: PackSource[] = [];
+  /** what usePack answers for a folder (the embedded pack answers loadResult) */
+  packResult: (source: PackSource) => Promise<{ backend: 'webgpu' | 'wasm'; model: ModelInfo }> = () => this.loadResult;
+
+  usePack(source: PackSource) {
+    this.packs.push(source);
+    return source.kind === 'embedded' ? this.loadResult : this.packResult(source);
   }
 
   onNotice(listener: (n: RuntimeNotice) => void) {

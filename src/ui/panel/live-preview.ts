@@ -7,6 +7,7 @@ import { createLatestRunner, type Clock, type LatestRunner } from './debounce';
 import { errorToUi } from './errors';
 import type { Action, State } from './store';
 import type { PreviewResult } from './store-preview';
+import type { PackControl } from './use-pack';
 
 export function useLivePreview(
   engine: Engine,
@@ -15,6 +16,8 @@ export function useLivePreview(
   loadRef: { current: Promise<{ backend: Backend; model: ModelInfo }> | null },
   dispatch: (a: Action) => void,
   delayMs: number,
+  /** the prompt of a text-conditioned pack (not remembered in the prompt history: a preview) */
+  runText: PackControl['runText'],
 ): LatestRunner {
   return useMemo(
     () =>
@@ -31,7 +34,8 @@ export function useLivePreview(
           const job = s.selection.jobs[0];
           const settings = s.settings;
           if (loadRef.current) await loadRef.current;
-          const res = await engine.run(runRequest(job, settings, settings.seed, true), () => undefined, signal);
+          const text = runText(s.engine.model, false);
+          const res = await engine.run({ ...runRequest(job, settings, settings.seed, true), ...(text ? { text } : {}) }, () => undefined, signal);
           const applicable: PreviewResult | null = res.atWorkingSize
             ? { job, pngs: res.pngs, width: res.width, height: res.height, params: res.params, settings, backend: res.backend, totalMs: res.timings.totalMs }
             : null;
@@ -40,6 +44,6 @@ export function useLivePreview(
         onResult: (r) => dispatch({ type: 'preview-result', png: r.png, t0: r.t0, applicable: r.applicable }),
         onError: (e) => dispatch({ type: 'preview-failed', error: errorToUi(e) }),
       }),
-    [engine, clock, stateRef, loadRef, dispatch, delayMs],
+    [engine, clock, stateRef, loadRef, dispatch, delayMs, runText],
   );
 }

@@ -15,7 +15,41 @@ export interface ModelInfo {
   multiple: number;
   /** schedule kind, to show the signal kept at t0 */
   sde: 'vp' | 've';
+  /** present for a latent pack (a diffusers ONNX folder): what the panel shows before a run */
+  latent?: LatentModelInfo;
 }
+
+/** A latent pack as the panel describes it. */
+export interface LatentModelInfo {
+  /** model_index.json `_class_name` */
+  pipeline: string;
+  /** the scheduler class; its strength is the panel's t0 */
+  scheduler: string;
+  /** the pack has a text encoder: prompt, negative prompt and guidance apply */
+  usesText: boolean;
+  /** from the UNet session's own input types */
+  precision: 'fp16' | 'fp32';
+  backend: Backend;
+  /** the pixel size the pack was trained at (its static size when it has one) */
+  nativeSize: number;
+  staticSize: number | null;
+  /** estimateLatentMemory at the native size, one image (doubled rows with a CFG batch) */
+  memoryBytes: number;
+  recommended: { steps: number; t0: number; guidance: number };
+  /** from the pack's sidecar (model.json), null without one */
+  license: { id: string; url?: string; commercial?: boolean } | null;
+}
+
+/** The text a latent pack's run is conditioned on. */
+export interface RunText {
+  prompt: string;
+  negative: string;
+  guidance: number;
+}
+
+/** Which pack the engine runs: the embedded default, or a folder's files read into memory
+ *  (paths inside the pack, 'unet/model.onnx'). */
+export type PackSource = { kind: 'embedded' } | { kind: 'folder'; name: string; files: ReadonlyMap<string, Uint8Array> };
 
 export interface RunRequest {
   jobId: string;
@@ -36,6 +70,8 @@ export interface RunRequest {
   /** choose t0 from the guide (core's suggestT0) instead of settings.t0 and run at it; the
    *  result's params[i].t0 holds the choice */
   autoT0?: boolean;
+  /** a latent pack's prompt (ignored by the embedded pixel pack) */
+  text?: RunText;
 }
 
 /** The request for one job: everything the sandbox decided about it is forwarded as it is. */
@@ -132,4 +168,7 @@ export interface Engine {
    *  else with an EngineError. */
   run(req: RunRequest, onProgress: (p: RunProgress) => void, signal: AbortSignal): Promise<RunResult>;
   onNotice(listener: (n: RuntimeNotice) => void): void;
+  /** Switch packs: later runs use it. Rejects with an EngineError ('invalid-pack' for a folder
+   *  that is not a usable pack); the previous pack stays active then. */
+  usePack(source: PackSource): Promise<{ backend: Backend; model: ModelInfo }>;
 }

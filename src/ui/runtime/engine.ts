@@ -4,16 +4,17 @@
 import * as ort from 'onnxruntime-web/webgpu';
 import { workingSize, type RunParams } from '../../protocol';
 import { abortError, chwToRgba, maskCoverage, padToMultiple, paddedSize, rgbaToChw } from '../../core';
-import { probeWebGPU } from '../../model/web';
+import { probeWebGPU, wasmThreads } from '../../model/web';
 import { ASSET_IDS, hasAsset, readAsset, readAssetText, readEmbeddedPack } from './assets';
 import { isAbort, verifyPack, yieldToEventLoop, type ComputeJob, type ComputeStep, type PackBytes } from './compute';
-import { EngineError, type Backend, type Engine, type ModelInfo, type RunProgress, type RunRequest, type RunResult, type RuntimeNotice } from './engine-api';
+import { EngineError, type Backend, type Engine, type ModelInfo, type PackSource, type RunProgress, type RunRequest, type RunResult, type RuntimeNotice } from './engine-api';
 import { compositeOverGuide, decodePng, encodePng, resizeRgba, type Rgba } from './image';
 import { prepareMasks, type PanelMasks } from './mask';
 import { planPanelRun } from './memory-budget';
 import { checkRunRequest, toEngineError } from './request-checks';
 import { MainThreadRunner, WorkerRunner, type Runner } from './runners';
 import { record } from './trace';
+import { LatentSession } from './latent-session';
 
 /** Live preview: working size and step cap. */
 export const PREVIEW_SIZE = 64;
@@ -43,6 +44,8 @@ export class RuntimeEngine implements Engine {
   private readonly listeners: ((n: RuntimeNotice) => void)[] = [];
   private loading: Promise<Loaded> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  /** the active latent pack; null while the embedded pack is active */
+  private latent: LatentSession | null = null;
 
   onNotice(listener: (n: RuntimeNotice) => void): void {
     this.listeners.push(listener);
@@ -109,6 +112,29 @@ export class RuntimeEngine implements Engine {
     return MainThreadRunner.create(ort, pack, { verified: true, preferWebGPU: false, wasmBinary: wasm });
   }
 
+  usePack(source: PackSource): Promise<{ backend: Backend; model: ModelInfo }> {
+    // after the run in progress (it keeps the pack it started with)
+    const p = this.queue.then(async () => {
+      if (source.kind === 'embedded') {
+        this.latent = null;
+        return this.load();
+      }
+      const t = performance.now();
+      // the main thread's onnxruntime-web on WASM, from the bundled binary (no network)
+      ort.env.wasm.wasmBinary = await readAsset(ASSET_IDS.wasm);
+      ort.env.wasm.numThreads = wasmThreads();
+      ort.env.wasm.proxy = false;
+      const session = await LatentSession.load(ort, source.name, source.files);
+      this.latent = session;
+      record({ type: 'load', backend: 'wasm', where: 'main-thread', latent: true, ms: performance.now() - t });
+      return { backend: 'wasm' as const, model: session.info };
+    });
+    this.queue = p.catch(() => undefined);
+    return p.catch((e: unknown) => {
+      throw toEngineError(e);
+    });
+  }
+
   run(req: RunRequest, onProgress: (p: RunProgress) => void, signal: AbortSignal): Promise<RunResult> {
     // One run at a time: a new run waits for the previous one to finish or honour its cancel.
     const p = this.queue.then(() => this.runNow(req, onProgress, signal));
@@ -118,10 +144,26 @@ export class RuntimeEngine implements Engine {
     });
   }
 
+  private async runLatent(session: LatentSession, req: RunRequest, onProgress: (p: RunProgress) => void, signal: AbortSignal, started: number): Promise<RunResult> {
+    record({ type: 'run-start', jobId: req.jobId, preview: req.preview, mode: req.mode, width: req.workWidth, height: req.workHeight, steps: req.settings.steps, variations: req.settings.variations, seed: req.seed, latent: true });
+    try {
+      const res = await session.run(req, (p) => {
+        record({ type: 'progress', jobId: req.jobId, step: p.step, total: p.total, msPerStep: p.msPerStep, preview: false });
+        onProgress(p);
+      }, signal);
+      record({ type: 'run-end', jobId: req.jobId, status: 'done', ms: performance.now() - started, networkMs: res.timings.networkMs, backend: res.backend });
+      return res;
+    } catch (e) {
+      record({ type: 'run-end', jobId: req.jobId, status: isAbort(e) ? 'aborted' : 'error', ms: performance.now() - started, message: (e as Error).message });
+      throw e;
+    }
+  }
+
   private async runNow(req: RunRequest, onProgress: (p: RunProgress) => void, signal: AbortSignal): Promise<RunResult> {
     const started = performance.now();
     if (signal.aborted) throw abortError();
     checkRunRequest(req);
+    if (this.latent) return this.runLatent(this.latent, req, onProgress, signal, started);
     const loaded = await (this.loading ??= this.doLoad());
     const info = loaded.runner.info;
     const s = req.settings;

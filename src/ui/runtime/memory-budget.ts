@@ -1,6 +1,7 @@
 // How much of the panel's memory a run may plan for, and the plan for one run: the variations in
 // batches that fit, or a refusal in a designer's words before anything big is allocated (a run
 // that does not fit would otherwise hang or crash the plugin's iframe halfway through).
+import type { MemoryEstimate } from '../../model/latent/memory';
 import { type BatchPlan, largestSideThatFits, planBatches } from '../../model/memory';
 
 /** onnxruntime-web's WASM heap is 32-bit, at most 4 GiB, and a plugin iframe shares its process
@@ -31,4 +32,13 @@ export function planPanelRun(
     ok: false,
     message: `A ${size.width}×${size.height} px run needs about ${gb(plan.peakBytes)} of memory for one image, more than the ${gb(budgetBytes)} the panel can use. ${what}.`,
   };
+}
+
+/** Why a latent-pack run at `width × height` px cannot fit in the panel, or null when it can. */
+export function latentMemoryRefusal(mem: MemoryEstimate, width: number, height: number, budgetBytes = PANEL_MEMORY_BYTES): string | null {
+  if (mem.total <= budgetBytes) return null;
+  return (
+    `A ${width}×${height} px run of this pack needs about ${gb(mem.total)} of memory (${mem.part} weights ${gb(mem.weights)}, attention ${gb(mem.activations)}), ` +
+    `more than the ${gb(budgetBytes)} the panel can use. Choose a smaller working size or fewer variations, a smaller pack, or the sdedit command on a computer with more memory.`
+  );
 }

@@ -2,6 +2,10 @@
 // code the panel maps to words (cancels stay AbortErrors). Pure, so it runs under test.
 import { limitError, MAX_IMAGE_SIDE, type LimitName } from '../../protocol';
 import { PackError } from '../../model/pack';
+import { LatentPackError } from '../../model/latent/folder';
+import { PartMismatchError } from '../../model/latent/io';
+import { SidecarError } from '../../model/latent/sidecar';
+import { TokenizerError } from '../../model/latent/tokenizer';
 import { isAbort } from './compute';
 import { EngineError, isEngineErrorCode, type RunRequest } from './engine-api';
 import { InvalidPngError } from './image';
@@ -30,6 +34,7 @@ export function toEngineError(e: unknown): unknown {
   const message = e instanceof Error ? e.message : String(e);
   const code = (e as { code?: unknown } | null)?.code;
   if (isEngineErrorCode(code)) return new EngineError(code, message, { cause: e });
+  if (e instanceof LatentPackError || e instanceof PartMismatchError || e instanceof SidecarError || e instanceof TokenizerError) return new EngineError('invalid-pack', message, { cause: e });
   if (e instanceof PackError) return new EngineError('invalid-pack', message, { cause: e });
   if (e instanceof InvalidPngError) return new EngineError('invalid-png', message, { cause: e });
   return new EngineError('unknown', message, { cause: e });

@@ -1,0 +1,105 @@
+// One pack file over https: streamed (progress in bytes, speed and time left), cancellable,
+// checked against the catalogue's size and sha256 before anyone uses it, and its failures in a
+// designer's words (a blocked or unreachable host, a missing file, a corrupted download).
+import { abortError } from '../../core';
+
+export interface DownloadProgress {
+  loaded: number;
+  /** Content-Length or the catalogue's size; null when neither is known */
+  total: number | null;
+  bytesPerSecond: number;
+  /** null while the total or the speed is unknown */
+  secondsLeft: number | null;
+}
+
+export type DownloadErrorCode = 'unreachable' | 'not-found' | 'http' | 'size' | 'sha256';
+
+export class DownloadError extends Error {
+  override name = 'DownloadError';
+  constructor(
+    readonly code: DownloadErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  expected?: { bytes?: number; sha256?: string };
+  onProgress?: (p: DownloadProgress) => void;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+const hex = (buf: ArrayBuffer): string => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** The file's bytes; rejects with a DownloadError, or an AbortError when `signal` aborts. */
+export async function downloadFile(url: string, opts: DownloadOptions = {}): Promise<Uint8Array> {
+  const doFetch = opts.fetch ?? fetch;
+  const now = opts.now ?? (() => performance.now());
+  const host = (() => {
+    try {
+      return new URL(url).host;
+    } catch {
+      return url;
+    }
+  })();
+  let res: Response;
+  try {
+    res = await doFetch(url, { signal: opts.signal, redirect: 'follow' });
+  } catch (e) {
+    if (opts.signal?.aborted) throw abortError();
+    // fetch says nothing more for CORS, CSP and network failures, by design
+    throw new DownloadError('unreachable', `${host} could not be reached (${(e as Error).message}): you may be offline, or the host is not allowed from the plugin (CORS or the manifest's allowed domains).`);
+  }
+  if (res.status === 404) throw new DownloadError('not-found', `${url} was not found (404): the catalogue entry may be out of date.`);
+  if (!res.ok) throw new DownloadError('http', `${host} answered ${res.status} ${res.statusText} for ${url}.`);
+  const header = Number(res.headers.get('content-length'));
+  const total = opts.expected?.bytes ?? (Number.isFinite(header) && header > 0 ? header : null);
+  const started = now();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  const report = () => {
+    const secs = (now() - started) / 1000;
+    const bytesPerSecond = secs > 0 ? loaded / secs : 0;
+    opts.onProgress?.({ loaded, total, bytesPerSecond, secondsLeft: total !== null && bytesPerSecond > 0 ? Math.max(0, (total - loaded) / bytesPerSecond) : null });
+  };
+  const reader = res.body?.getReader();
+  if (!reader) throw new DownloadError('http', `${host} sent no body for ${url}.`);
+  const onAbort = () => void reader.cancel().catch(() => undefined);
+  opts.signal?.addEventListener('abort', onAbort);
+  try {
+    for (;;) {
+      if (opts.signal?.aborted) throw abortError();
+      const { done, value } = await reader.read();
+      if (opts.signal?.aborted) throw abortError();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.byteLength;
+      if (total !== null && loaded > total) throw new DownloadError('size', `${url} is larger than the ${total} bytes expected: the download is not the catalogue's file.`);
+      report();
+    }
+  } catch (e) {
+    if (opts.signal?.aborted) throw abortError();
+    if (e instanceof DownloadError) throw e;
+    throw new DownloadError('unreachable', `The download of ${url} broke off after ${loaded} bytes (${(e as Error).message}).`);
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  if (opts.expected?.bytes !== undefined && loaded !== opts.expected.bytes) {
+    throw new DownloadError('size', `${url} has ${loaded} bytes, ${opts.expected.bytes} expected: the download is incomplete or not the catalogue's file.`);
+  }
+  const bytes = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.byteLength;
+  }
+  const want = opts.expected?.sha256?.toLowerCase();
+  if (want) {
+    const got = hex(await crypto.subtle.digest('SHA-256', bytes));
+    if (got !== want) throw new DownloadError('sha256', `${url} does not match its sha256 (got ${got.slice(0, 12)}…, expected ${want.slice(0, 12)}…): the file is corrupted or was changed; it was not used.`);
+  }
+  return bytes;
+}

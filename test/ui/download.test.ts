@@ -1,0 +1,62 @@
+// The streamed pack-file download: progress, size and sha256 checks, cancel, plain errors.
+import { createHash } from 'node:crypto';
+import { DownloadError, downloadFile, type DownloadProgress } from '../../src/ui/runtime/download';
+
+const body = Uint8Array.from({ length: 3000 }, (_, i) => (i * 7) % 256);
+const sha = createHash('sha256').update(body).digest('hex');
+
+/** A fetch answering `bytes` in chunks of `chunk`, with a clock that moves 100 ms a chunk. */
+function server(bytes: Uint8Array, opts: { status?: number; chunk?: number; onPull?: (n: number) => void } = {}) {
+  let t = 0;
+  const chunk = opts.chunk ?? 1000;
+  const fetch = (async () => {
+    let at = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        opts.onPull?.(at);
+        if (at >= bytes.length) return c.close();
+        t += 100;
+        c.enqueue(bytes.slice(at, at + chunk));
+        at += chunk;
+      },
+    });
+    return new Response(opts.status === 404 ? 'nope' : stream, { status: opts.status ?? 200, headers: { 'content-length': String(bytes.length) } });
+  }) as unknown as typeof globalThis.fetch;
+  return { fetch, now: () => t };
+}
+
+test('streams with progress (bytes, speed, time left) and checks size and sha256', async () => {
+  const s = server(body);
+  const seen: DownloadProgress[] = [];
+  const out = await downloadFile('https://huggingface.co/x/resolve/main/unet/model.onnx', { ...s, expected: { bytes: body.length, sha256: sha }, onProgress: (p) => seen.push(p) });
+  expect(Buffer.from(out).equals(Buffer.from(body))).toBe(true);
+  expect(seen.map((p) => p.loaded)).toEqual([1000, 2000, 3000]);
+  expect(seen[0]).toMatchObject({ total: 3000, bytesPerSecond: 10000, secondsLeft: 0.2 });
+  expect(seen[2].secondsLeft).toBe(0);
+});
+
+test('a wrong sha256 or size is refused, naming the file', async () => {
+  await expect(downloadFile('https://h.co/a.onnx', { ...server(body), expected: { sha256: '0'.repeat(64) } })).rejects.toMatchObject({ code: 'sha256' });
+  await expect(downloadFile('https://h.co/a.onnx', { ...server(body), expected: { bytes: 2999 } })).rejects.toMatchObject({ code: 'size', message: expect.stringContaining('a.onnx') });
+  await expect(downloadFile('https://h.co/a.onnx', { ...server(body), expected: { bytes: 4000 } })).rejects.toThrow('incomplete');
+});
+
+test('404 and an unreachable host in words', async () => {
+  await expect(downloadFile('https://h.co/missing', { ...server(body, { status: 404 }) })).rejects.toMatchObject({ code: 'not-found' });
+  const failing = (async () => {
+    throw new TypeError('Failed to fetch');
+  }) as unknown as typeof fetch;
+  const e = await downloadFile('https://cdn.example.org/a', { fetch: failing }).catch((x: unknown) => x);
+  expect(e).toBeInstanceOf(DownloadError);
+  expect((e as DownloadError).message).toContain('cdn.example.org could not be reached');
+  expect((e as DownloadError).message).toContain('CORS');
+});
+
+test('cancel mid-download rejects with an AbortError and reads no further', async () => {
+  const ctrl = new AbortController();
+  const pulls: number[] = [];
+  const s = server(body, { onPull: (n) => pulls.push(n) });
+  const p = downloadFile('https://h.co/a', { ...s, signal: ctrl.signal, onProgress: (pr) => pr.loaded >= 1000 && ctrl.abort() });
+  await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+  expect(Math.max(...pulls)).toBeLessThan(3000);
+});
