@@ -6,7 +6,7 @@ import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
-import { workingSize } from '../../src/protocol';
+import { type JobInput, workingSize } from '../../src/protocol';
 
 export const ROOT = join(__dirname, '..', '..');
 export const UI_HTML = join(ROOT, 'dist', 'ui.html');
@@ -342,4 +342,41 @@ export async function runEngine(frame: Frame, spec: EngineRunSpec): Promise<Engi
 
 export async function runtimeEvents(frame: Frame): Promise<Record<string, unknown>[]> {
   return frame.evaluate(() => (globalThis as unknown as { __sdeditRuntime: { events: Record<string, unknown>[] } }).__sdeditRuntime.events);
+}
+
+/** The panel tests' job: a stroke guide of w×w px with a rectangular Mask, as the sandbox sends it. */
+export function maskEditJob(w: number): { job: JobInput; guideImg: Image; maskImg: Image } {
+  const guideImg = strokeGuide(w, w);
+  const maskImg = rectMask(w, w, w / 8, (3 * w) / 8, (5 * w) / 8, (7 * w) / 8);
+  const job: JobInput = {
+    jobId: 'job-1',
+    mode: 'mask-edit',
+    sourceNodeId: '1:2',
+    sourceName: 'Lake sketch',
+    guidePng: encode(guideImg),
+    maskPng: encode(maskImg),
+    maskIsSilhouette: false,
+    workWidth: w,
+    workHeight: w,
+    width: w,
+    height: w,
+    nodeWidth: w,
+    nodeHeight: w,
+  };
+  return { job, guideImg, maskImg };
+}
+
+/** One Chromium for a whole test file: launched before its tests, closed after them. */
+export function browserPerFile(extraArgs: string[] = []): () => Browser {
+  let browser: Browser | null = null;
+  beforeAll(async () => {
+    browser = await launch(extraArgs);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('browserPerFile: the browser is used before beforeAll ran');
+    return browser;
+  };
 }

@@ -3,42 +3,19 @@
 // says what runs where, the prompt reaches the text encoder (two prompts → different bytes),
 // kept pixels are the guide's own, and the result goes to the "sandbox" on Apply.
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { DEFAULT_SETTINGS, type JobInput } from '../../src/protocol';
-import { ROOT, decode, encode, launch, openUi, rectMask, screenshotPath, sendToUi, strokeGuide, toPlugin, type Harness } from './harness';
+import { DEFAULT_SETTINGS } from '../../src/protocol';
+import { ROOT, browserPerFile, decode, maskEditJob, openUi, screenshotPath, sendToUi, toPlugin, type Harness } from './harness';
 
 jest.setTimeout(180_000);
 
 const W = 64;
 const PACK = join(ROOT, 'test', 'fixtures', 'latent-packs', 'ortweb-fp32');
-const guideImg = strokeGuide(W, W);
-const maskImg = rectMask(W, W, 8, 24, 40, 56);
-const job: JobInput = {
-  jobId: 'job-1',
-  mode: 'mask-edit',
-  sourceNodeId: '1:2',
-  sourceName: 'Lake sketch',
-  guidePng: encode(guideImg),
-  maskPng: encode(maskImg),
-  maskIsSilhouette: false,
-  workWidth: W,
-  workHeight: W,
-  width: W,
-  height: W,
-  nodeWidth: W,
-  nodeHeight: W,
-};
+const { job, guideImg, maskImg } = maskEditJob(W);
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = browserPerFile();
 
 async function openPanel(): Promise<Harness> {
-  const ui = await openUi(browser, { width: 360, height: 1500 });
+  const ui = await openUi(browser(), { width: 360, height: 1500 });
   await ui.page.waitForFunction(() => (window as unknown as { __toPlugin: { type: string }[] }).__toPlugin.some((m) => m.type === 'ready'), null, { timeout: 30_000 });
   await sendToUi(ui.page, { type: 'settings', settings: { ...DEFAULT_SETTINGS, size: W, seedMode: 'fixed', seed: 5, livePreview: false } });
   await sendToUi(ui.page, { type: 'selection', jobs: [job], problems: [], rerun: null });

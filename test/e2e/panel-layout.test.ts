@@ -1,39 +1,19 @@
 // The panel at the size the sandbox opens it (360×600), as a designer meets it: what they need
 // to see during and after a run is in the viewport without scrolling, focus never falls to the
 // page body, and a screenshot of each state goes to artifacts/screenshots/ (panel-360-*.png).
-import type { Browser, Frame, Page } from 'playwright-core';
-import { DEFAULT_SETTINGS, type JobInput, type Settings } from '../../src/protocol';
-import { encode, launch, openUi, rectMask, runtimeEvents, screenshotPath, sendToUi, strokeGuide, type Harness, type Theme } from './harness';
+import type { Frame, Page } from 'playwright-core';
+import { DEFAULT_SETTINGS, type Settings } from '../../src/protocol';
+import { browserPerFile, maskEditJob, openUi, runtimeEvents, screenshotPath, sendToUi, type Harness, type Theme } from './harness';
 
 jest.setTimeout(240_000);
 
 const W = 64;
-const job: JobInput = {
-  jobId: 'job-1',
-  mode: 'mask-edit',
-  sourceNodeId: '1:2',
-  sourceName: 'Lake sketch',
-  guidePng: encode(strokeGuide(W, W)),
-  maskPng: encode(rectMask(W, W, 8, 24, 40, 56)),
-  maskIsSilhouette: false,
-  workWidth: W,
-  workHeight: W,
-  width: W,
-  height: W,
-  nodeWidth: W,
-  nodeHeight: W,
-};
+const { job } = maskEditJob(W);
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = browserPerFile();
 
 async function open(theme: Theme, settings: Partial<Settings>, history = true): Promise<Harness> {
-  const ui = await openUi(browser, { theme, width: 360, height: 600 });
+  const ui = await openUi(browser(), { theme, width: 360, height: 600 });
   await ui.page.waitForFunction(() => (window as unknown as { __toPlugin: { type: string }[] }).__toPlugin.some((m) => m.type === 'ready'), null, {
     timeout: 30_000,
   });
@@ -195,7 +175,7 @@ test('dark, 360×600: selection and results look right', async () => {
 
 test('no worker allowed (strict CSP): one honest notice that the panel freezes during steps; the longest stall is measured', async () => {
   const csp = `<meta http-equiv="Content-Security-Policy" content="default-src data: blob: 'unsafe-inline' 'wasm-unsafe-eval'; worker-src 'none'">`;
-  const ui = await openUi(browser, { width: 360, height: 600, transformHtml: (html) => html.replace(/<head>/i, `<head>${csp}`) });
+  const ui = await openUi(browser(), { width: 360, height: 600, transformHtml: (html) => html.replace(/<head>/i, `<head>${csp}`) });
   const { page, frame } = ui;
   await page.waitForFunction(() => (window as unknown as { __toPlugin: { type: string }[] }).__toPlugin.some((m) => m.type === 'ready'), null, { timeout: 30_000 });
   await sendToUi(page, { type: 'settings', settings: { ...DEFAULT_SETTINGS, size: 128, seedMode: 'fixed', seed: 3, steps: 4, t0: 0.6, livePreview: false } });

@@ -1,41 +1,19 @@
 // The whole panel in the Figma-like iframe: the harness plays the sandbox (settings, selection,
 // records 'apply'), the user drives the panel by data-testid. Screenshots go to
 // artifacts/screenshots/ (light and dark, mid-run, results).
-import type { Browser, Page } from 'playwright-core';
-import { DEFAULT_SETTINGS, type JobInput, type Settings } from '../../src/protocol';
-import { decode, encode, launch, openUi, rectMask, runtimeEvents, screenshotPath, sendToUi, strokeGuide, toPlugin, type Harness, type Theme } from './harness';
+import type { Page } from 'playwright-core';
+import { DEFAULT_SETTINGS, type Settings } from '../../src/protocol';
+import { browserPerFile, decode, maskEditJob, openUi, runtimeEvents, screenshotPath, sendToUi, toPlugin, type Harness, type Theme } from './harness';
 
 jest.setTimeout(180_000);
 
 const W = 64;
-const guideImg = strokeGuide(W, W);
-const maskImg = rectMask(W, W, 8, 24, 40, 56);
-const job: JobInput = {
-  jobId: 'job-1',
-  mode: 'mask-edit',
-  sourceNodeId: '1:2',
-  sourceName: 'Lake sketch',
-  guidePng: encode(guideImg),
-  maskPng: encode(maskImg),
-  maskIsSilhouette: false,
-  workWidth: W,
-  workHeight: W,
-  width: W,
-  height: W,
-  nodeWidth: W,
-  nodeHeight: W,
-};
+const { job, guideImg, maskImg } = maskEditJob(W);
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = browserPerFile();
 
 async function openPanel(theme: Theme, settings: Partial<Settings>): Promise<Harness> {
-  const ui = await openUi(browser, { theme, width: 360, height: 1500 });
+  const ui = await openUi(browser(), { theme, width: 360, height: 1500 });
   await ui.page.waitForFunction(() => (window as unknown as { __toPlugin: { type: string }[] }).__toPlugin.some((m) => m.type === 'ready'), null, {
     timeout: 30_000,
   });
