@@ -113,8 +113,10 @@ async function benchPack() {
   for (const x of edits) {
     console.log(`  total ${s(x.timings.total_ms)} (pipeline ${s(x.timings.sdedit_ms)}, UNet ${s(x.timings.unet_ms)} = ${s(x.timings.unet_ms / x.network_calls)} per call), peak RSS ${x.peak_rss_mb} MB, memory estimate ${(x.memory_estimate_bytes / 2 ** 20).toFixed(0)} MB`);
   }
+  const cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  const ortVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8')).version;
   const summary = {
-    bench: 'latent-pack-real-unet', pack, config, params: torch.params, size, latent: Number(latent), threads: Number(threads),
+    bench: 'latent-pack-real-unet', pack, config, params: torch.params, size, latent: Number(latent), threads: Number(threads), cpu, onnxruntime_node: ortVersion, date: new Date().toISOString(),
     ort: { per_call_ms: ortMs, calls_ms: ort.calls_ms, load_ms: ort.load_ms, peak_rss_mb: ort.peak_rss_mb, check: ort.check, load_before: ort.load_before },
     pytorch: { version: torch.torch, per_call_ms: torchMs, calls_ms: torch.calls_ms, build_ms: torch.build_ms, peak_rss_mb: torch.peak_rss_mb, load_before: torch.load_before },
     ort_over_pytorch: ortMs / torchMs,
