@@ -2,7 +2,7 @@
 // a deterministic latent_sample, a latent_sample drawn inside the graph).
 import { fromHalf, toHalf } from '../../src/model/latent/fp16';
 import type { AnyTensor, AnyTensorCtor, PartSession } from '../../src/model/latent/io';
-import { estimateLatentMemory } from '../../src/model/latent/memory';
+import { LATENT_MEMORY_MARGIN_BYTES, estimateLatentMemory } from '../../src/model/latent/memory';
 import { encodeImage } from '../../src/model/latent/parts';
 import { LatentUnet, guidanceEmbedding, timestepOf } from '../../src/model/latent/unet';
 import { vpFromBetas } from '../../src/core';
@@ -74,6 +74,11 @@ test('memory estimate: the largest part plus the top-level attention (scores and
   expect(e.activations).toBe(2 * 2 * 5 * 4096 * 4096 * 4); // SD-Turbo at 512², CFG batch
   expect(e.total).toBeGreaterThan(e.weights + e.activations);
   expect(estimateLatentMemory(bytes, { attentionHeads: null }, 64, 64, 2).activations).toBe(0);
+  // the measured peak of a real-sized SD-Turbo UNet edit (bench/RESULTS.md §8: 4.87 GB RSS, one
+  // row, 3.46 GB of fp32 weights) stays under the estimate
+  const real = estimateLatentMemory({ ...bytes, unet: 3_462_920_960 }, { attentionHeads: 5 }, 64, 64, 1);
+  expect(real.total).toBeGreaterThan(4.868e9);
+  expect(real.total - LATENT_MEMORY_MARGIN_BYTES).toBeLessThan(4.868e9);
 });
 
 describe('LatentUnet with a fake session', () => {
