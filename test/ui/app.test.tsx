@@ -10,40 +10,12 @@ import { DEFAULT_SETTINGS } from '../../src/protocol';
 import { App } from '../../src/ui/app';
 import { EngineError } from '../../src/ui/runtime/engine-api';
 import { FakeBridge, FakeEngine } from './fake-engine';
+import { usePanelDom } from './dom';
 import { job } from './fixtures';
 
-let root: HTMLElement;
-let urls = 0;
+const dom = usePanelDom();
+const { $, must, tick } = dom;
 
-beforeAll(() => {
-  URL.createObjectURL = jest.fn(() => `blob:test/${++urls}`);
-  URL.revokeObjectURL = jest.fn();
-});
-
-beforeEach(() => {
-  jest.useFakeTimers();
-  root = document.createElement('div');
-  document.body.appendChild(root);
-});
-
-afterEach(async () => {
-  await act(() => render(null, root));
-  root.remove();
-  jest.useRealTimers();
-});
-
-const $ = (id: string) => root.querySelector(`[data-testid="${id}"]`) as HTMLElement | null;
-const must = <T extends HTMLElement = HTMLElement>(id: string) => {
-  const el = $(id);
-  if (!el) throw new Error(`no [data-testid="${id}"] in ${root.innerHTML.slice(0, 400)}`);
-  return el as T;
-};
-
-async function tick(ms = 0) {
-  await act(async () => {
-    await jest.advanceTimersByTimeAsync(ms);
-  });
-}
 
 async function type(el: HTMLInputElement, value: string, commit = false) {
   await act(() => {
@@ -73,7 +45,7 @@ async function click(el: HTMLElement) {
 async function mount(opts: { livePreview?: boolean } = {}) {
   const engine = new FakeEngine();
   const bridge = new FakeBridge();
-  await act(() => render(<App engine={engine} bridge={bridge} />, root));
+  await act(() => render(<App engine={engine} bridge={bridge} />, dom.root));
   await tick();
   await act(() => bridge.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, livePreview: opts.livePreview ?? false, seedMode: 'fixed', seed: 7 } }));
   await tick();
@@ -116,7 +88,7 @@ test('t0: typed input validates to (0, 1], shift+arrow steps 0.1, signal kept fo
   expect(kept50).toMatch(/keeps \d+% of the guide's signal/);
 
   await type(input, '1.5', true);
-  expect(root.textContent).toContain('Type a number above 0 and up to 1');
+  expect(dom.root.textContent).toContain('Type a number above 0 and up to 1');
   expect(input.getAttribute('aria-invalid')).toBe('true');
   expect(slider.value).toBe('0.5');
   expect(input.value).toBe('0.50'); // reverted
@@ -148,7 +120,7 @@ test('settings are saved debounced; size changes re-export the selection', async
   expect(bridge.ofType('refresh-selection')).toEqual([{ type: 'refresh-selection', size: 384, dilation: 4, feather: 6, multiple: 8 }]);
 
   await type(must<HTMLInputElement>('steps'), '0', true);
-  expect(root.textContent).toContain('A whole number from 1 to 1000');
+  expect(dom.root.textContent).toContain('A whole number from 1 to 1000');
 
   // a stored size outside the usual choices is kept and offered
   await act(() => bridge.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, size: 64 } }));
@@ -474,7 +446,7 @@ test('the lasting history: asked for after ready, saved after each run with a th
   const engine = new FakeEngine();
   const bridge = new FakeBridge();
   const thumbnail = jest.fn(async (png: Uint8Array) => png.slice(0, 4));
-  await act(() => render(<App engine={engine} bridge={bridge} thumbnail={thumbnail} />, root));
+  await act(() => render(<App engine={engine} bridge={bridge} thumbnail={thumbnail} />, dom.root));
   await tick();
   expect(bridge.sent.map((m) => m.type).slice(0, 2)).toEqual(['ready', 'load-history']);
   await act(() => bridge.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, livePreview: false, seedMode: 'fixed', seed: 7 } }));
@@ -492,9 +464,9 @@ test('the lasting history: asked for after ready, saved after each run with a th
   expect($('earlier')).toBeNull(); // this session's runs are in "This session"
 
   // the panel reopens: the sandbox answers load-history with what was saved
-  await act(() => render(null, root));
+  await act(() => render(null, dom.root));
   const bridge2 = new FakeBridge();
-  await act(() => render(<App engine={new FakeEngine()} bridge={bridge2} thumbnail={thumbnail} />, root));
+  await act(() => render(<App engine={new FakeEngine()} bridge={bridge2} thumbnail={thumbnail} />, dom.root));
   await tick();
   await act(() => bridge2.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, livePreview: false, seedMode: 'random', seed: 1 } }));
   await act(() => bridge2.emit({ type: 'history', runs: saves[0].runs }));

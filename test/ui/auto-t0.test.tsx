@@ -8,36 +8,17 @@ import { act } from 'preact/test-utils';
 import { DEFAULT_SETTINGS } from '../../src/protocol';
 import { App } from '../../src/ui/app';
 import { FakeBridge, FakeEngine } from './fake-engine';
+import { usePanelDom } from './dom';
 import { job } from './fixtures';
 
-let root: HTMLElement;
+const dom = usePanelDom();
+const { must, tick } = dom;
 
-beforeAll(() => {
-  URL.createObjectURL = jest.fn(() => 'blob:test/1');
-  URL.revokeObjectURL = jest.fn();
-});
-beforeEach(() => {
-  jest.useFakeTimers();
-  root = document.createElement('div');
-  document.body.appendChild(root);
-});
-afterEach(async () => {
-  await act(() => render(null, root));
-  root.remove();
-  jest.useRealTimers();
-});
-
-const must = <T extends HTMLElement = HTMLElement>(id: string) => {
-  const el = root.querySelector(`[data-testid="${id}"]`);
-  if (!el) throw new Error(`no [data-testid="${id}"]`);
-  return el as T;
-};
-const tick = (ms = 0) => act(async () => void (await jest.advanceTimersByTimeAsync(ms)));
 
 test('Auto moves the slider to the suggestion and marks it; the slider can still be dragged', async () => {
   const engine = new FakeEngine();
   const bridge = new FakeBridge();
-  await act(() => render(<App engine={engine} bridge={bridge} />, root));
+  await act(() => render(<App engine={engine} bridge={bridge} />, dom.root));
   await tick();
   await act(() => bridge.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, livePreview: false, seedMode: 'fixed', seed: 7 } }));
   await tick();
@@ -75,5 +56,5 @@ test('Auto moves the slider to the suggestion and marks it; the slider can still
   // a new selection forgets the suggestion
   await act(() => bridge.emit({ type: 'selection', jobs: [job('synthesis')], problems: [], rerun: null }));
   await tick();
-  expect(root.querySelector('[data-testid="t0-auto-mark"]')).toBeNull();
+  expect(dom.root.querySelector('[data-testid="t0-auto-mark"]')).toBeNull();
 });

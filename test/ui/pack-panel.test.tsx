@@ -10,32 +10,12 @@ import { DEFAULT_SETTINGS } from '../../src/protocol';
 import { App } from '../../src/ui/app';
 import type { ModelInfo } from '../../src/ui/runtime/engine-api';
 import { FakeBridge, FakeEngine, MODEL } from './fake-engine';
+import { usePanelDom } from './dom';
 import { job } from './fixtures';
 
-let root: HTMLElement;
+const dom = usePanelDom();
+const { $, must, tick } = dom;
 
-beforeAll(() => {
-  URL.createObjectURL = jest.fn(() => 'blob:test/1');
-  URL.revokeObjectURL = jest.fn();
-});
-beforeEach(() => {
-  jest.useFakeTimers();
-  root = document.createElement('div');
-  document.body.appendChild(root);
-});
-afterEach(async () => {
-  await act(() => render(null, root));
-  root.remove();
-  jest.useRealTimers();
-});
-
-const $ = (id: string) => root.querySelector(`[data-testid="${id}"]`) as HTMLElement | null;
-const must = <T extends HTMLElement = HTMLElement>(id: string) => {
-  const el = $(id);
-  if (!el) throw new Error(`no [data-testid="${id}"]`);
-  return el as T;
-};
-const tick = (ms = 0) => act(async () => void (await jest.advanceTimersByTimeAsync(ms)));
 
 const LATENT: ModelInfo = {
   name: 'sd-turbo',
@@ -72,7 +52,7 @@ async function mount() {
   const engine = new FakeEngine();
   engine.packResult = async () => ({ backend: 'wasm', model: LATENT });
   const bridge = new FakeBridge();
-  await act(() => render(<App engine={engine} bridge={bridge} />, root));
+  await act(() => render(<App engine={engine} bridge={bridge} />, dom.root));
   await tick();
   await act(() => bridge.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, livePreview: false, seedMode: 'fixed', seed: 7 } }));
   await act(() => bridge.emit({ type: 'selection', jobs: [job('mask-edit')], problems: [], rerun: null }));
@@ -146,7 +126,7 @@ test('a picked folder: pack info, recommended settings, licence accepted once, t
   expect($('pack-last')).toBeNull();
   await act(() => bridge.emit({ type: 'pack-prefs', prefs: { pack: 'sd-turbo', prompts: ['a lake at dawn'], accepted: ['sd-turbo'] } }));
   expect(must('pack-last').textContent).toContain('pick its folder again');
-  expect(root.querySelectorAll('[data-testid="prompt-history"] option')).toHaveLength(0); // no prompt card for the built-in pack
+  expect(dom.root.querySelectorAll('[data-testid="prompt-history"] option')).toHaveLength(0); // no prompt card for the built-in pack
 });
 
 test('the embedded pack sends no text; a folder the engine refuses leaves the embedded pack active', async () => {
