@@ -1,27 +1,16 @@
 // Automatic t0 in the real runtime (WASM worker in the sandboxed iframe): a run with autoT0
 // measures the suggestion with the embedded pack's noise-level table and runs at it (the
 // worker's trace is not the iframe's, so the choice is read from the result's params).
-import type { Browser } from 'playwright-core';
-import { encode, launch, openUi, strokeGuide, type Harness } from './harness';
+
+import { encode, panelPerFile, strokeGuide } from './harness';
 
 jest.setTimeout(180_000);
 
-let browser: Browser;
-let ui: Harness;
-
-beforeAll(async () => {
-  browser = await launch();
-  ui = await openUi(browser);
-});
-
-afterAll(async () => {
-  await ui?.close();
-  await browser?.close();
-});
+const ui = panelPerFile();
 
 test('a preview run with autoT0 reports the suggested t0 in its params', async () => {
   const guide = Buffer.from(encode(strokeGuide(64, 64))).toString('base64');
-  const r = await ui.frame.evaluate(async (b64) => {
+  const r = await ui().frame.evaluate(async (b64) => {
     const bin = atob(b64);
     const png = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) png[i] = bin.charCodeAt(i);

@@ -380,3 +380,19 @@ export function browserPerFile(extraArgs: string[] = []): () => Browser {
     return browser;
   };
 }
+
+/** One Chromium and one opened panel for a whole test file (closed after its tests). */
+export function panelPerFile(): () => Harness {
+  const browser = browserPerFile();
+  let ui: Harness | null = null;
+  beforeAll(async () => {
+    ui = await openUi(browser());
+  });
+  afterAll(async () => {
+    await ui?.close();
+  });
+  return () => {
+    if (!ui) throw new Error('panelPerFile: the panel is used before beforeAll ran');
+    return ui;
+  };
+}

@@ -2,29 +2,18 @@
 // (window.__sdeditRuntime.engine inside the sandboxed srcdoc iframe). Small images only.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { ROOT, decode, encode, launch, openUi, rectMask, runEngine, runtimeEvents, strokeGuide, type Harness } from './harness';
+import { ROOT, decode, encode, panelPerFile, rectMask, runEngine, runtimeEvents, strokeGuide } from './harness';
 
 jest.setTimeout(180_000);
 
-let browser: Browser;
-let ui: Harness;
+const ui = panelPerFile();
 const guide = encode(strokeGuide(64, 64));
 const maskImg = rectMask(64, 64, 16, 16, 48, 48);
 const mask = encode(maskImg);
 
-beforeAll(async () => {
-  browser = await launch();
-  ui = await openUi(browser);
-});
-
-afterAll(async () => {
-  await ui?.close();
-  await browser?.close();
-});
 
 test('loads the embedded pack on WASM inside the opaque-origin iframe, in a worker', async () => {
-  const info = await ui.frame.evaluate(async () => {
+  const info = await ui().frame.evaluate(async () => {
     const rt = (globalThis as unknown as { __sdeditRuntime: { engine: { load(): Promise<unknown> } } }).__sdeditRuntime;
     return { loaded: await rt.engine.load(), origin: location.origin, secure: isSecureContext };
   });
@@ -33,7 +22,7 @@ test('loads the embedded pack on WASM inside the opaque-origin iframe, in a work
   expect(loaded.backend).toBe('wasm');
   expect(loaded.model.source).toBe('embedded');
   expect(loaded.model.bytes).toBeGreaterThan(0);
-  const events = await runtimeEvents(ui.frame);
+  const events = await runtimeEvents(ui().frame);
   const load = events.find((e) => e.type === 'load');
   const notices = events.filter((e) => e.type === 'notice');
   if (notices.length) console.log(`notices: ${JSON.stringify(notices)}`);
@@ -43,7 +32,7 @@ test('loads the embedded pack on WASM inside the opaque-origin iframe, in a work
 
 test('a masked edit: kept pixels are returned unchanged, edited pixels change, progress and previews arrive', async () => {
   const steps = 6;
-  const r = await runEngine(ui.frame, { guide, mask, mode: 'mask-edit', settings: { size: 64, steps, t0: 0.6 }, seed: 7 });
+  const r = await runEngine(ui().frame, { guide, mask, mode: 'mask-edit', settings: { size: 64, steps, t0: 0.6 }, seed: 7 });
   expect(r.errorMessage).toBeUndefined();
   expect(r.ok).toBe(true);
   expect(r.backend).toBe('wasm');
@@ -74,9 +63,9 @@ test('a masked edit: kept pixels are returned unchanged, edited pixels change, p
 
 test('the same seed gives the same bytes; another seed does not', async () => {
   const spec = { guide, mask: null, mode: 'synthesis' as const, settings: { size: 64, steps: 4, t0: 0.5, variations: 2 }, seed: 11 };
-  const a = await runEngine(ui.frame, spec);
-  const b = await runEngine(ui.frame, spec);
-  const c = await runEngine(ui.frame, { ...spec, seed: 12 });
+  const a = await runEngine(ui().frame, spec);
+  const b = await runEngine(ui().frame, spec);
+  const c = await runEngine(ui().frame, { ...spec, seed: 12 });
   expect(a.ok && b.ok && c.ok).toBe(true);
   expect(a.pngs).toHaveLength(2);
   expect(Buffer.from(a.pngs[0]).equals(Buffer.from(b.pngs[0]))).toBe(true);
@@ -88,7 +77,7 @@ test('the same seed gives the same bytes; another seed does not', async () => {
 });
 
 test('cancel takes effect within one step', async () => {
-  const r = await runEngine(ui.frame, { guide, mask: null, mode: 'synthesis', settings: { size: 64, steps: 200, t0: 0.9 }, seed: 3, abortAfterSteps: 3 });
+  const r = await runEngine(ui().frame, { guide, mask: null, mode: 'synthesis', settings: { size: 64, steps: 200, t0: 0.9 }, seed: 3, abortAfterSteps: 3 });
   expect(r.ok).toBe(false);
   expect(r.errorName).toBe('AbortError');
   const after = r.progress.filter((p) => p.at > r.abortedAt!);
@@ -107,7 +96,7 @@ test('cancel takes effect within one step', async () => {
 
 test('composite: the silhouette is dilated and feathered; pixels beyond that stay unchanged', async () => {
   const silhouette = rectMask(64, 64, 28, 28, 36, 36);
-  const r = await runEngine(ui.frame, {
+  const r = await runEngine(ui().frame, {
     guide,
     mask: encode(silhouette),
     mode: 'composite',
@@ -133,7 +122,7 @@ test('composite: the silhouette is dilated and feathered; pixels beyond that sta
 
 test('an empty mask is a clear error', async () => {
   const empty = encode(rectMask(64, 64, 0, 0, 0, 0));
-  const r = await runEngine(ui.frame, { guide, mask: empty, mode: 'mask-edit', settings: {}, seed: 1 });
+  const r = await runEngine(ui().frame, { guide, mask: empty, mode: 'mask-edit', settings: {}, seed: 1 });
   expect(r.ok).toBe(false);
   expect(r.errorName).toBe('EmptyMaskError');
   expect(r.errorMessage).toMatch(/mask is empty/i);
@@ -141,7 +130,7 @@ test('an empty mask is a clear error', async () => {
 
 test('a run too big for the panel is refused at once, naming a working size that fits', async () => {
   const started = Date.now();
-  const r = await runEngine(ui.frame, { guide, mask: null, mode: 'synthesis', settings: { size: 4096, steps: 2 }, seed: 1 });
+  const r = await runEngine(ui().frame, { guide, mask: null, mode: 'synthesis', settings: { size: 4096, steps: 2 }, seed: 1 });
   expect(r.ok).toBe(false);
   expect(r.errorName).toBe('EngineError');
   expect(r.errorMessage).toMatch(/^A 4096×4096 px run needs about \d+\.\d GB of memory .* Choose a working size of \d+ px or less\.$/);
@@ -151,7 +140,7 @@ test('a run too big for the panel is refused at once, naming a working size that
 
 test('a non-square guide comes back at its own pixel size', async () => {
   const g = encode(strokeGuide(80, 48));
-  const r = await runEngine(ui.frame, { guide: g, mask: null, mode: 'synthesis', settings: { size: 64, steps: 2 }, seed: 1 });
+  const r = await runEngine(ui().frame, { guide: g, mask: null, mode: 'synthesis', settings: { size: 64, steps: 2 }, seed: 1 });
   expect(r.ok).toBe(true);
   const out = decode(r.pngs[0]);
   expect([out.width, out.height]).toEqual([80, 48]);
