@@ -396,3 +396,16 @@ export function panelPerFile(): () => Harness {
     return ui;
   };
 }
+
+/** Against the guide: how many pixels outside the mask differ (should be 0) and how many inside
+ *  it changed (should be > 0). */
+export function keptAndChanged(out: Image, guide: Image, mask: Image): { keptDiff: number; changed: number } {
+  let keptDiff = 0;
+  let changed = 0;
+  for (let i = 0; i < guide.width * guide.height; i++) {
+    const same = [0, 1, 2, 3].every((c) => out.data[4 * i + c] === guide.data[4 * i + c]);
+    if (mask.data[4 * i] === 0) keptDiff += same ? 0 : 1;
+    else changed += same ? 0 : 1;
+  }
+  return { keptDiff, changed };
+}

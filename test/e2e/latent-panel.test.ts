@@ -4,7 +4,7 @@
 // kept pixels are the guide's own, and the result goes to the "sandbox" on Apply.
 import { join } from 'node:path';
 import { DEFAULT_SETTINGS } from '../../src/protocol';
-import { ROOT, browserPerFile, decode, maskEditJob, openUi, screenshotPath, sendToUi, toPlugin, type Harness } from './harness';
+import { ROOT, browserPerFile, decode, keptAndChanged, maskEditJob, openUi, screenshotPath, sendToUi, toPlugin, type Harness } from './harness';
 
 jest.setTimeout(180_000);
 
@@ -64,13 +64,7 @@ test('a pack folder: info, prompt, two prompts give different results, kept pixe
   for (const png of [a.png, b.png]) {
     const out = decode(png);
     expect([out.width, out.height]).toEqual([W, W]);
-    let keptDiff = 0;
-    let changed = 0;
-    for (let i = 0; i < W * W; i++) {
-      const same = [0, 1, 2, 3].every((c) => out.data[4 * i + c] === guideImg.data[4 * i + c]);
-      if (maskImg.data[4 * i] === 0) keptDiff += same ? 0 : 1;
-      else changed += same ? 0 : 1;
-    }
+    const { keptDiff, changed } = keptAndChanged(out, guideImg, maskImg);
     expect(keptDiff).toBe(0);
     expect(changed).toBeGreaterThan(0);
   }

@@ -3,7 +3,7 @@
 // artifacts/screenshots/ (light and dark, mid-run, results).
 import type { Page } from 'playwright-core';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/protocol';
-import { browserPerFile, decode, maskEditJob, openUi, runtimeEvents, screenshotPath, sendToUi, toPlugin, type Harness, type Theme } from './harness';
+import { browserPerFile, decode, keptAndChanged, maskEditJob, openUi, runtimeEvents, screenshotPath, sendToUi, toPlugin, type Harness, type Theme } from './harness';
 
 jest.setTimeout(180_000);
 
@@ -90,13 +90,7 @@ test.each(['light', 'dark'] as Theme[])('%s theme: live preview debounces; Gener
   const apply = (await toPlugin(page)).find((m) => m.type === 'apply')!;
   expect(apply).toMatchObject({ jobId: 'job-1', sourceNodeId: '1:2', width: W, height: W });
   const out = decode(new Uint8Array(Buffer.from((apply.png as { base64: string }).base64, 'base64')));
-  let keptDiff = 0;
-  let changed = 0;
-  for (let i = 0; i < W * W; i++) {
-    const same = [0, 1, 2, 3].every((c) => out.data[4 * i + c] === guideImg.data[4 * i + c]);
-    if (maskImg.data[4 * i] === 0) keptDiff += same ? 0 : 1;
-    else changed += same ? 0 : 1;
-  }
+  const { keptDiff, changed } = keptAndChanged(out, guideImg, maskImg);
   expect(keptDiff).toBe(0);
   expect(changed).toBeGreaterThan(0);
   expect((apply.params as { seed: number }).seed).toBe(3);
