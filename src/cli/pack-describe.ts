@@ -2,6 +2,7 @@
 // ONNX folder holds as this engine understands it (kind, schedule, recommended settings, each
 // part's I/O from its session, sizes, every file's bytes and sha256), and optionally the
 // model.json sidecar that later loads verify.
+import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { PARTS } from '../model/latent/folder';
@@ -13,12 +14,13 @@ import { ArgError } from './flags';
 import type { CliIO } from './host';
 import { writeAll } from './outputs';
 
-export const PACK_USAGE = `usage: sdedit pack describe DIR [--write-sidecar] [--name NAME] [--license ID] [--json]
+export const PACK_USAGE = `usage: sdedit pack describe DIR [--write-sidecar [--replace]] [--name NAME] [--license ID] [--json]
 
 Print what the diffusers ONNX folder DIR holds: kind, schedule, recommended steps / t0 (diffusers'
 strength) / guidance, each part's inputs and outputs, sizes, and every file's bytes and sha256.
 --write-sidecar also writes DIR/model.json (hashes, licence, recommended settings), which
-\`sdedit --model DIR\` then verifies on every load.`;
+\`sdedit --model DIR\` then verifies on every load. An existing DIR/model.json is never written
+over unless --replace is given.`;
 
 async function listFiles(dir: string, rel = ''): Promise<string[]> {
   const out: string[] = [];
@@ -114,12 +116,14 @@ export async function packMain(argv: readonly string[], io: CliIO): Promise<numb
     if (argv[0] !== 'describe') throw new ArgError(`unknown pack command '${argv[0]}' (sdedit pack describe DIR)`);
     let dir: string | null = null;
     let write = false;
+    let replace = false;
     let json = false;
     let name: string | null = null;
     let license: string | null = null;
     for (let i = 1; i < argv.length; i++) {
       const a = argv[i];
       if (a === '--write-sidecar') write = true;
+      else if (a === '--replace') replace = true;
       else if (a === '--json') json = true;
       else if (a === '--name' || a === '--license') {
         const v = argv[++i];
@@ -130,6 +134,11 @@ export async function packMain(argv: readonly string[], io: CliIO): Promise<numb
       else throw new ArgError(`unexpected argument '${a}' (see sdedit pack --help)`);
     }
     if (!dir) throw new ArgError('sdedit pack describe needs the pack folder');
+    const sidecarFile = path.join(dir, 'model.json');
+    // a sidecar written by hand (a licence, a name) is the user's: refuse before any work
+    if (write && !replace && existsSync(sidecarFile)) {
+      throw new ArgError(`${sidecarFile} already exists; nothing was written (add --replace to write a new one over it)`);
+    }
     const d = await describePack(dir);
     if (write) {
       const sidecar: Sidecar = {
@@ -140,8 +149,8 @@ export async function packMain(argv: readonly string[], io: CliIO): Promise<numb
         recommended: { steps: (d.recommended as { steps: number }).steps, t0: (d.recommended as { t0: number }).t0, guidance: (d.recommended as { guidance: number }).guidance },
         files: d.files as Sidecar['files'],
       };
-      await writeAll([{ file: path.join(dir, 'model.json'), bytes: new TextEncoder().encode(JSON.stringify(sidecar, null, 2) + '\n') }]);
-      d.sidecar = { name: sidecar.name, license: sidecar.license, written: path.join(dir, 'model.json') };
+      await writeAll([{ file: sidecarFile, bytes: new TextEncoder().encode(JSON.stringify(sidecar, null, 2) + '\n') }]);
+      d.sidecar = { name: sidecar.name, license: sidecar.license, written: sidecarFile };
     }
     io.stdout.write((json ? JSON.stringify(d) : text(d)) + '\n');
     return 0;

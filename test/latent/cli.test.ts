@@ -94,6 +94,13 @@ test('pack describe prints kind, schedule, I/O and hashes; --write-sidecar write
   expect(side.license.id).toBe('MIT');
   expect(side.recommended).toEqual({ steps: 25, t0: 0.75, guidance: 7.5 });
   expect(side.files.some((f: { name: string }) => f.name === 'unet/model.onnx_data')).toBe(true);
+  // an existing sidecar is never written over without --replace
+  const again = io();
+  expect(await main(['pack', 'describe', dir, '--write-sidecar', '--name', 'other', '--license', 'CC0'], again.io)).toBe(2);
+  expect(again.err.join('')).toMatch(/model\.json already exists; nothing was written \(add --replace/);
+  expect(JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')).license.id).toBe('MIT');
+  const replaced = io();
+  expect(await main(['pack', 'describe', dir, '--write-sidecar', '--replace', '--name', 'tiny', '--license', 'MIT'], replaced.io)).toBe(0);
   // a load verifies the sidecar: a changed byte is one message naming the file
   const ok = io();
   expect(await main(['--model', dir, '--guide', guide, '--out', path.join(tmp, 'e.png'), '--size', '64', '--steps', '4', '--prompt', 'a cat'], ok.io)).toBe(0);
