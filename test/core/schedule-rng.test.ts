@@ -1,6 +1,6 @@
 import { describeT0, signalAt, veGeometric, vpCosine, vpLinear } from '../../src/core/schedule';
-import { gaussian, streamId, uniform } from '../../src/core/rng';
-import { noiseStream } from '../../src/core/sdedit';
+import { gaussian, mix32, normalPair, streamId, streamKeys, uniform } from '../../src/core/rng';
+import { noiseStream, seededNoise } from '../../src/core/sdedit';
 
 describe('VP schedules', () => {
   const lin = vpLinear();
@@ -109,6 +109,102 @@ describe('counter-based Gaussian generator', () => {
     for (const r of [ab, ac, lag]) expect(Math.abs(r / n)).toBeLessThan(4.5 * se);
     const pTail = 0.0455; // P(|z| > 2)
     expect(Math.abs(tail / n - pTail)).toBeLessThan(4.5 * Math.sqrt((pTail * (1 - pTail)) / n));
+  });
+
+  test('slices across hashing blocks and odd counts give the same bytes; a slice that does not fit is refused', () => {
+    const full = gaussian(42, 8, new Float32Array(5000));
+    for (const [count, at] of [[1023, 0], [1025, 7], [2049, 100], [3001, 1999]]) {
+      const part = gaussian(42, 8, new Float32Array(5000), at, count);
+      expect(Buffer.from(part.buffer, 4 * at, 4 * count).equals(Buffer.from(full.buffer, 0, 4 * count))).toBe(true);
+      expect(part[at + count] ?? 0).toBe(0); // nothing written past the slice
+    }
+    expect(() => gaussian(1, 1, new Float32Array(10), 4, 7)).toThrow(/7 draws at offset 4 do not fit an array of 10/);
+    expect(() => gaussian(1, 1, new Float32Array(10), -1, 2)).toThrow(/do not fit/);
+  });
+
+  test('every draw is Box–Muller of its two words within float32 rounding (ln, cos, sin checked against Math)', () => {
+    // the documented hash: word x = three mixer rounds over the counter, keyed by (ka, kb)
+    const word = (x: number, ka: number, kb: number): number => mix32((mix32((mix32((x ^ ka) >>> 0) + kb) >>> 0) ^ ka) >>> 0);
+    const reference = (w1: number, w2: number): [number, number, number] => {
+      const r = Math.sqrt(-2 * Math.log((w1 + 0.5) / 2 ** 32));
+      const th = (2 * Math.PI * (w2 + 0.5)) / 2 ** 32;
+      return [r * Math.cos(th), r * Math.sin(th), r];
+    };
+    // Float32 rounding of the exact value is at most half a step (2⁻²⁴ relative): allow a full
+    // step, plus the reference's own error near an axis (θ rounded in double: ±1e-15·r absolute).
+    let worst = 0;
+    const check = (got: number, want: number, r: number): void => {
+      worst = Math.max(worst, Math.abs(got - want) / (Math.abs(want) * 2 ** -23 + 1e-15 * r + 1e-300));
+    };
+    const n = 100_000;
+    const z = gaussian(9, 4, new Float32Array(n));
+    const [ka, kb] = streamKeys(9, 4);
+    for (let k = 0; k < n / 2; k++) {
+      const [c, s, r] = reference(word(2 * k, ka, kb), word(2 * k + 1, ka, kb));
+      check(z[2 * k], c, r);
+      check(z[2 * k + 1], s, r);
+    }
+    // the ends of the ranges: u1 at 0, 1 and every power of two; θ at every quadrant's edges
+    const w1s = [0, 1, 2, 3, 0xffffffff, 0xfffffffe, 0x80000000, 0x7fffffff];
+    for (let b = 2; b < 32; b++) w1s.push(2 ** b - 1, 2 ** b, 2 ** b + 1);
+    const w2s = [0, 1, 0x3fffffff, 0x40000000, 0x7fffffff, 0x80000000, 0xbfffffff, 0xc0000000, 0xffffffff, 0x2aaaaaaa, 0x15555555];
+    const pair = new Float32Array(2);
+    for (const w1 of w1s) {
+      for (const w2 of w2s) {
+        normalPair(w1, w2, pair, 0);
+        const [c, s, r] = reference(w1, w2);
+        check(pair[0], c, r);
+        check(pair[1], s, r);
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  test('Kolmogorov–Smirnov against the normal CDF; pairs and neighbours independent (2-D serial χ²)', () => {
+    // Φ(x) through erf (Abramowitz–Stegun 7.1.26, |error| < 1.5e-7)
+    const phi = (x: number): number => {
+      const a = Math.abs(x) / Math.SQRT2;
+      const t = 1 / (1 + 0.3275911 * a);
+      const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-a * a);
+      return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+    };
+    const n = 200_000;
+    const z = gaussian(11, 3, new Float32Array(n));
+    const sorted = Float64Array.from(z).sort();
+    let d = 0;
+    for (let i = 0; i < n; i++) {
+      const f = phi(sorted[i]);
+      d = Math.max(d, f - i / n, (i + 1) / n - f);
+    }
+    expect(d * Math.sqrt(n)).toBeLessThan(1.95); // P(√n·D > 1.95) ≈ 0.001
+    // (z_i, z_i+1) on a 10×10 grid of Φ: within a Box–Muller pair (i even) and across pairs (i odd)
+    for (const parity of [0, 1]) {
+      const bins = new Float64Array(100);
+      let m = 0;
+      for (let i = parity; i + 1 < n; i += 2) {
+        bins[Math.min(9, Math.floor(10 * phi(z[i]))) * 10 + Math.min(9, Math.floor(10 * phi(z[i + 1])))]++;
+        m++;
+      }
+      let chi2 = 0;
+      for (const b of bins) chi2 += (b - m / 100) ** 2 / (m / 100);
+      expect(chi2).toBeLessThan(153); // χ²(99) at p ≈ 1e-4
+    }
+    // the pair's radius and angle are independent: cov(z₀², z₁²) = 0, Var((z₀²−1)(z₁²−1)) = 4
+    let c = 0;
+    for (let k = 0; k < n / 2; k++) c += (z[2 * k] ** 2 - 1) * (z[2 * k + 1] ** 2 - 1);
+    expect(Math.abs(c / (n / 2))).toBeLessThan(4.5 * (2 / Math.sqrt(n / 2)));
+  });
+
+  test('batch offset: item b of seed s draws exactly what item 0 of seed s + b draws', () => {
+    const req = { repeat: 1, kind: 'sde' as const, step: 3, sub: 0 };
+    const n = 3001;
+    const fromBatch = new Float32Array(2 * n);
+    seededNoise(100)({ ...req, item: 2 }, fromBatch, n, n);
+    const alone = new Float32Array(n);
+    seededNoise(102)({ ...req, item: 0 }, alone, 0, n);
+    expect(Buffer.from(fromBatch.buffer, 4 * n).equals(Buffer.from(alone.buffer))).toBe(true);
+    expect(Buffer.from(gaussian(102, noiseStream(req), new Float32Array(n)).buffer).equals(Buffer.from(alone.buffer))).toBe(true);
+    expect(fromBatch.subarray(0, n).every((v) => v === 0)).toBe(true);
   });
 
   test('uniforms are in (0, 1) and uniform', () => {

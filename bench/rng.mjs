@@ -1,0 +1,138 @@
+// The seeded Gaussian draw: src/core/rng.ts's `gaussian` against the generator it replaced
+// (the same keyed hash, Box–Muller through Math.log/cos/sin), measured in one run. One draw is
+// what a step of the default sampler (dpmpp2m-sde) asks for: 3·S² standard normals.
+//
+//   node bench/rng.mjs               # S = 256, 61 paired turns
+//   options: --size S, --reps N, --json-out FILE (default bench/out/rng.json)
+//
+// Each turn times old then new (alternating which goes first), so a slow spell on the shared
+// machine hits both; reported: median ms of each, the ratio of medians new/old and the median
+// of the per-turn ratios. Ends with one JSON line.
+import { build } from 'esbuild';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { stats, table } from './lib/stats.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
+};
+const positive = (name, dflt) => {
+  const v = Number(opt(name, dflt));
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${opt(name, dflt)}`);
+  return v;
+};
+const size = positive('--size', 256);
+const reps = positive('--reps', 61);
+const jsonOut = resolve(opt('--json-out', join(root, 'bench/out/rng.json')));
+
+// ---- the baseline: the generator before the polynomial Box–Muller (kept here only) ----
+const M = Math;
+function mix32(x) {
+  x ^= x >>> 16;
+  x = M.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = M.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+function word(x, ka, kb) {
+  return mix32(mix32((mix32((x ^ ka) >>> 0) + kb) >>> 0) ^ ka);
+}
+function oldGaussian(keys, out) {
+  const [ka, kb] = keys;
+  const count = out.length;
+  const TWO_PI = 2 * M.PI;
+  let j = 0;
+  for (let k = 0; j < count; k++) {
+    const u1 = (word(2 * k, ka, kb) + 0.5) / 4294967296;
+    const u2 = (word(2 * k + 1, ka, kb) + 0.5) / 4294967296;
+    const r = M.sqrt(-2 * M.log(u1));
+    const th = TWO_PI * u2;
+    out[j++] = r * M.cos(th);
+    if (j < count) out[j++] = r * M.sin(th);
+  }
+  return out;
+}
+
+// ---- the current generator, bundled from src/core ----
+const outDir = join(root, 'bench/out');
+mkdirSync(outDir, { recursive: true });
+const bundle = join(outDir, 'rng-bench-core.mjs');
+await build({ entryPoints: [join(root, 'src/core/rng.ts')], bundle: true, format: 'esm', platform: 'node', outfile: bundle, logLevel: 'error' });
+const { gaussian, streamKeys } = await import(pathToFileURL(bundle).href);
+
+const n = 3 * size * size;
+const a = new Float32Array(n);
+const b = new Float32Array(n);
+// the baseline is the same hash: check it, so the comparison is the one it claims to be
+const keys = streamKeys(1, 2);
+oldGaussian(keys, a);
+gaussian(1, 2, b);
+let maxDiff = 0;
+for (let i = 0; i < n; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+if (!(maxDiff < 1e-5)) throw new Error(`bench/rng: the baseline does not match src/core/rng.ts's hash (max |Δ| ${maxDiff})`);
+
+const time = (f) => {
+  const t = performance.now();
+  f();
+  return performance.now() - t;
+};
+for (let i = 0; i < 10; i++) {
+  oldGaussian(streamKeys(i, 3), a);
+  gaussian(i, 3, b);
+}
+const tOld = [];
+const tNew = [];
+const ratios = [];
+for (let i = 0; i < reps; i++) {
+  const seed = 100 + i;
+  const runOld = () => oldGaussian(streamKeys(seed, 5), a);
+  const runNew = () => gaussian(seed, 5, b);
+  let o;
+  let w;
+  if (i % 2 === 0) {
+    o = time(runOld);
+    w = time(runNew);
+  } else {
+    w = time(runNew);
+    o = time(runOld);
+  }
+  tOld.push(o);
+  tNew.push(w);
+  ratios.push(w / o);
+}
+const so = stats(tOld);
+const sn = stats(tNew);
+const sr = stats(ratios);
+const f2 = (v) => v.toFixed(2);
+process.stdout.write(
+  `seeded Gaussian draw, 3×${size}² = ${n} values, ${reps} paired turns (node ${process.version})\n` +
+    table(
+      ['generator', 'median ms', 'q1–q3 ms', 'min ms'],
+      [
+        ['old (Math.log/cos/sin)', f2(so.median), `${f2(so.q1)}–${f2(so.q3)}`, f2(so.min)],
+        ['new (src/core/rng.ts)', f2(sn.median), `${f2(sn.q1)}–${f2(sn.q3)}`, f2(sn.min)],
+      ],
+    ) +
+    `\nnew/old: ratio of medians ${(sn.median / so.median).toFixed(3)}, median per-turn ratio ${sr.median.toFixed(3)} [q1 ${sr.q1.toFixed(3)}, q3 ${sr.q3.toFixed(3)}]; max |new − old| ${maxDiff.toExponential(2)}\n`,
+);
+const result = {
+  size,
+  values: n,
+  reps,
+  old_ms: so.median,
+  new_ms: sn.median,
+  ratio_of_medians: sn.median / so.median,
+  paired_ratio: sr.median,
+  paired_ratio_q1: sr.q1,
+  paired_ratio_q3: sr.q3,
+  max_abs_diff: maxDiff,
+};
+mkdirSync(dirname(jsonOut), { recursive: true });
+writeFileSync(jsonOut + '.tmp', JSON.stringify(result, null, 2) + '\n');
+renameSync(jsonOut + '.tmp', jsonOut);
+process.stdout.write(JSON.stringify(result) + '\n');
