@@ -4,6 +4,9 @@
 // and ran several times slower (bench/RESULTS.md §3).
 import type { AffineStep, X0Estimate } from './steps';
 
+// a module constant: a global lookup per call is slow inside vm contexts (jest)
+const fround = Math.fround;
+
 /** x ← signal·g + noise·z (the SDEdit noising of the guide g with the draw z). */
 export function noiseTo(x: Float32Array, g: Float32Array, z: Float32Array, signal: number, noise: number): void {
   for (let k = 0, n = x.length; k < n; k++) x[k] = signal * g[k] + noise * z[k];
@@ -104,27 +107,42 @@ export function epsStep(x: Float32Array, eps: Float32Array, z: Float32Array | nu
   clampUnit(x0);
 }
 
-/** A DPM-Solver++(2M) update from the data predictions: x ← sample·x + x0·x̂0 + x0Prev·x̂0_prev. */
+/** A DPM-Solver++(2M) update from the data predictions: x ← sample·x + x0·x̂0 + x0Prev·x̂0_prev
+ *  (+ noise·z, the SDE variant's). */
 export interface MultistepStep {
   sample: number;
   x0: number;
   x0Prev: number;
+  noise?: number;
 }
 
 /** One pass of a DPM-Solver++(2M) step: d0 ← (x − sigma·ε)·invAlpha (this call's x̂0, stored as
  *  float32), then x ← c.sample·x + c.x0·d0 (+ c.x0Prev·d1 when d1 is not null, the previous
- *  call's x̂0). */
-export function multistepUpdate(x: Float32Array, eps: Float32Array, d0: Float32Array, d1: Float32Array | null, c: MultistepStep & X0Estimate): void {
+ *  call's x̂0), then x ← x + c.noise·z when z is not null. The update is rounded to float32
+ *  before the noise is added, so the bytes equal an update followed by addScaled; one pass
+ *  instead of two. */
+export function multistepUpdate(x: Float32Array, eps: Float32Array, d0: Float32Array, d1: Float32Array | null, c: MultistepStep & X0Estimate, z: Float32Array | null = null): void {
   const a = c.sample;
   const b0 = c.x0;
   const sigma = c.sigma;
   const inv = c.invAlpha;
   const n = x.length;
-  if (d1) {
-    const b1 = c.x0Prev;
+  const b1 = c.x0Prev;
+  const s = c.noise ?? 0;
+  if (d1 && z) {
+    for (let k = 0; k < n; k++) {
+      d0[k] = (x[k] - sigma * eps[k]) * inv;
+      x[k] = fround(a * x[k] + b0 * d0[k] + b1 * d1[k]) + s * z[k];
+    }
+  } else if (d1) {
     for (let k = 0; k < n; k++) {
       d0[k] = (x[k] - sigma * eps[k]) * inv;
       x[k] = a * x[k] + b0 * d0[k] + b1 * d1[k];
+    }
+  } else if (z) {
+    for (let k = 0; k < n; k++) {
+      d0[k] = (x[k] - sigma * eps[k]) * inv;
+      x[k] = fround(a * x[k] + b0 * d0[k]) + s * z[k];
     }
   } else {
     for (let k = 0; k < n; k++) {
@@ -147,10 +165,19 @@ export function x0FromScore(dst: Float32Array, x: Float32Array, score: Float32Ar
   clampUnit(dst);
 }
 
-/** dst ← clip(src, −1, 1). */
+/** dst ← clip(src, −1, 1), in one pass (clampUnit's bit arithmetic; dst may be src). */
 export function copyClipped(dst: Float32Array, src: Float32Array): void {
-  dst.set(src);
-  clampUnit(dst);
+  if (dst.length !== src.length) throw new Error(`copyClipped: ${src.length} values into ${dst.length}`);
+  const from = new Int32Array(src.buffer, src.byteOffset, src.length);
+  const to = new Int32Array(dst.buffer, dst.byteOffset, dst.length);
+  for (let k = 0, n = from.length; k < n; k++) {
+    const v = from[k];
+    const mag = v & 0x7fffffff;
+    const d = mag - 0x3f800000; // bits of 1.0
+    const lim = 0x3f800000 + (d & (d >> 31)); // min(mag, bits of 1.0)
+    const nan = (0x7f800000 - mag) >> 31; // all ones for NaN, which stays
+    to[k] = (v & 0x80000000) | (mag & nan) | (lim & ~nan);
+  }
 }
 
 /**
@@ -160,13 +187,5 @@ export function copyClipped(dst: Float32Array, src: Float32Array): void {
  * float32 is monotone and ±1 are float32, clipping after the store equals clipping before it.
  */
 export function clampUnit(a: Float32Array): void {
-  const b = new Int32Array(a.buffer, a.byteOffset, a.length);
-  for (let k = 0, n = b.length; k < n; k++) {
-    const v = b[k];
-    const mag = v & 0x7fffffff;
-    const d = mag - 0x3f800000; // bits of 1.0
-    const lim = 0x3f800000 + (d & (d >> 31)); // min(mag, bits of 1.0)
-    const nan = (0x7f800000 - mag) >> 31; // all ones for NaN, which stays
-    b[k] = (v & 0x80000000) | (mag & nan) | (lim & ~nan);
-  }
+  copyClipped(a, a);
 }

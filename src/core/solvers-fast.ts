@@ -215,15 +215,15 @@ export async function sdeditFastWithNoise(
         const eps = await st.predict(ts[j]);
         const estimate = x0Estimate(level[j]);
         const c = steps[j];
+        // the step's noise is drawn before the update, which adds it in the same pass
+        const zj = c.noise !== 0 ? (z as Float32Array) : null;
+        if (zj) st.draw(r, 'sde', j, 0, zj);
         if (level[j + 1] >= 1) {
           dataPrediction(d0, x, eps, estimate);
           x.set(d0);
-        } else multistepUpdate(x, eps, d0, c.x0Prev !== 0 ? d1 : null, { ...c, ...estimate });
+          if (zj) addScaled(x, zj, c.noise);
+        } else multistepUpdate(x, eps, d0, c.x0Prev !== 0 ? d1 : null, { ...c, ...estimate }, zj);
         if (x0) copyClipped(x0, d0);
-        if (c.noise !== 0) {
-          st.draw(r, 'sde', j, 0, z as Float32Array);
-          addScaled(x, z as Float32Array, c.noise);
-        }
         const previous = d1;
         d1 = d0;
         d0 = previous;
