@@ -6,8 +6,8 @@
 //   options: --size S, --reps N, --json-out FILE (default bench/out/rng.json)
 //
 // Each turn times old then new (alternating which goes first), so a slow spell on the shared
-// machine hits both; reported: median ms of each, the ratio of medians new/old and the median
-// of the per-turn ratios. Ends with one JSON line.
+// machine hits both; reported: median and min ms of each (wall) and median CPU ms of this
+// process, the ratios new/old of medians and mins and the median of the per-turn ratios. Ends with one JSON line.
 import { build } from 'esbuild';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -76,10 +76,14 @@ let maxDiff = 0;
 for (let i = 0; i < n; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
 if (!(maxDiff < 1e-5)) throw new Error(`bench/rng: the baseline does not match src/core/rng.ts's hash (max |Δ| ${maxDiff})`);
 
+// wall ms, and CPU ms of this process (steadier than wall time on a machine shared with other work)
 const time = (f) => {
+  const c = process.cpuUsage();
   const t = performance.now();
   f();
-  return performance.now() - t;
+  const wall = performance.now() - t;
+  const cpu = process.cpuUsage(c);
+  return [wall, (cpu.user + cpu.system) / 1000];
 };
 for (let i = 0; i < 10; i++) {
   oldGaussian(streamKeys(i, 3), a);
@@ -87,7 +91,10 @@ for (let i = 0; i < 10; i++) {
 }
 const tOld = [];
 const tNew = [];
+const cOld = [];
+const cNew = [];
 const ratios = [];
+const cpuRatios = [];
 for (let i = 0; i < reps; i++) {
   const seed = 100 + i;
   const runOld = () => oldGaussian(streamKeys(seed, 5), a);
@@ -101,24 +108,31 @@ for (let i = 0; i < reps; i++) {
     w = time(runNew);
     o = time(runOld);
   }
-  tOld.push(o);
-  tNew.push(w);
-  ratios.push(w / o);
+  tOld.push(o[0]);
+  tNew.push(w[0]);
+  cOld.push(o[1]);
+  cNew.push(w[1]);
+  ratios.push(w[0] / o[0]);
+  cpuRatios.push(w[1] / Math.max(o[1], 1e-3));
 }
 const so = stats(tOld);
 const sn = stats(tNew);
 const sr = stats(ratios);
+const co = stats(cOld);
+const cn = stats(cNew);
+const cr = stats(cpuRatios);
 const f2 = (v) => v.toFixed(2);
 process.stdout.write(
   `seeded Gaussian draw, 3×${size}² = ${n} values, ${reps} paired turns (node ${process.version})\n` +
     table(
-      ['generator', 'median ms', 'q1–q3 ms', 'min ms'],
+      ['generator', 'median ms', 'q1–q3 ms', 'min ms', 'median CPU ms'],
       [
-        ['old (Math.log/cos/sin)', f2(so.median), `${f2(so.q1)}–${f2(so.q3)}`, f2(so.min)],
-        ['new (src/core/rng.ts)', f2(sn.median), `${f2(sn.q1)}–${f2(sn.q3)}`, f2(sn.min)],
+        ['old (Math.log/cos/sin)', f2(so.median), `${f2(so.q1)}–${f2(so.q3)}`, f2(so.min), f2(co.median)],
+        ['new (src/core/rng.ts)', f2(sn.median), `${f2(sn.q1)}–${f2(sn.q3)}`, f2(sn.min), f2(cn.median)],
       ],
     ) +
-    `\nnew/old: ratio of medians ${(sn.median / so.median).toFixed(3)}, median per-turn ratio ${sr.median.toFixed(3)} [q1 ${sr.q1.toFixed(3)}, q3 ${sr.q3.toFixed(3)}]; max |new − old| ${maxDiff.toExponential(2)}\n`,
+    `\nnew/old: ratio of medians ${(sn.median / so.median).toFixed(3)}, median per-turn ratio ${sr.median.toFixed(3)} [q1 ${sr.q1.toFixed(3)}, q3 ${sr.q3.toFixed(3)}]; ` +
+    `of min ${(sn.min / so.min).toFixed(3)}; CPU time: median per-turn ratio ${cr.median.toFixed(3)}; max |new − old| ${maxDiff.toExponential(2)}\n`,
 );
 const result = {
   size,
@@ -126,7 +140,13 @@ const result = {
   reps,
   old_ms: so.median,
   new_ms: sn.median,
+  old_min_ms: so.min,
+  new_min_ms: sn.min,
+  old_cpu_ms: co.median,
+  new_cpu_ms: cn.median,
   ratio_of_medians: sn.median / so.median,
+  ratio_of_mins: sn.min / so.min,
+  cpu_paired_ratio: cr.median,
   paired_ratio: sr.median,
   paired_ratio_q1: sr.q1,
   paired_ratio_q3: sr.q3,

@@ -3,6 +3,8 @@
 // for, the denoiser's tensor wrapping / output copy / adapter, CHW→RGBA, PNG encode), as a share
 // of the edit. Two denoisers: a zero-cost one (returns a cached zero array: the edit is then
 // nothing but overhead) and the real onnxruntime-node session (overhead = total − session.run).
+// The zero-cost edits also report this process's CPU ms (the median), steadier than wall time
+// when other work shares the machine.
 //
 // Bundled by bench/run.mjs to bench/out/overhead.cjs and run as
 //   node bench/out/overhead.cjs '{"model": "models/default", "size": 256, "threads": 1, ...}'
@@ -69,6 +71,12 @@ class ZeroDenoiser implements Denoiser {
   }
 }
 
+/** CPU ms this process has used (user + system): steadier than wall time on a shared machine. */
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 /** One whole edit, PNG bytes in, PNG bytes out. Returns total ms. */
 async function edit(den: Denoiser, schedule: Parameters<typeof sdedit>[3], guidePng: Buffer, maskPng: Buffer, cfg: Config, sampler: string, steps: number): Promise<number> {
   const start = now();
@@ -113,11 +121,18 @@ async function main(): Promise<void> {
     // zero-cost denoiser: the median of a few edits is the whole overhead
     await edit(zero, loaded.schedule, guidePng, maskPng, cfg, sampler, steps);
     const zeroMs: number[] = [];
-    for (let i = 0; i < cfg.reps; i++) zeroMs.push(await edit(zero, loaded.schedule, guidePng, maskPng, cfg, sampler, steps));
+    const zeroCpu: number[] = [];
+    for (let i = 0; i < cfg.reps; i++) {
+      const c0 = cpuMs();
+      zeroMs.push(await edit(zero, loaded.schedule, guidePng, maskPng, cfg, sampler, steps));
+      zeroCpu.push(cpuMs() - c0);
+    }
     zeroMs.sort((a, b) => a - b);
+    zeroCpu.sort((a, b) => a - b);
     const overheadZero = zeroMs[Math.floor(zeroMs.length / 2)];
+    const overheadZeroCpu = zeroCpu[Math.floor(zeroCpu.length / 2)];
     if (cfg.zeroOnly) {
-      rows.push({ sampler, steps, size: cfg.size, zero_denoiser_edit_ms: overheadZero, zero_denoiser_edit_ms_min: zeroMs[0], zero_denoiser_edit_ms_max: zeroMs[zeroMs.length - 1], reps: cfg.reps });
+      rows.push({ sampler, steps, size: cfg.size, zero_denoiser_edit_ms: overheadZero, zero_denoiser_edit_ms_min: zeroMs[0], zero_denoiser_edit_ms_max: zeroMs[zeroMs.length - 1], zero_denoiser_edit_cpu_ms: overheadZeroCpu, reps: cfg.reps });
       continue;
     }
     // the real network: overhead = total − time inside session.run
@@ -132,6 +147,7 @@ async function main(): Promise<void> {
       size: cfg.size,
       zero_denoiser_edit_ms: overheadZero,
       zero_denoiser_edit_ms_min: zeroMs[0],
+      zero_denoiser_edit_cpu_ms: overheadZeroCpu,
       real_total_ms: total,
       real_network_ms: network,
       real_overhead_ms: total - network,
