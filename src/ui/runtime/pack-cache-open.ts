@@ -107,7 +107,7 @@ export async function openPackCache(env: StorageEnv = pageStorageEnv()): Promise
   return (await openPackStorage(env)).cache;
 }
 
-const size = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${Math.round(n / 1e6)} MB`);
+const size = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${Math.round(n / 1e6)} MB` : `${Math.ceil(n / 1e3)} kB`);
 
 /** One sentence for the panel: where packs are kept, how much room there is, whether it lasts. */
 export function describePackStorage(opening: PackCacheOpening): string {
