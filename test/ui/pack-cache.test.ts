@@ -128,23 +128,30 @@ describe('openPackStorage', () => {
     expect(describePackStorage(opening)).toMatch(/opaque origin.*until the plugin closes.*Hosted mode keeps packs/);
   });
 
-  test('a real origin with a writable private file system gets the OPFS cache, persistence asked once, quota reported', async () => {
+  test('a real origin with a writable private file system gets the OPFS cache and its quota; persistence is asked once, at the first file kept', async () => {
     const { env, calls } = storageEnv(new FakeOpfsDirectory());
     const opening = await openPackStorage(env);
     expect(opening.cache?.kind).toContain('OPFS');
-    expect(opening).toMatchObject({ storage: { usage: 1.5e9, quota: 60e9, persisted: true } });
-    await openPackStorage(env);
-    expect(calls).toEqual({ persist: 1, persisted: 1 });
+    expect(opening).toMatchObject({ storage: { usage: 1.5e9, quota: 60e9, persisted: false } });
+    expect(calls.persist).toBe(0);
     expect(describePackStorage(opening)).toBe(
-      "Downloaded packs are kept in this browser's private file storage (OPFS). 1.5 GB used of 60.0 GB allowed. They stay until you clear this site’s data.",
+      "Downloaded packs are kept in this browser's private file storage (OPFS). 1.5 GB used of 60.0 GB allowed. The browser may remove them if the disk runs low; they are then downloaded again.",
     );
+    await opening.cache!.put(sha(bytesA), bytesA);
+    await opening.cache!.put(sha(bytesB), bytesB);
+    const again = await openPackStorage(env);
+    await again.cache!.put(sha(bytesB), bytesB);
+    expect(calls.persist).toBe(1);
+    expect(await again.cache!.get(sha(bytesA))).toEqual(bytesA);
   });
 
-  test('persistence refused: the sentence says the browser may evict the packs', async () => {
+  test('persistent storage granted: the sentence says the packs stay; sizes under a megabyte in kB', async () => {
     const { env } = storageEnv(new FakeOpfsDirectory());
-    env.storage = { ...env.storage!, persist: async () => false };
+    env.storage = { ...env.storage!, persisted: async () => true, estimate: async () => ({ usage: 21_790, quota: 10.7e9 }) };
     const opening = await openPackStorage(env);
-    expect(describePackStorage(opening)).toContain('may remove them if the disk runs low');
+    expect(describePackStorage(opening)).toBe(
+      "Downloaded packs are kept in this browser's private file storage (OPFS). 22 kB used of 10.7 GB allowed. They stay until you clear this site’s data.",
+    );
   });
 
   test('no usable storage at all: null with every reason, never a throw', async () => {

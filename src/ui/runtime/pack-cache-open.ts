@@ -46,7 +46,8 @@ const message = (e: unknown): string => {
 const persistAsked = new WeakMap<object, Promise<boolean>>();
 
 /** Ask the browser once per page to keep this origin's data (it may say no; then it may evict
- *  the cache when the disk runs low, which only costs a new download). */
+ *  the cache when the disk runs low, which only costs a new download). Asked when the first file
+ *  is stored, not on opening: Firefox asks the user, which only makes sense after a download. */
 function askPersist(storage: NonNullable<StorageEnv['storage']>): Promise<boolean> {
   let asked = persistAsked.get(storage);
   if (asked) return asked;
@@ -62,17 +63,30 @@ function askPersist(storage: NonNullable<StorageEnv['storage']>): Promise<boolea
   return asked;
 }
 
-/** Usage and quota of this origin, as far as the browser tells. */
+/** Usage and quota of this origin and whether its data is persistent, as far as the browser tells
+ *  (asks nothing of the user). */
 export async function storageReport(env: StorageEnv = pageStorageEnv()): Promise<StorageReport> {
   const storage = env.storage;
   if (!storage) return { usage: null, quota: null, persisted: false };
-  const persisted = await askPersist(storage);
+  const persisted = await storage.persisted().catch(() => false);
   try {
     const e = await storage.estimate();
     return { usage: e.usage ?? null, quota: e.quota ?? null, persisted };
   } catch {
     return { usage: null, quota: null, persisted };
   }
+}
+
+/** The cache, asking for persistent storage once its first file is kept. */
+function persistingOnPut(cache: PackFileCache, storage: StorageEnv['storage']): PackFileCache {
+  return {
+    kind: cache.kind,
+    get: (sha256) => cache.get(sha256),
+    async put(sha256, bytes) {
+      await cache.put(sha256, bytes);
+      if (storage) await askPersist(storage);
+    },
+  };
 }
 
 export async function openPackStorage(env: StorageEnv = pageStorageEnv()): Promise<PackCacheOpening> {
@@ -99,7 +113,7 @@ export async function openPackStorage(env: StorageEnv = pageStorageEnv()): Promi
     }
   } else if (!cache) tried.push('IndexedDB: not offered by this browser');
   if (!cache) return { cache: null, reason: `This browser keeps no pack files for this page (${tried.join('; ')}), so a downloaded pack lasts until the page closes.` };
-  return { cache, storage: await storageReport(env) };
+  return { cache: persistingOnPut(cache, env.storage), storage: await storageReport(env) };
 }
 
 /** The page's pack cache, or null where it has none (see openPackStorage for the reason). */
