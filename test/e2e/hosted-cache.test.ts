@@ -1,10 +1,12 @@
 // Hosted mode in Chromium: dist/web served by a static server on a localhost origin, inside an
 // iframe of a Figma-like parent on another origin (as Figma shows a hosted panel). The panel
-// loads its model from its own origin and posts {pluginMessage, pluginId}; a pack file fetched
-// and checked through downloadFile goes into the page's pack cache (openPackStorage) and a
-// second load of the page takes it from there: the server sees no second request for it.
-// The pack route answers `Cache-Control: no-store`, so Chromium's HTTP cache cannot stand in for
-// ours: every fetch of it reaches the server and is counted.
+// loads its model from its own origin and posts {pluginMessage, pluginId}; the sandbox's
+// redirect page, loaded as a data: document in a sandboxed iframe, lands there with its origin;
+// a pack file fetched and checked through downloadFile goes into the page's pack cache
+// (openPackStorage) and a second load of the page takes it from there: the server sees no second
+// request for it. The pack route answers `Cache-Control: no-store`, so Chromium's HTTP cache
+// cannot stand in for ours: every fetch of it reaches the server and is counted. Also: the
+// IndexedDB store, pages without storage (blocked, opaque) and a data: page's secure-context notice.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -12,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import * as esbuild from 'esbuild';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
+import { hostedPageUrl, redirectHtml } from '../../src/plugin/ui-html';
 import { ROOT, browserPerFile, launch, openUi } from './harness';
 
 jest.setTimeout(180_000);
@@ -28,8 +31,12 @@ const PROBE = `
 import { openPackStorage, describePackStorage } from './src/ui/runtime/pack-cache-open.ts';
 import { openIdbPackCache } from './src/ui/runtime/pack-cache-idb.ts';
 import { downloadFile } from './src/ui/runtime/download.ts';
+import { pageContext, secureContextNotice } from './src/ui/panel/secure-context.ts';
 const hex = (b) => Array.from(new Uint8Array(b), (x) => x.toString(16).padStart(2, '0')).join('');
 globalThis.__hostedCacheProbe = {
+  contextNotice() {
+    return { context: pageContext(), notice: secureContextNotice(pageContext()) };
+  },
   async loadPackFile(url, sha256) {
     const opening = await openPackStorage();
     const described = describePackStorage(opening);
@@ -88,12 +95,14 @@ function startServer(probe: string): Promise<{ server: Server; port: number; req
       return res.end(probe);
     }
     if (path === '/figma.html') {
-      const src = new URL(req.url ?? '', 'http://x').searchParams.get('src') ?? '';
+      const q = new URL(req.url ?? '', 'http://x').searchParams;
+      const src = (q.get('src') ?? '').replace(/"/g, '&quot;');
+      const sandbox = q.has('sandbox') ? ` sandbox="${q.get('sandbox')}"` : '';
       res.writeHead(200, { 'content-type': 'text/html' });
       return res.end(`<!doctype html><html><body><script>
         window.__fromUi = [];
         window.addEventListener('message', (e) => window.__fromUi.push({ data: e.data, origin: e.origin }));
-      </script><iframe id="plugin-ui" width="360" height="600" src="${src}"></iframe></body></html>`);
+      </script><iframe id="plugin-ui" width="360" height="600"${sandbox} src="${src}"></iframe></body></html>`);
     }
     const file = normalize(join(WEB, path === '/' ? 'index.html' : path));
     if (!file.startsWith(WEB) || !existsSync(file)) {
@@ -129,10 +138,12 @@ afterAll(async () => {
 
 const panelUrl = () => `http://localhost:${port}/index.html?pluginId=${PLUGIN_ID}`;
 
-/** The Figma-like parent (127.0.0.1) with the hosted panel (localhost) in its iframe. */
-async function openHosted(context: BrowserContext): Promise<{ page: Page; frame: Frame }> {
+/** The Figma-like parent (127.0.0.1) with the hosted panel (localhost) in its iframe: loaded
+ *  directly, or (`via`) through a first document that navigates there, in a sandboxed iframe. */
+async function openHosted(context: BrowserContext, via?: { src: string; sandbox: string }): Promise<{ page: Page; frame: Frame }> {
   const page = await context.newPage();
-  await page.goto(`http://127.0.0.1:${port}/figma.html?src=${encodeURIComponent(panelUrl())}`);
+  const query = via ? `src=${encodeURIComponent(via.src)}&sandbox=${encodeURIComponent(via.sandbox)}` : `src=${encodeURIComponent(panelUrl())}`;
+  await page.goto(`http://127.0.0.1:${port}/figma.html?${query}`);
   const handle = await page.waitForSelector('#plugin-ui');
   let frame: Frame | null = null;
   for (let i = 0; i < 200 && !frame?.url().startsWith('http://localhost'); i++) {
@@ -176,6 +187,25 @@ test('the hosted panel loads from its own origin, is a secure context, and posts
     await page.waitForFunction(() => (window as unknown as { __fromUi: { data: { pluginMessage?: { type?: string } } }[] }).__fromUi.some((m) => m.data.pluginMessage?.type === 'ready'), null, { timeout: 30_000 });
     const ready = await page.evaluate(() => (window as unknown as { __fromUi: { data: { pluginMessage?: { type?: string } }; origin: string }[] }).__fromUi.find((m) => m.data.pluginMessage?.type === 'ready'));
     expect(ready).toEqual({ data: { pluginMessage: { type: 'ready' }, pluginId: PLUGIN_ID }, origin: `http://localhost:${port}` });
+  } finally {
+    await context.close();
+  }
+});
+
+test("the sandbox's hosted-mode page, loaded as Figma loads a plugin UI, opens the hosted panel with its own origin, storage and plugin id", async () => {
+  // what figma.showUI gets in hosted mode, as a data: document in an iframe sandboxed the way a
+  // navigated plugin UI must be for the hosted page to keep its origin (scripts, same origin)
+  const html = redirectHtml(hostedPageUrl(`http://localhost:${port}/index.html`, PLUGIN_ID));
+  const context = await browser().newContext();
+  try {
+    const { page, frame } = await openHosted(context, { src: `data:text/html;base64,${Buffer.from(html).toString('base64')}`, sandbox: 'allow-scripts allow-same-origin' });
+    expect(frame.url()).toBe(panelUrl());
+    expect(await frame.evaluate(() => ({ origin: location.origin, secure: isSecureContext }))).toEqual({ origin: `http://localhost:${port}`, secure: true });
+    await page.waitForFunction(() => (window as unknown as { __fromUi: { data: { pluginMessage?: { type?: string } } }[] }).__fromUi.some((m) => m.data.pluginMessage?.type === 'ready'), null, { timeout: 30_000 });
+    const ready = await page.evaluate(() => (window as unknown as { __fromUi: { data: { pluginMessage?: { type?: string } } }[] }).__fromUi.find((m) => m.data.pluginMessage?.type === 'ready'));
+    expect(ready?.data).toEqual({ pluginMessage: { type: 'ready' }, pluginId: PLUGIN_ID });
+    const r = await loadPackFile(frame);
+    expect(r).toMatchObject({ cache: expect.stringContaining('OPFS'), sha256: PACK_SHA });
   } finally {
     await context.close();
   }
@@ -244,5 +274,24 @@ test("the inline panel in Figma's opaque-origin iframe has no cache and says hos
     expect(r).toEqual({ cache: null, described: expect.stringMatching(/opaque origin.*Hosted mode keeps packs between sessions/) });
   } finally {
     await ui.close();
+  }
+});
+
+test('a plugin UI loaded from a data: URL is not a secure context: no WebGPU, and the notice says hosted mode fixes it', async () => {
+  const context = await browser().newContext();
+  try {
+    const page = await context.newPage();
+    const src = 'data:text/html,<!doctype html><p>plugin ui</p>';
+    await page.goto(`http://127.0.0.1:${port}/figma.html?src=${encodeURIComponent(src)}&sandbox=allow-scripts`);
+    const frame = (await (await page.waitForSelector('#plugin-ui')).contentFrame())!;
+    await frame.waitForSelector('p');
+    await frame.addScriptTag({ content: probe });
+    const r = await frame.evaluate(() => (globalThis as unknown as { __hostedCacheProbe: { contextNotice(): unknown } }).__hostedCacheProbe.contextNotice());
+    expect(r).toEqual({
+      context: { isSecureContext: false, hasGpu: false, protocol: 'data:', hosted: false },
+      notice: { level: 'warning', message: expect.stringMatching(/data: URL, which is not a secure context.*Hosted mode/) },
+    });
+  } finally {
+    await context.close();
   }
 });
