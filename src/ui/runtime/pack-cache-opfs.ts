@@ -71,8 +71,8 @@ export class OpfsPackCache implements PackFileCache {
     const suffix = this.opts.tempSuffix?.() ?? Math.random().toString(36).slice(2, 10);
     const tempName = `${key}${PARTIAL}${suffix}`;
     const temp = await this.dir.getFileHandle(tempName, { create: true });
-    if (!temp.createWritable || !temp.move) throw new Error('This browser cannot write or rename files in its private storage.');
     try {
+      if (!temp.createWritable || !temp.move) throw new Error('This browser cannot write or rename files in its private storage.');
       const w = await temp.createWritable();
       try {
         await w.write(bytes);
