@@ -2,7 +2,7 @@
 // page that navigates the plugin iframe to the hosted copy of the same panel (dist/web on an
 // https origin), which has storage of its own and is a secure context. Figma's sandbox has no
 // URL class, so the address is checked with a pattern; build.mjs checks it fully at build time.
-import { HOSTED_PLUGIN_ID_PARAM } from '../protocol';
+import { HOSTED_PLUGIN_ID_PARAM, HOSTED_THEME_PARAM } from '../protocol';
 
 /** https anywhere, or http on this machine (a dev server). No quotes, spaces or angle brackets. */
 const HOSTED_URL = /^(https:\/\/[^\s"'<>\\`]+|http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/[^\s"'<>\\`]*)?)$/;
@@ -20,16 +20,21 @@ export function hostedPageUrl(url: string, pluginId: string | undefined): string
   return `${base}${sep}${HOSTED_PLUGIN_ID_PARAM}=${encodeURIComponent(pluginId)}${fragment}`;
 }
 
-/** A page that sends the iframe to `url`, saying where it goes while the hosted page loads. */
+/** A page that sends the iframe to `url`, saying where it goes while the hosted page loads. It
+ *  passes on Figma's theme (the figma-dark / figma-light class Figma puts on this first document
+ *  with themeColors), since the theme colours stay behind with it. */
 export function redirectHtml(url: string): string {
   const js = JSON.stringify(url).replace(/</g, '\\u003c');
+  const theme = JSON.stringify(HOSTED_THEME_PARAM);
   const shown = url.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   return (
     '<!doctype html><html><head><meta charset="utf-8"><title>SDEdit</title></head>' +
     '<body style="font:12px system-ui,sans-serif;margin:12px">' +
     `<p>Opening SDEdit from ${shown} …</p>` +
     '<p>If this stays, that site cannot be reached: check the connection, or build the plugin without SDEDIT_HOSTED_URL to use the built-in panel.</p>' +
-    `<script>location.href = ${js};</script></body></html>`
+    `<script>(function () { var u = new URL(${js}); var c = document.documentElement.classList;` +
+    ` if (c.contains('figma-dark')) u.searchParams.set(${theme}, 'dark'); else if (c.contains('figma-light')) u.searchParams.set(${theme}, 'light');` +
+    ` location.href = u.href; })();</script></body></html>`
   );
 }
 

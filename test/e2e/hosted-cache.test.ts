@@ -192,15 +192,20 @@ test('the hosted panel loads from its own origin, is a secure context, and posts
   }
 });
 
-test("the sandbox's hosted-mode page, loaded as Figma loads a plugin UI, opens the hosted panel with its own origin, storage and plugin id", async () => {
+test("the sandbox's hosted-mode page, loaded as Figma loads a plugin UI, opens the hosted panel with its own origin, storage, plugin id and Figma's theme", async () => {
   // what figma.showUI gets in hosted mode, as a data: document in an iframe sandboxed the way a
   // navigated plugin UI must be for the hosted page to keep its origin (scripts, same origin)
-  const html = redirectHtml(hostedPageUrl(`http://localhost:${port}/index.html`, PLUGIN_ID));
+  // Figma puts its theme class on the document it is given (themeColors: true)
+  const html = redirectHtml(hostedPageUrl(`http://localhost:${port}/index.html`, PLUGIN_ID)).replace('<html>', '<html class="figma-dark">');
   const context = await browser().newContext();
   try {
     const { page, frame } = await openHosted(context, { src: `data:text/html;base64,${Buffer.from(html).toString('base64')}`, sandbox: 'allow-scripts allow-same-origin' });
-    expect(frame.url()).toBe(panelUrl());
-    expect(await frame.evaluate(() => ({ origin: location.origin, secure: isSecureContext }))).toEqual({ origin: `http://localhost:${port}`, secure: true });
+    expect(frame.url()).toBe(`${panelUrl()}&theme=dark`);
+    expect(await frame.evaluate(() => ({ origin: location.origin, secure: isSecureContext, dark: document.documentElement.classList.contains('figma-dark') }))).toEqual({
+      origin: `http://localhost:${port}`,
+      secure: true,
+      dark: true,
+    });
     await page.waitForFunction(() => (window as unknown as { __fromUi: { data: { pluginMessage?: { type?: string } } }[] }).__fromUi.some((m) => m.data.pluginMessage?.type === 'ready'), null, { timeout: 30_000 });
     const ready = await page.evaluate(() => (window as unknown as { __fromUi: { data: { pluginMessage?: { type?: string } } }[] }).__fromUi.find((m) => m.data.pluginMessage?.type === 'ready'));
     expect(ready?.data).toEqual({ pluginMessage: { type: 'ready' }, pluginId: PLUGIN_ID });

@@ -12,12 +12,17 @@ describe('hosted mode html', () => {
   test('a hosted URL: a page that sets location.href to it, plugin id in the query', () => {
     const html = pluginUiHtml('<html>inline</html>', 'https://example.github.io/sdedit/', '42');
     expect(html).not.toContain('inline');
-    expect(html).toContain('location.href = "https://example.github.io/sdedit/?pluginId=42";');
-    // the script would run: pull it out and run it against a fake location
+    // the script as the iframe runs it: against a fake location and the document Figma themed
     const script = /<script>([\s\S]*)<\/script>/.exec(html)![1];
-    const location = { href: '' };
-    new Function('location', script)(location);
-    expect(location.href).toBe('https://example.github.io/sdedit/?pluginId=42');
+    const run = (htmlClass: string) => {
+      const location = { href: '' };
+      const document = { documentElement: { classList: { contains: (c: string) => c === htmlClass } } };
+      new Function('location', 'document', script)(location, document);
+      return location.href;
+    };
+    expect(run('')).toBe('https://example.github.io/sdedit/?pluginId=42');
+    expect(run('figma-dark')).toBe('https://example.github.io/sdedit/?pluginId=42&theme=dark');
+    expect(run('figma-light')).toBe('https://example.github.io/sdedit/?pluginId=42&theme=light');
   });
 
   test('the plugin id goes before a fragment and after an existing query', () => {
@@ -40,7 +45,7 @@ describe('hosted mode html', () => {
     const fake = installFigmaFake();
     try {
       startPlugin({ hostedUrl: 'https://sdedit.example/' });
-      expect(fake.shownHtml).toContain('location.href = "https://sdedit.example/?pluginId=1234567890"');
+      expect(fake.shownHtml).toContain('new URL("https://sdedit.example/?pluginId=1234567890")');
       expect(fake.showUIOptions).toMatchObject({ themeColors: true, width: 360, height: 600 });
       fake.closePlugin();
     } finally {

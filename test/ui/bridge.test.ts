@@ -1,6 +1,6 @@
 // The bridge's envelope depends on how the page was loaded: inline in Figma's iframe (origin
 // "null": `{ pluginMessage }`) or hosted on its own origin (`{ pluginMessage, pluginId }`).
-import { envelope, figmaBridge, uiHost } from '../../src/ui/panel/bridge';
+import { applyHostedTheme, envelope, figmaBridge, uiHost } from '../../src/ui/panel/bridge';
 
 function fakeWindow(origin: string, search = '') {
   const posted: { data: unknown; target: string }[] = [];
@@ -26,7 +26,7 @@ describe('figmaBridge', () => {
 
   test('hosted (a page of its own origin): the plugin id from the page URL rides along', () => {
     const { win, posted } = fakeWindow('https://sdedit.example', '?pluginId=1234567890');
-    expect(uiHost(win)).toEqual({ kind: 'hosted', origin: 'https://sdedit.example', pluginId: '1234567890' });
+    expect(uiHost(win)).toEqual({ kind: 'hosted', origin: 'https://sdedit.example', pluginId: '1234567890', theme: null });
     figmaBridge(win).post({ type: 'ready' });
     expect(posted).toEqual([{ data: { pluginMessage: { type: 'ready' }, pluginId: '1234567890' }, target: '*' }]);
   });
@@ -50,5 +50,23 @@ describe('figmaBridge', () => {
       off();
       expect(listeners.size).toBe(0);
     }
+  });
+});
+
+describe('applyHostedTheme', () => {
+  const root = () => ({ classes: new Set<string>(), get classList() { const c = this.classes; return { add: (x: string) => c.add(x) }; } });
+  test("hosted: Figma's theme from the page URL becomes the html class; anything else is ignored", () => {
+    const dark = root();
+    applyHostedTheme(dark as unknown as HTMLElement, uiHost(fakeWindow('https://h.example', '?pluginId=1&theme=dark').win));
+    expect([...dark.classes]).toEqual(['figma-dark']);
+    const odd = root();
+    applyHostedTheme(odd as unknown as HTMLElement, uiHost(fakeWindow('https://h.example', '?theme=purple').win));
+    expect([...odd.classes]).toEqual([]);
+  });
+
+  test('inline: Figma put its own class there; nothing is added', () => {
+    const el = root();
+    applyHostedTheme(el as unknown as HTMLElement, uiHost(fakeWindow('null', '?theme=dark').win));
+    expect([...el.classes]).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 // receives `{ pluginMessage }` on window; anything that is not a known message is dropped.
 // Figma delivers a message from an iframe with a real origin (hosted mode: the sandbox navigated
 // the iframe to an https page) only when it also names the plugin: `{ pluginMessage, pluginId }`.
-import { HOSTED_PLUGIN_ID_PARAM, isPluginToUi, type PluginToUi, type UiToPlugin } from '../../protocol';
+import { HOSTED_PLUGIN_ID_PARAM, HOSTED_THEME_PARAM, isPluginToUi, type PluginToUi, type UiToPlugin } from '../../protocol';
 
 export interface Bridge {
   post(msg: UiToPlugin): void;
@@ -13,12 +13,20 @@ export interface Bridge {
 
 /** How this page was loaded into the plugin window: inline (`figma.showUI(__html__)`: a srcdoc
  *  or data: document, origin "null") or hosted (a page of its own origin). */
-export type UiHost = { kind: 'inline' } | { kind: 'hosted'; origin: string; pluginId: string };
+export type UiHost = { kind: 'inline' } | { kind: 'hosted'; origin: string; pluginId: string; theme: 'light' | 'dark' | null };
 
 export function uiHost(win: Pick<Window, 'origin' | 'location'> = window): UiHost {
   if (win.origin === 'null' || !win.origin) return { kind: 'inline' };
-  const pluginId = new URLSearchParams(win.location.search).get(HOSTED_PLUGIN_ID_PARAM) || '*';
-  return { kind: 'hosted', origin: win.origin, pluginId };
+  const query = new URLSearchParams(win.location.search);
+  const pluginId = query.get(HOSTED_PLUGIN_ID_PARAM) || '*';
+  const t = query.get(HOSTED_THEME_PARAM);
+  return { kind: 'hosted', origin: win.origin, pluginId, theme: t === 'dark' || t === 'light' ? t : null };
+}
+
+/** Hosted, Figma's theme class is not on this page: put the one the first document had there
+ *  (styles.css keys its colours to html.figma-dark / figma-light). */
+export function applyHostedTheme(root: HTMLElement, host: UiHost): void {
+  if (host.kind === 'hosted' && host.theme) root.classList.add(`figma-${host.theme}`);
 }
 
 /** The message object posted to the parent for this host. */
