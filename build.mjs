@@ -117,6 +117,8 @@ function hostedUrl() {
   if (!listed.some((d) => d === url.origin || d === url.host || d === `${url.origin}/`)) {
     console.warn(`build: manifest.json networkAccess does not list ${url.origin}; add it (allowedDomains, or devAllowedDomains for localhost)`);
   }
+  // dist/web names its assets relative to index.html: a folder address needs its trailing slash
+  if (!url.pathname.endsWith('/') && !/\.html?$/i.test(url.pathname)) url.pathname += '/';
   return url.href;
 }
 
