@@ -1,15 +1,17 @@
 // Build: dist/code.js (Figma sandbox) and ONE self-contained dist/ui.html (panel, runtime,
-// onnxruntime-web, its wasm binary and the default model pack). Also dist/cli.cjs when the CLI
-// helper provides src/cli/build-cli.mjs.
+// onnxruntime-web, its wasm binary and the default model pack); dist/web/, the same panel as a
+// static site for hosted mode. Also dist/cli.cjs when the CLI helper provides src/cli/build-cli.mjs.
 //
 //   node build.mjs                      # default pack from models/default
 //   SDEDIT_BUILD_MODEL=test/fixtures/tiny-model node build.mjs
+//   SDEDIT_HOSTED_URL=https://example.github.io/sdedit/ node build.mjs   # hosted mode (README)
 //
 // Binary assets are gzip+base64 inside non-executed <script type="application/octet-stream">
 // tags and decoded at run time with DecompressionStream (see src/ui/runtime/assets.ts). ORT gets
 // its wasm through env.wasm.wasmBinary, never wasmPaths: the page makes no fetches at all.
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -97,12 +99,36 @@ function octetTag(id, bytes, attrs = {}) {
   return `<script type="application/octet-stream" id="${id}" data-encoding="gzip+base64" data-bytes="${bytes.length}"${extra}>${gz64(bytes)}</script>`;
 }
 
+/** Hosted mode's address from SDEDIT_HOSTED_URL: an https URL (http only for localhost), or ''.
+ *  The manifest should list its origin, since Figma's review asks for every host a plugin uses. */
+function hostedUrl() {
+  const value = (process.env.SDEDIT_HOSTED_URL ?? '').trim();
+  if (!value) return '';
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(`SDEDIT_HOSTED_URL="${value}" is not a URL; give the https address where dist/web is served, e.g. https://example.github.io/sdedit/`);
+  }
+  const local = url.protocol === 'http:' && ['localhost', '127.0.0.1'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !local) fail(`SDEDIT_HOSTED_URL must be https (http only for localhost), not ${url.protocol}`);
+  const manifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8'));
+  const listed = [...(manifest.networkAccess?.allowedDomains ?? []), ...(manifest.networkAccess?.devAllowedDomains ?? [])];
+  if (!listed.some((d) => d === url.origin || d === url.host || d === `${url.origin}/`)) {
+    console.warn(`build: manifest.json networkAccess does not list ${url.origin}; add it (allowedDomains, or devAllowedDomains for localhost)`);
+  }
+  // dist/web names its assets relative to index.html: a folder address needs its trailing slash
+  if (!url.pathname.endsWith('/') && !/\.html?$/i.test(url.pathname)) url.pathname += '/';
+  return url.href;
+}
+
 async function buildSandbox() {
   const entry = join(root, 'src/plugin/main.ts');
   if (!existsSync(entry)) {
     console.warn('build: src/plugin/main.ts not found yet, dist/code.js skipped');
     return;
   }
+  const hosted = hostedUrl();
   await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -113,44 +139,54 @@ async function buildSandbox() {
     legalComments: 'none',
     outfile: join(dist, 'code.js'),
     logLevel: 'warning',
+    define: { SDEDIT_HOSTED_URL: JSON.stringify(hosted) },
   });
-  console.log(`dist/code.js        ${MB(statSync(join(dist, 'code.js')).size)}`);
+  console.log(`dist/code.js        ${MB(statSync(join(dist, 'code.js')).size)}${hosted ? `  (hosted mode: the panel opens ${hosted})` : ''}`);
 }
 
-async function buildUi() {
+/** The page's assets as build steps share them: the bundles, the wasm and the default pack. */
+async function uiParts() {
   const pack = readPack();
   const wasmPath = join(root, 'node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.asyncify.wasm');
   if (!existsSync(wasmPath)) fail(`${wasmPath} missing: run npm ci`);
   const wasm = readFileSync(wasmPath);
-
   const worker = await bundle('src/ui/runtime/worker.ts');
   const app = await bundle('src/ui/main.tsx', { loader: { '.css': 'css' } });
-
   const templatePath = join(root, 'src/ui/index.html');
-  const template = readFileSync(templatePath, 'utf8');
+  return { pack, wasm, wasmName: basename(wasmPath), worker, app, templatePath, template: readFileSync(templatePath, 'utf8') };
+}
+
+function fillTemplate(parts, replacements) {
+  let html = parts.template;
+  for (const [marker, value] of Object.entries(replacements)) {
+    if (!html.includes(marker)) fail(`${parts.templatePath} lacks the ${marker} marker`);
+    html = html.split(marker).join(value);
+  }
+  return html;
+}
+
+const packIndexTag = (index) => `<script type="application/json" id="sdedit-pack-index">${escapeScript(JSON.stringify(index))}</script>`;
+
+/** dist/ui.html: everything inline, for Figma's plugin iframe (no fetches at all). */
+function buildInlineUi(parts) {
+  const { pack, wasm, worker, app } = parts;
   const packIndex = {
     name: pack.name,
     manifest: 'sdedit-pack-manifest',
     files: pack.files.map((f, i) => ({ name: f.name, id: `sdedit-pack-file-${i}`, bytes: f.bytes.length })),
   };
   const assets = [
-    octetTag('sdedit-ort-wasm', wasm, { name: basename(wasmPath) }),
+    octetTag('sdedit-ort-wasm', wasm, { name: parts.wasmName }),
     octetTag('sdedit-worker', Buffer.from(worker.js, 'utf8')),
-    `<script type="application/json" id="sdedit-pack-index">${escapeScript(JSON.stringify(packIndex))}</script>`,
+    packIndexTag(packIndex),
     octetTag('sdedit-pack-manifest', Buffer.from(pack.manifestText, 'utf8')),
     ...pack.files.map((f, i) => octetTag(`sdedit-pack-file-${i}`, f.bytes, { name: f.name })),
   ].join('\n');
-
-  const replacements = {
+  const html = fillTemplate(parts, {
     '<!--SDEDIT:CSS-->': `<style>${app.css.replace(/<\/style/gi, '<\\/style')}</style>`,
     '<!--SDEDIT:ASSETS-->': assets,
     '<!--SDEDIT:APP-->': `<script>${escapeScript(app.js)}</script>`,
-  };
-  let html = template;
-  for (const [marker, value] of Object.entries(replacements)) {
-    if (!html.includes(marker)) fail(`${templatePath} lacks the ${marker} marker`);
-    html = html.split(marker).join(value);
-  }
+  });
   writeFileSync(join(dist, 'ui.html'), html);
   const raw = Buffer.byteLength(html);
   const gz = gzipSync(html).length;
@@ -159,6 +195,51 @@ async function buildUi() {
     `  app js ${MB(app.js.length)}, worker js ${MB(worker.js.length)}, ort wasm ${MB(wasm.length)}, ` +
       `model ${MB(pack.files.reduce((s, f) => s + f.bytes.length, 0))}`,
   );
+}
+
+/** dist/web/: the same UI as a static site for hosted mode. index.html names its assets by URL
+ *  (data-src, fetched by src/ui/runtime/assets.ts); asset names carry a content hash, so a host
+ *  may cache everything but index.html forever. */
+function buildWebUi(parts) {
+  const { pack, wasm, worker, app } = parts;
+  const web = join(dist, 'web');
+  rmSync(web, { recursive: true, force: true });
+  mkdirSync(join(web, 'assets'), { recursive: true });
+  const emit = (name, bytes) => {
+    const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 10);
+    const dot = name.lastIndexOf('.');
+    const hashed = dot > 0 ? `${name.slice(0, dot)}.${hash}${name.slice(dot)}` : `${name}.${hash}`;
+    writeFileSync(join(web, 'assets', hashed), bytes);
+    return `assets/${hashed}`;
+  };
+  const srcTag = (id, name, bytes) =>
+    `<script type="application/octet-stream" id="${id}" data-src="${emit(name, bytes)}" data-bytes="${bytes.length}"></script>`;
+  const packIndex = {
+    name: pack.name,
+    manifest: 'sdedit-pack-manifest',
+    files: pack.files.map((f, i) => ({ name: f.name, id: `sdedit-pack-file-${i}`, bytes: f.bytes.length })),
+  };
+  const assets = [
+    srcTag('sdedit-ort-wasm', parts.wasmName, wasm),
+    srcTag('sdedit-worker', 'worker.js', Buffer.from(worker.js, 'utf8')),
+    packIndexTag(packIndex),
+    srcTag('sdedit-pack-manifest', 'model.json', Buffer.from(pack.manifestText, 'utf8')),
+    ...pack.files.map((f, i) => srcTag(`sdedit-pack-file-${i}`, f.name, f.bytes)),
+  ].join('\n');
+  const html = fillTemplate(parts, {
+    '<!--SDEDIT:CSS-->': `<link rel="stylesheet" href="${emit('app.css', Buffer.from(app.css, 'utf8'))}">`,
+    '<!--SDEDIT:ASSETS-->': assets,
+    '<!--SDEDIT:APP-->': `<script src="${emit('app.js', Buffer.from(app.js, 'utf8'))}"></script>`,
+  });
+  writeFileSync(join(web, 'index.html'), html);
+  const total = readdirSync(join(web, 'assets')).reduce((s, n) => s + statSync(join(web, 'assets', n)).size, 0);
+  console.log(`dist/web/           index.html ${MB(Buffer.byteLength(html))} + assets ${MB(total)} (hosted mode)`);
+}
+
+async function buildUi() {
+  const parts = await uiParts();
+  buildInlineUi(parts);
+  buildWebUi(parts);
 }
 
 async function buildCli() {

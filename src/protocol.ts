@@ -390,3 +390,10 @@ export function resultNodeName(sourceName: string, p: RunParams): string {
 /** Key under which RunParams (JSON) and the source node id are stored as plugin data. */
 export const PLUGIN_DATA_PARAMS = 'sdedit-params';
 export const PLUGIN_DATA_SOURCE = 'sdedit-source';
+
+/** Hosted mode: the query parameter of the hosted page's URL that carries the plugin's id, which
+ *  the page must name in every message it posts (Figma's rule for iframes with a real origin). */
+export const HOSTED_PLUGIN_ID_PARAM = 'pluginId';
+/** Hosted mode: the query parameter with Figma's theme ("light" or "dark") as the first, inline
+ *  document saw it; Figma's theme colours do not follow the iframe to the hosted page. */
+export const HOSTED_THEME_PARAM = 'theme';

@@ -9,6 +9,7 @@ import { SETTINGS_KEY, validateSettings } from './params';
 import { PACK_PREFS_KEY, validatePackPrefs } from './pack-prefs';
 import { Restorer, SceneCollector, exportJob, isProblem, pageOf } from './scene';
 import { planSelection } from './selection';
+import { pluginUiHtml } from './ui-html';
 
 export const UI_WIDTH = 360;
 export const UI_HEIGHT = 600;
@@ -37,8 +38,21 @@ function clamp(v: unknown, lo: number, hi: number, fallback: number): number {
   return typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, Math.round(v))) : fallback;
 }
 
-export function startPlugin(): PluginHandle {
-  figma.showUI(__html__, { width: UI_WIDTH, height: UI_HEIGHT, themeColors: true, title: 'SDEdit' });
+export interface StartOptions {
+  /** hosted mode: the https address of dist/web; empty for the inline panel */
+  hostedUrl?: string;
+}
+
+export function startPlugin(opts: StartOptions = {}): PluginHandle {
+  let html = __html__;
+  let hostedProblem: string | null = null;
+  try {
+    html = pluginUiHtml(__html__, opts.hostedUrl ?? '', figma.pluginId);
+  } catch (e) {
+    hostedProblem = `${(e as Error).message} The built-in panel is used instead.`;
+  }
+  figma.showUI(html, { width: UI_WIDTH, height: UI_HEIGHT, themeColors: true, title: 'SDEdit' });
+  if (hostedProblem) figma.notify(hostedProblem, { error: true });
 
   let closed = false;
   let settings: Settings = { ...DEFAULT_SETTINGS };

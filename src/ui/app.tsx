@@ -24,6 +24,7 @@ import { makeThumbnail, type MakeThumbnail } from './panel/thumbnail';
 import { PackCard, PromptCard } from './panel/pack';
 import { packBlockedReason, usePack } from './panel/use-pack';
 import { useRunKeys } from './panel/keys';
+import { pageContext, secureContextNotice, type PageContext } from './panel/secure-context';
 
 export interface AppProps {
   engine: Engine;
@@ -37,6 +38,8 @@ export interface AppProps {
   saveDelayMs?: number;
   /** thumbnails for the lasting history; defaults to the canvas-based one */
   thumbnail?: MakeThumbnail;
+  /** what the page offers (secure context, WebGPU); defaults to this window's */
+  page?: PageContext;
 }
 
 interface GenerateOptions {
@@ -62,6 +65,11 @@ export function App(props: AppProps) {
   const runCounter = useRef(0);
 
   // ---- engine ----------------------------------------------------------------------------
+  useEffect(() => {
+    const notice = secureContextNotice(props.page ?? pageContext());
+    if (notice) dispatch({ type: 'notice', notice });
+  }, [props.page]);
+
   useEffect(() => {
     let live = true;
     engine.onNotice((notice) => {

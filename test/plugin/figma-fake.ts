@@ -57,6 +57,10 @@ export class FigmaFake {
   /** runs inside every exportAsync, after the visibility snapshot: may throw, or never resolve */
   beforeExport: ((node: FakeNode) => void | Promise<void>) | null = null;
   showUIOptions: Record<string, unknown> | null = null;
+  /** the html figma.showUI was given */
+  shownHtml: string | null = null;
+  /** manifest id, as figma.pluginId gives it */
+  pluginId: string | undefined = '1234567890';
   uiSize: { width: number; height: number } | null = null;
   readonly mixed = Symbol('mixed');
   private idCounter = 0;
@@ -119,6 +123,7 @@ export class FigmaFake {
   showUI(html: string, options: Record<string, unknown> = {}): void {
     if (typeof html !== 'string') throw new Error('showUI needs HTML');
     this.showUIOptions = options;
+    this.shownHtml = html;
   }
 
   notify(message: string, options: { error?: boolean } = {}): { cancel(): void } {

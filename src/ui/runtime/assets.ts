@@ -1,5 +1,7 @@
-// Binary assets embedded in dist/ui.html by build.mjs: gzip+base64 text inside non-executed
-// <script type="application/octet-stream"> tags, decoded with DecompressionStream. No fetches.
+// Binary assets of the page, each described by a non-executed <script type="application/octet-stream">
+// tag that build.mjs writes. In dist/ui.html (Figma's iframe) the tag holds the bytes as gzip+base64
+// text, decoded with DecompressionStream: no fetches. In dist/web (hosted mode) the tag names a file
+// beside the page (data-src), fetched from the page's own origin.
 
 export const ASSET_IDS = {
   wasm: 'sdedit-ort-wasm',
@@ -38,11 +40,27 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** The decoded bytes of one embedded asset. */
+async function fetchAsset(id: string, src: string): Promise<Uint8Array> {
+  const url = new URL(src, document.baseURI).href;
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new Error(`The page could not load its file ${url} (${(e as Error).message}): the site may be offline.`);
+  }
+  if (!res.ok) throw new Error(`The page could not load its file ${url} (${res.status}): upload all of dist/web, not only index.html ("${id}").`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** The decoded bytes of one asset. */
 export async function readAsset(id: string): Promise<Uint8Array> {
   const el = tag(id);
-  const packed = base64ToBytes(el.textContent ?? '');
-  const bytes = el.dataset.encoding === 'gzip+base64' ? await gunzip(packed) : packed;
+  let bytes: Uint8Array;
+  if (el.dataset.src) bytes = await fetchAsset(id, el.dataset.src);
+  else {
+    const packed = base64ToBytes(el.textContent ?? '');
+    bytes = el.dataset.encoding === 'gzip+base64' ? await gunzip(packed) : packed;
+  }
   const expected = Number(el.dataset.bytes);
   if (Number.isFinite(expected) && expected !== bytes.length) {
     throw new Error(`Embedded asset "${id}" is damaged (${bytes.length} bytes, expected ${expected}).`);

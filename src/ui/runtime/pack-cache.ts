@@ -13,3 +13,11 @@ export interface PackFileCache {
   /** Keep the bytes under their sha256; the caller has already checked the hash. */
   put(sha256: string, bytes: Uint8Array): Promise<void>;
 }
+
+/** The key as every cache stores it: lowercase hex of 64 digits; anything else is a caller's bug
+ *  (a file named by the user must never become a path in the cache). */
+export function checkSha256Key(sha256: string): string {
+  const key = sha256.toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`"${sha256}" is not a sha256 (64 hex digits): pack files are cached by their hash.`);
+  return key;
+}
