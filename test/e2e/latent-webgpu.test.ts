@@ -1,0 +1,121 @@
+// Latent packs and the device check in the panel, in the Figma-like iframe: a tiny fp32 pack runs
+// on WebGPU where headless Chromium exposes an adapter (SwiftShader with --enable-unsafe-webgpu;
+// registered as skipped, with the reason, where it does not: webgpu-probe.ts), matches the same
+// edit on WASM, and says where it runs; a float16 pack on an adapter without shader-f16 runs on
+// WASM and says why; a pack the device cannot hold is refused with what would make it run. The
+// refusal fakes the browser, not the plugin: navigator.deviceMemory is redefined by a script put
+// before the panel's own (a computer that reports 0.25 GB of memory).
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { DEFAULT_SETTINGS } from '../../src/protocol';
+import { ROOT, browserPerFile, decode, keptAndChanged, launch, maskEditJob, openUi, runtimeEvents, screenshotPath, sendToUi, toPlugin, type Harness } from './harness';
+import { probeWebGPU } from './webgpu-probe';
+
+jest.setTimeout(300_000);
+
+const W = 64;
+const PACKS = join(ROOT, 'test', 'fixtures', 'latent-packs');
+const { job, guideImg, maskImg } = maskEditJob(W);
+/** Tolerance, in 8-bit levels, between the WebGPU and WASM results of the same edit. */
+const MAX_LEVELS = 3;
+
+const probe = probeWebGPU();
+const gpuTest = probe.available ? test : test.skip;
+if (!probe.available) console.log(`latent packs on WebGPU skipped: ${probe.detail}`);
+
+const browser = browserPerFile(['--enable-unsafe-webgpu']);
+
+async function openPanel(b: Browser, transformHtml?: (html: string) => string): Promise<Harness> {
+  const ui = await openUi(b, { width: 360, height: 1500, ...(transformHtml ? { transformHtml } : {}) });
+  await ui.page.waitForFunction(() => (window as unknown as { __toPlugin: { type: string }[] }).__toPlugin.some((m) => m.type === 'ready'), null, { timeout: 30_000 });
+  await sendToUi(ui.page, { type: 'settings', settings: { ...DEFAULT_SETTINGS, size: W, seedMode: 'fixed', seed: 5, livePreview: false } });
+  await sendToUi(ui.page, { type: 'selection', jobs: [job], problems: [], rerun: null });
+  await ui.frame.waitForSelector('[data-testid="generate"]:not([disabled])', { timeout: 60_000 });
+  return ui;
+}
+
+async function pickPack(ui: Harness, pack: string): Promise<string> {
+  await ui.frame.setInputFiles('[data-testid="pack-folder-input"]', join(PACKS, pack));
+  await ui.frame.waitForSelector('[data-testid="prompt-card"]', { timeout: 120_000 });
+  return (await ui.frame.textContent('[data-testid="pack-info"]')) ?? '';
+}
+
+/** Generate with a prompt, Apply the first result, and return the PNG the sandbox received. */
+async function generate(ui: Harness): Promise<Uint8Array> {
+  const { page, frame } = ui;
+  await frame.fill('[data-testid="prompt-input"]', 'a red lake at dawn');
+  const applied = (await toPlugin(page)).filter((m) => m.type === 'apply').length;
+  await frame.click('[data-testid="generate"]');
+  await frame.waitForSelector('[data-testid="apply-0"]', { timeout: 240_000 });
+  await frame.click('[data-testid="apply-0"]');
+  await page.waitForFunction((n) => (window as unknown as { __toPlugin: { type: string }[] }).__toPlugin.filter((m) => m.type === 'apply').length > n, applied, { timeout: 10_000 });
+  const apply = (await toPlugin(page)).filter((m) => m.type === 'apply')[applied];
+  return new Uint8Array(Buffer.from((apply.png as { base64: string }).base64, 'base64'));
+}
+
+gpuTest(`a tiny fp32 pack runs on WebGPU and matches WASM; a float16 pack without shader-f16 runs on WASM and says why${probe.available ? '' : ` (skipped: ${probe.detail})`}`, async () => {
+  const ui = await openPanel(browser());
+  const shaderF16 = await ui.frame.evaluate(async () => {
+    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ features: { has(f: string): boolean } } | null> } }).gpu;
+    const a = gpu ? await gpu.requestAdapter() : null;
+    return a ? a.features.has('shader-f16') : null;
+  });
+  // the probe found an adapter: the panel's own request must find one too
+  expect(shaderF16).not.toBeNull();
+  const info = await pickPack(ui, 'ortweb-fp32');
+  expect(info).toContain('runs on WebGPU fp32');
+  await ui.page.screenshot({ path: screenshotPath('panel-latent-webgpu.png') });
+  const gpuPng = await generate(ui);
+  const events = await runtimeEvents(ui.frame);
+  expect(events.filter((e) => e.type === 'load' && e.latent).at(-1)).toMatchObject({ backend: 'webgpu' });
+  expect(events.filter((e) => e.type === 'run-end').at(-1)).toMatchObject({ status: 'done', backend: 'webgpu' });
+  const out = decode(gpuPng);
+  const { keptDiff, changed } = keptAndChanged(out, guideImg, maskImg);
+  expect(keptDiff).toBe(0);
+  expect(changed).toBeGreaterThan(0);
+
+  // float16 tensors on WebGPU need shader-f16 (SwiftShader has none)
+  const f16 = await pickPack(ui, 'webnn-fp16');
+  if (shaderF16) expect(f16).toContain('runs on WebGPU fp16');
+  else {
+    expect(f16).toContain('runs on WASM fp16');
+    expect(await ui.frame.textContent('[data-testid="pack-device"]')).toContain('Not on WebGPU: this graphics card has no shader-f16');
+  }
+  await ui.close();
+
+  // the same edit on WASM (a browser without WebGPU)
+  const plain = await launch([]);
+  try {
+    const wasm = await openPanel(plain);
+    const wasmInfo = await pickPack(wasm, 'ortweb-fp32');
+    expect(wasmInfo).toContain('runs on WASM fp32');
+    expect(await wasm.frame.textContent('[data-testid="pack-device"]')).toMatch(/Not on WebGPU: (this Figma window has no WebGPU|no graphics card)/);
+    const a = decode(await generate(wasm));
+    let max = 0;
+    for (let i = 0; i < a.data.length; i++) max = Math.max(max, Math.abs(a.data[i] - out.data[i]));
+    console.log(`latent pack ortweb-fp32, 64² mask edit: WebGPU (${probe.detail}) vs WASM max |Δ| ${max} levels (tolerance ${MAX_LEVELS})`);
+    expect(max).toBeLessThanOrEqual(MAX_LEVELS);
+  } finally {
+    await plain.close();
+  }
+});
+
+test('a pack this computer cannot hold is refused in words that say what would make it run', async () => {
+  const lowMemory = (html: string) =>
+    html.replace('<head>', "<head><script>Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 0.25, configurable: true });</script>");
+  const ui = await openPanel(browser(), lowMemory);
+  const { frame } = ui;
+  expect(await frame.evaluate(() => (navigator as unknown as { deviceMemory: number }).deviceMemory)).toBe(0.25);
+  await frame.setInputFiles('[data-testid="pack-folder-input"]', join(PACKS, 'ortweb-fp32'));
+  await frame.waitForSelector('[data-testid="pack-error"]', { timeout: 60_000 });
+  const text = (await frame.textContent('[data-testid="pack-error"]')) ?? '';
+  expect(text).toMatch(/“ortweb-fp32” cannot load here: it needs at least 0\.\d+ GB of memory and this computer reports about 0\.25 GB/);
+  expect(text).toContain('What would make it run: a smaller pack, a computer with more memory, or the sdedit command');
+  expect(text).toContain('The model in use stays as it was');
+  await ui.page.screenshot({ path: screenshotPath('panel-latent-refused.png') });
+  // the embedded pack stays active and runs
+  expect(await frame.$('[data-testid="prompt-card"]')).toBeNull();
+  expect(await frame.textContent('[data-testid="pack-info"]')).toContain('built in');
+  expect(await frame.$('[data-testid="generate"]:not([disabled])')).not.toBeNull();
+  await ui.close();
+});
