@@ -2,7 +2,8 @@
 // on WebGPU where headless Chromium exposes an adapter (SwiftShader with --enable-unsafe-webgpu;
 // registered as skipped, with the reason, where it does not: webgpu-probe.ts), matches the same
 // edit on WASM, and says where it runs; a float16 pack on an adapter without shader-f16 runs on
-// WASM and says why; a pack the device cannot hold is refused with what would make it run. The
+// WASM and says why; a GPU failure mid-run continues on WASM; a pack the device cannot hold is
+// refused with what would make it run. The
 // refusal fakes the browser, not the plugin: navigator.deviceMemory is redefined by a script put
 // before the panel's own (a computer that reports 0.25 GB of memory).
 import { join } from 'node:path';
@@ -73,6 +74,23 @@ gpuTest(`a tiny fp32 pack runs on WebGPU and matches WASM; a float16 pack withou
   const { keptDiff, changed } = keptAndChanged(out, guideImg, maskImg);
   expect(keptDiff).toBe(0);
   expect(changed).toBeGreaterThan(0);
+  // the t0 line uses the pack's scheduler (SD-Turbo's: strength 0.5 with 2 steps noises to
+  // timestep 499, σ 1.6129, √ᾱ 0.53), and there is no Auto t0 for a latent pack
+  expect(await ui.frame.textContent('[data-testid="signal-kept"]')).toBe("t0 0.50 keeps 53% of the guide's signal");
+  expect(await ui.frame.getAttribute('[data-testid="t0-auto"]', 'aria-disabled')).toBe('true');
+
+  // A GPU lost at the next session, injected into this panel's latent session from here (the
+  // runtime has no switch for it): the run continues on WASM with a notice, and the pack stays there.
+  await ui.frame.evaluate(() => {
+    type Rt = { open(part: string): Promise<unknown> };
+    const engine = (globalThis as unknown as { __sdeditRuntime: { engine: { latent: { rt: Rt } } } }).__sdeditRuntime.engine;
+    const rt = engine.latent.rt;
+    rt.open = () => Promise.reject(new Error('simulated: GPU device was lost'));
+  });
+  const fallbackPng = await generate(ui);
+  const after = await runtimeEvents(ui.frame);
+  expect(after.filter((e) => e.type === 'run-end').at(-1)).toMatchObject({ status: 'done', backend: 'wasm' });
+  expect(after.some((e) => e.type === 'notice' && /WebGPU failed.*continues on WASM/.test(String(e.message)))).toBe(true);
 
   // float16 tensors on WebGPU need shader-f16 (SwiftShader has none)
   const f16 = await pickPack(ui, 'webnn-fp16');
@@ -90,7 +108,10 @@ gpuTest(`a tiny fp32 pack runs on WebGPU and matches WASM; a float16 pack withou
     const wasmInfo = await pickPack(wasm, 'ortweb-fp32');
     expect(wasmInfo).toContain('runs on WASM fp32');
     expect(await wasm.frame.textContent('[data-testid="pack-device"]')).toMatch(/Not on WebGPU: (this Figma window has no WebGPU|no graphics card)/);
-    const a = decode(await generate(wasm));
+    const wasmPng = await generate(wasm);
+    // the fallback ran the same edit on the same backend: the same bytes
+    expect(Buffer.from(fallbackPng).equals(Buffer.from(wasmPng))).toBe(true);
+    const a = decode(wasmPng);
     let max = 0;
     for (let i = 0; i < a.data.length; i++) max = Math.max(max, Math.abs(a.data[i] - out.data[i]));
     console.log(`latent pack ortweb-fp32, 64² mask edit: WebGPU (${probe.detail}) vs WASM max |Δ| ${max} levels (tolerance ${MAX_LEVELS})`);
