@@ -51,7 +51,7 @@ describe('decideLatentDevice', () => {
 
   it('WASM when there is no WebGPU, saying why', () => {
     const d = decideLatentDevice('p', pack(), facts({ available: false, reason: 'this Figma window has no WebGPU' }));
-    expect(d).toEqual({ run: 'wasm', precision: 'fp16', whyNotGpu: 'this Figma window has no WebGPU', notes: [] });
+    expect(d).toEqual({ run: 'wasm', precision: 'fp16', whyNotGpu: 'this Figma window has no WebGPU (a computer whose Figma has WebGPU (a graphics card) would run it faster)', notes: [] });
   });
 
   it('WASM when an fp16 pack meets a GPU without shader-f16', () => {
@@ -65,7 +65,9 @@ describe('decideLatentDevice', () => {
     const t = { part: 'text_encoder' as const, name: 'token_embedding', bytes: 49408 * 1024 * 4 };
     const d = decideLatentDevice('p', pack({ precision: 'fp32', usesFloat16: false, largestTensor: t }), facts(small));
     expect(d.run).toBe('wasm');
-    expect(d.run === 'wasm' && d.whyNotGpu).toBe('its largest tensor (token_embedding in text_encoder, 202 MB) is larger than one buffer this graphics card can bind (134 MB)');
+    expect(d.run === 'wasm' && d.whyNotGpu).toBe(
+      'its largest tensor (token_embedding in text_encoder, 202 MB) is larger than one buffer this graphics card can bind (134 MB) (a graphics card with larger buffer limits would run it faster)',
+    );
     const byBuffer = gpu({ limits: { maxBufferSize: 100 * MB, maxStorageBufferBindingSize: 2 * GIB } });
     expect(decideLatentDevice('p', pack(), facts(byBuffer)).run).toBe('wasm');
     // exactly at the limit fits
@@ -77,20 +79,20 @@ describe('decideLatentDevice', () => {
     expect(decideLatentDevice('p', pack(), facts(gpu({ limits: null }))).run).toBe('webgpu');
   });
 
-  it('refuses, naming what would make it run, when WebGPU cannot take it and WASM cannot hold it', () => {
+  it('refuses a pack whose largest part cannot go through ONNX Runtime’s heap, on WebGPU as on WASM, naming what would make it run', () => {
     const partBytes = { unet: 3460 * MB, text_encoder: 1360 * MB, vae_encoder: 136 * MB, vae_decoder: 198 * MB }; // fp32 SD-Turbo
     const w = pack({ partBytes, totalBytes: 5154 * MB, precision: 'fp32', usesFloat16: false });
-    const d = decideLatentDevice('sd-turbo-fp32', w, facts({ available: false, reason: 'no graphics card is available to Figma (no WebGPU adapter)' }, null));
-    expect(d.run).toBe('refuse');
-    const m = d.run === 'refuse' ? d.message : '';
-    expect(m).toContain('“sd-turbo-fp32” cannot run here');
-    expect(m).toContain('On WebGPU: no graphics card is available to Figma');
-    expect(m).toContain('its largest part (3.5 GB)');
-    expect(m).toContain('a computer whose Figma has WebGPU');
-    expect(m).toContain('a smaller pack');
-    expect(m).toContain('sdedit --model FOLDER');
-    // the same pack on a GPU that takes it runs there: the WASM heap limit does not apply
-    expect(decideLatentDevice('sd-turbo-fp32', w, facts(gpu(), null)).run).toBe('webgpu');
+    for (const g of [gpu(), { available: false as const, reason: 'no graphics card is available to Figma (no WebGPU adapter)' }]) {
+      const d = decideLatentDevice('sd-turbo-fp32', w, facts(g, null));
+      expect(d.run).toBe('refuse');
+      const m = d.run === 'refuse' ? d.message : '';
+      expect(m).toContain('“sd-turbo-fp32” cannot load here: its largest part (3.5 GB) goes through ONNX Runtime');
+      expect(m).toContain('on WebGPU as on the CPU');
+      expect(m).toContain('more than the 3.2 GB the panel can use');
+      expect(m).toContain('What would make it run: a smaller pack (an fp16 copy halves it), or the sdedit command (sdedit --model FOLDER');
+    }
+    // its fp16 copy (1.73 GB unet) loads
+    expect(decideLatentDevice('sd-turbo', pack(), facts(gpu(), null)).run).toBe('webgpu');
   });
 
   it('the WASM budget: the largest part plus ONNX Runtime’s margin, at the edge', () => {
@@ -99,6 +101,7 @@ describe('decideLatentDevice', () => {
     const none = facts({ available: false, reason: 'none' }, null);
     expect(decideLatentDevice('p', pack({ partBytes: parts(edge), totalBytes: edge + 3 }), none).run).toBe('wasm');
     expect(decideLatentDevice('p', pack({ partBytes: parts(edge + 1), totalBytes: edge + 4 }), none).run).toBe('refuse');
+    expect(decideLatentDevice('p', pack({ partBytes: parts(edge + 1), totalBytes: edge + 4 }), facts(gpu(), null)).run).toBe('refuse');
   });
 
   it('navigator.deviceMemory refuses only a pack that needs at least twice the reported figure', () => {

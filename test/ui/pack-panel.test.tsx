@@ -181,7 +181,7 @@ test('the embedded pack sends no text; a folder the engine refuses leaves the em
 test('a pack the device check refuses: its message says what would make it run, the pack in use stays', async () => {
   const { engine } = await mount();
   const message =
-    '“sd-turbo” cannot run here. On WebGPU: this Figma window has no WebGPU. On the CPU (WASM): its largest part (3.5 GB) and ONNX Runtime need about 4.3 GB, more than the 3.2 GB the panel can use. What would make it run: a computer whose Figma has WebGPU (a graphics card); a smaller pack; or the sdedit command (…).';
+    "“sd-turbo” cannot load here: its largest part (3.5 GB) goes through ONNX Runtime's WebAssembly memory while it loads, on WebGPU as on the CPU, and with ONNX Runtime's own needs that is about 4.3 GB, more than the 3.2 GB the panel can use. What would make it run: a smaller pack (an fp16 copy halves it), or the sdedit command (…).";
   engine.packResult = async () => {
     throw Object.assign(new Error(message), { code: 'device-unfit' });
   };

@@ -1,8 +1,11 @@
 // Where a latent pack runs, decided before any of its sessions is created, from what the browser
 // tells about this device and what the pack's graphs say about its weights (pack-weights.ts):
 // WebGPU (at the pack's own precision) when an adapter exists, has shader-f16 for a float16 pack
-// and can hold the pack's largest tensor in one buffer; else WASM when the largest part fits the
-// panel's WASM heap; else a refusal that says why and what would make the pack run. Memory is
+// and can hold the pack's largest tensor in one buffer; else WASM. Refused, with why and what
+// would make it run, when the pack cannot load on either: onnxruntime-web copies each graph into
+// its WebAssembly heap to create the session, on WebGPU as on WASM (wasm-core-impl.ts,
+// copyFromExternalBuffer), so the largest part plus ONNX Runtime's margin must fit the panel's
+// heap budget whatever the backend; and the computer's memory must hold the pack. Memory is
 // checked as far as the browser tells: navigator.deviceMemory is the computer's RAM rounded down
 // to a power of two and capped at 8, so it can only rule a pack out when the pack needs at least
 // twice the reported figure. A GPU's own memory is not exposed to pages at all: a pack that passes
@@ -52,7 +55,7 @@ function gpuRefusal(gpu: GpuFacts, w: PackWeights): { why: string; fix: string }
     if (t.bytes > bind) {
       return {
         why: `its largest tensor (${t.name || 'unnamed'} in ${t.part}, ${mb(t.bytes)}) is larger than one buffer this graphics card can bind (${mb(bind)})`,
-        fix: 'a graphics card with larger buffer limits, or a smaller pack',
+        fix: 'a graphics card with larger buffer limits',
       };
     }
   }
@@ -83,18 +86,18 @@ export function decideLatentDevice(name: string, w: PackWeights, facts: DeviceFa
     }
     if (need > reported * GIB) notes.push(`this computer reports about ${reported} GB of memory and the pack needs at least ${gb(need)}: it may run out of memory`);
   }
-  const gpu = gpuRefusal(facts.gpu, w);
-  if (!gpu) {
-    if (facts.gpu.available && facts.gpu.fallbackAdapter) notes.push('the WebGPU adapter is a software one (no graphics card): expect it to be slow');
-    return { run: 'webgpu', precision: w.precision, whyNotGpu: null, notes };
-  }
   const largestPart = Math.max(...Object.values(w.partBytes));
   const heap = largestPart + LATENT_MEMORY_MARGIN_BYTES;
-  if (heap <= wasmBudgetBytes) return { run: 'wasm', precision: w.precision, whyNotGpu: gpu.why, notes };
-  return {
-    run: 'refuse',
-    message:
-      `“${name}” cannot run here. On WebGPU: ${gpu.why}. On the CPU (WASM): its largest part (${gb(largestPart)}) and ONNX Runtime need about ${gb(heap)}, more than the ${gb(wasmBudgetBytes)} the panel can use. ` +
-      `What would make it run: ${gpu.fix}; a smaller pack; or ${CLI_HINT}.`,
-  };
+  if (heap > wasmBudgetBytes) {
+    return {
+      run: 'refuse',
+      message:
+        `“${name}” cannot load here: its largest part (${gb(largestPart)}) goes through ONNX Runtime's WebAssembly memory while it loads, on WebGPU as on the CPU, and with ONNX Runtime's own needs that is about ${gb(heap)}, more than the ${gb(wasmBudgetBytes)} the panel can use. ` +
+        `What would make it run: a smaller pack (an fp16 copy halves it), or ${CLI_HINT}.`,
+    };
+  }
+  const gpu = gpuRefusal(facts.gpu, w);
+  if (gpu) return { run: 'wasm', precision: w.precision, whyNotGpu: `${gpu.why} (${gpu.fix} would run it faster)`, notes };
+  if (facts.gpu.available && facts.gpu.fallbackAdapter) notes.push('the WebGPU adapter is a software one (no graphics card): expect it to be slow');
+  return { run: 'webgpu', precision: w.precision, whyNotGpu: null, notes };
 }
