@@ -38,6 +38,8 @@ async function openPanel(b: Browser, transformHtml?: (html: string) => string): 
 async function pickPack(ui: Harness, pack: string): Promise<string> {
   await ui.frame.setInputFiles('[data-testid="pack-folder-input"]', join(PACKS, pack));
   await ui.frame.waitForSelector('[data-testid="prompt-card"]', { timeout: 120_000 });
+  // a pack picked after another: wait for its own info, not the previous pack's
+  await ui.frame.waitForFunction((name) => (document.querySelector('[data-testid="pack-info"]')?.textContent ?? '').startsWith(`${name} ·`), pack, { timeout: 120_000 });
   return (await ui.frame.textContent('[data-testid="pack-info"]')) ?? '';
 }
 
