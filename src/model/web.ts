@@ -114,17 +114,50 @@ function defaultGpu(): GpuLike | null {
   return nav?.gpu ?? null;
 }
 
-/** What asking for a WebGPU adapter found: whether it has `shader-f16`, or why there is none. */
-export type WebGpuProbe = { available: true; shaderF16: boolean } | { available: false; reason: WebRuntimeError };
+/** The adapter limits that bound one tensor's GPU buffer (bytes). */
+export interface GpuBufferLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
+
+/** What asking for a WebGPU adapter found: whether it has `shader-f16`, its buffer limits and
+ *  whether it is a software (fallback) adapter when the browser says, or why there is none. */
+export type WebGpuProbe =
+  | { available: true; shaderF16: boolean; limits?: GpuBufferLimits; fallbackAdapter?: boolean; description?: string }
+  | { available: false; reason: WebRuntimeError };
+
+interface AdapterLike {
+  features?: { has?(f: string): boolean };
+  limits?: { maxBufferSize?: unknown; maxStorageBufferBindingSize?: unknown };
+  info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
+  isFallbackAdapter?: boolean;
+}
+
+const positive = (v: unknown): number | null => (typeof v === 'number' && v > 0 ? v : null);
+
+function describeAdapter(adapter: AdapterLike): Omit<Extract<WebGpuProbe, { available: true }>, 'available'> {
+  const shaderF16 = typeof adapter.features?.has === 'function' && adapter.features.has('shader-f16');
+  const maxBuffer = positive(adapter.limits?.maxBufferSize);
+  const maxBinding = positive(adapter.limits?.maxStorageBufferBindingSize);
+  const fallback = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter;
+  const i = adapter.info;
+  const description = i ? [i.vendor, i.architecture, i.description].filter((s) => typeof s === 'string' && s !== '').join(' ') : '';
+  return {
+    shaderF16,
+    ...(maxBuffer !== null && maxBinding !== null ? { limits: { maxBufferSize: maxBuffer, maxStorageBufferBindingSize: maxBinding } } : {}),
+    ...(typeof fallback === 'boolean' ? { fallbackAdapter: fallback } : {}),
+    ...(description ? { description } : {}),
+  };
+}
 
 /** Ask for a WebGPU adapter (navigator.gpu unless `gpu` is given; null = no WebGPU). */
 export async function probeWebGPU(gpu: GpuLike | null = defaultGpu()): Promise<WebGpuProbe> {
   const none = (code: 'no-webgpu' | 'no-adapter', cause?: unknown): WebGpuProbe => ({ available: false, reason: new WebRuntimeError(code, MESSAGES[code], { cause }) });
   if (!gpu || typeof gpu.requestAdapter !== 'function') return none('no-webgpu');
   try {
-    const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) as { features?: { has?(f: string): boolean } } | null;
+    const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) as AdapterLike | null;
     if (!adapter) return none('no-adapter');
-    return { available: true, shaderF16: typeof adapter.features?.has === 'function' && adapter.features.has('shader-f16') };
+    return { available: true, ...describeAdapter(adapter) };
   } catch (e) {
     return none('no-adapter', e);
   }

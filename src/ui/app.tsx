@@ -2,7 +2,7 @@
 // with the sandbox go through a Bridge; the engine runs models. Effects here only wire them.
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'preact/hooks';
 import type { JobInput, Placement, PluginToUi, Settings, StoredRun } from '../protocol';
-import { runRequest, type Backend, type Engine, type ModelInfo } from './runtime/engine-api';
+import { LATENT_AUTO_T0_UNAVAILABLE, runRequest, type Backend, type Engine, type ModelInfo } from './runtime/engine-api';
 import { figmaBridge, type Bridge } from './panel/bridge';
 import { SettingsControls } from './panel/controls';
 import { debounce, isAbortError, realClock, type Clock } from './panel/debounce';
@@ -180,6 +180,8 @@ export function App(props: AppProps) {
   const { t0, livePreview } = settings;
   const selVersion = state.selection.version;
   const hasJobs = state.selection.jobs.length > 0;
+  // a latent pack: the signal kept comes from its own scheduler, and there is no Auto t0
+  const latentT0 = state.engine.model?.latent ?? null;
   useEffect(() => {
     if (!livePreview) {
       void previewRunner.cancel();
@@ -365,7 +367,8 @@ export function App(props: AppProps) {
       />
       {state.engine.model?.latent?.usesText && <PromptCard control={pack} disabled={busy} />}
       <section class="sd-card">
-        <T0Control t0={settings.t0} sde={state.engine.model?.sde ?? 'vp'} onChange={(v) => set({ t0: v })} onAuto={auto.onAuto} autoT0={auto.autoT0} autoBusy={auto.busy || !hasJobs} />
+        <T0Control t0={settings.t0} sde={state.engine.model?.sde ?? 'vp'} pack={latentT0 && { schedule: latentT0.schedule, steps: settings.steps }} onChange={(v) => set({ t0: v })}
+          onAuto={auto.onAuto} autoUnavailable={latentT0 ? LATENT_AUTO_T0_UNAVAILABLE : undefined} autoT0={auto.autoT0} autoBusy={auto.busy || !hasJobs} />
       </section>
       {/* feedback first: at Figma's 360×600 the run's progress and its results are in view */}
       <RunControls

@@ -156,6 +156,22 @@ describe('one WebGPU probe, one thread rule', () => {
     expect(calls).toEqual(['webgpu']);
     expect(asked).toBe(1);
   });
+  it('the probe reports the adapter buffer limits, whether it is a fallback adapter, and what it is', async () => {
+    const gpu: GpuLike = {
+      requestAdapter: async () => ({
+        features: new Set<string>(),
+        limits: { maxBufferSize: 268435456, maxStorageBufferBindingSize: 134217728, maxTextureDimension2D: 8192 },
+        info: { vendor: 'google', architecture: 'swiftshader', description: '', isFallbackAdapter: true },
+      }),
+    };
+    expect(await probeWebGPU(gpu)).toEqual({
+      available: true,
+      shaderF16: false,
+      limits: { maxBufferSize: 268435456, maxStorageBufferBindingSize: 134217728 },
+      fallbackAdapter: true,
+      description: 'google swiftshader',
+    });
+  });
   it('a probe that found no adapter gives WASM with its reason', async () => {
     const probe = await probeWebGPU(null);
     expect(probe.available).toBe(false);

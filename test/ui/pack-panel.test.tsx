@@ -6,7 +6,9 @@
 // non-commercial licence is accepted once, and the built-in pack gives the settings back.
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
+import { parseBetaConfig, parseSchedulerConfig } from '../../src/core';
 import { DEFAULT_SETTINGS } from '../../src/protocol';
+import { packSignalKept } from '../../src/ui/panel/pack-signal';
 import { App } from '../../src/ui/app';
 import type { ModelInfo } from '../../src/ui/runtime/engine-api';
 import { FakeBridge, FakeEngine, MODEL } from './fake-engine';
@@ -17,6 +19,18 @@ const dom = usePanelDom();
 const { $, must, tick } = dom;
 
 
+/** SD-Turbo's scheduler_config.json (the fields that matter). */
+const TURBO_SCHEDULER = JSON.stringify({
+  _class_name: 'EulerDiscreteScheduler',
+  beta_start: 0.00085,
+  beta_end: 0.012,
+  beta_schedule: 'scaled_linear',
+  num_train_timesteps: 1000,
+  prediction_type: 'epsilon',
+  timestep_spacing: 'trailing',
+  steps_offset: 1,
+});
+
 const LATENT: ModelInfo = {
   name: 'sd-turbo',
   bytes: 2.6e9,
@@ -26,9 +40,13 @@ const LATENT: ModelInfo = {
   latent: {
     pipeline: 'StableDiffusionPipeline',
     scheduler: 'EulerDiscreteScheduler',
+    schedule: { betas: parseBetaConfig(TURBO_SCHEDULER, 'scheduler_config.json'), scheduler: parseSchedulerConfig(TURBO_SCHEDULER, 'scheduler_config.json') },
     usesText: true,
     precision: 'fp16',
     backend: 'wasm',
+    whyNotGpu: "this graphics card has no shader-f16 (float16 shaders), which this fp16 pack's float16 tensors need on WebGPU",
+    deviceNotes: ['this computer reports about 4 GB of memory and the pack needs at least 5.4 GB: it may run out of memory'],
+    largestTensorBytes: 101e6,
     nativeSize: 512,
     staticSize: null,
     memoryBytes: 2.9e9,
@@ -83,11 +101,28 @@ test('a picked folder: pack info, recommended settings, licence accepted once, t
   const info = must('pack-info').textContent ?? '';
   expect(info).toContain('sd-turbo');
   expect(info).toContain('fp16');
-  expect(info).toContain('runs on WASM');
+  expect(info).toContain('runs on WASM fp16');
   expect(info).toContain('2.70 GB at 512 px');
+  // why not WebGPU, and the device check's warnings
+  const device = must('pack-device').textContent ?? '';
+  expect(device).toContain('Not on WebGPU: this graphics card has no shader-f16');
+  expect(device).toContain('Note: this computer reports about 4 GB of memory');
   expect(must<HTMLInputElement>('t0-input').value).toBe('0.60');
   expect(must<HTMLInputElement>('guidance-input').value).toBe('0');
   expect(must('pack-t0-note').textContent).toContain('strength');
+  // the signal kept comes from the pack's own scheduler: strength 0.6 with 3 trailing steps runs
+  // one step, from timestep 332; and there is no Auto t0 for a latent pack, with the reason
+  const kept = packSignalKept(LATENT.latent!.schedule, 0.6, 3);
+  expect(kept.timestep).toBe(332);
+  expect(must('signal-kept').textContent).toBe(`t0 0.60 keeps ${Math.round(kept.kept * 100)}% of the guide's signal`);
+  expect(must('signal-kept').getAttribute('title')).toContain('timestep 332 of 1000 (EulerDiscreteScheduler, 3 steps)');
+  const autoBtn = must<HTMLButtonElement>('t0-auto');
+  expect(autoBtn.getAttribute('aria-disabled')).toBe('true');
+  expect(autoBtn.title).toContain('latent packs come without one');
+  const runsBefore = engine.runs.length;
+  await act(() => autoBtn.click());
+  await tick();
+  expect(engine.runs.length).toBe(runsBefore);
 
   // non-commercial: Generate waits for the acceptance, which is stored
   expect(must('pack-license').textContent).toContain('does not allow commercial use');
@@ -141,4 +176,19 @@ test('the embedded pack sends no text; a folder the engine refuses leaves the em
   await act(() => must('generate').click());
   await tick();
   expect(engine.fullRuns[0].req.text).toBeUndefined();
+});
+
+test('a pack the device check refuses: its message says what would make it run, the pack in use stays', async () => {
+  const { engine } = await mount();
+  const message =
+    "“sd-turbo” cannot load here: its largest part (3.5 GB) goes through ONNX Runtime's WebAssembly memory while it loads, on WebGPU as on the CPU, and with ONNX Runtime's own needs that is about 4.3 GB, more than the 3.2 GB the panel can use. What would make it run: a smaller pack (an fp16 copy halves it), or the sdedit command (…).";
+  engine.packResult = async () => {
+    throw Object.assign(new Error(message), { code: 'device-unfit' });
+  };
+  await pick();
+  const shown = must('pack-error').textContent ?? '';
+  expect(shown).toContain(message);
+  expect(shown).toContain('The model in use stays as it was');
+  expect($('prompt-card')).toBeNull();
+  expect(must('pack-info').textContent).toContain('built in');
 });

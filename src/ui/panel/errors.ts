@@ -46,6 +46,8 @@ const WORDS: Record<EngineErrorCode, { message: string | null; hint: string }> =
   'empty-mask': { message: null, hint: 'Draw the Mask layers (or move the selected layers) over the part of the frame to change.' },
   'invalid-run': { message: null, hint: 'Change the setting it names, then press Generate again.' },
   'too-large': { message: null, hint: 'Lower the working size in the settings (or make fewer variations), then press Generate again.' },
+  // the message already names what would make the pack run; the model in use stays as it was
+  'device-unfit': { message: null, hint: 'The model in use stays as it was.' },
   unknown: { message: null, hint: RETRY },
 };
 

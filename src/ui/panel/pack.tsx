@@ -3,6 +3,7 @@
 import { useId } from 'preact/hooks';
 import type { Backend, ModelInfo } from '../runtime/engine-api';
 import { PANEL_MEMORY_BYTES } from '../runtime/memory-budget';
+import { runsOnLabel } from '../runtime/device-check';
 import { backendLabel, formatBytes } from './format';
 import { isNonCommercial, type PickedFile } from './pack-folder';
 import type { PackControl } from './use-pack';
@@ -37,7 +38,13 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
       {model && (
         <p class="sd-small" data-testid="pack-info">
           <strong>{model.name}</strong> · {formatBytes(model.bytes)}
-          {latent ? ` · ${latent.precision} · runs on ${backendLabel(latent.backend)} · needs about ${formatBytes(latent.memoryBytes)} at ${latent.nativeSize} px` : ` · ${model.source === 'embedded' ? 'built in' : model.source} · ${backendLabel(props.backend)}`}
+          {latent ? ` · runs on ${runsOnLabel(latent.backend, latent.precision)} · needs about ${formatBytes(latent.memoryBytes)} at ${latent.nativeSize} px` : ` · ${model.source === 'embedded' ? 'built in' : model.source} · ${backendLabel(props.backend)}`}
+        </p>
+      )}
+      {latent && (latent.whyNotGpu || latent.deviceNotes.length > 0) && (
+        <p class="sd-small sd-muted" data-testid="pack-device">
+          {latent.whyNotGpu && `Not on WebGPU: ${latent.whyNotGpu}.`}
+          {latent.deviceNotes.map((n) => ` Note: ${n}.`).join('')}
         </p>
       )}
       {latent && latent.memoryBytes > PANEL_MEMORY_BYTES && (
@@ -48,7 +55,7 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
       {latent && model && <LicenseLine model={model} accepted={control.prefs.accepted.includes(model.name)} onAccept={() => control.acceptLicense(model.name)} />}
       {latent && (
         <p class="sd-small sd-muted" data-testid="pack-t0-note">
-          t0 is this pack’s strength (diffusers img2img): the share of its {latent.scheduler} steps that run. The panel’s WASM runtime runs on this thread: the panel may pause during each step.
+          t0 is this pack’s strength (diffusers img2img): the share of its {latent.scheduler} steps that run. It runs on this thread{latent.backend === 'wasm' ? ' (WASM)' : ''}: the panel may pause during each step.
         </p>
       )}
       <div class="sd-field">

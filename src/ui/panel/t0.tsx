@@ -5,6 +5,8 @@
 // slider stays free to drag.
 import { useId, useState } from 'preact/hooks';
 import { clampT0, parseT0, RECOMMENDED_T0, T0_MIN } from './settings';
+import type { LatentSchedule } from '../runtime/engine-api';
+import { describePackSignalKept, packSignalKeptTerm } from './pack-signal';
 import { describeSignalKept, signalKeptTerm } from './signal';
 import { arrowStep, formatT0, shiftStep } from './t0-value';
 
@@ -16,6 +18,8 @@ function frac(v: number): number {
 }
 
 export interface T0AutoProps {
+  /** why Auto cannot be offered for the active pack: the button shows as unavailable with this tooltip */
+  autoUnavailable?: string;
   /** ask for the suggested t0 (the panel then moves the slider to it) */
   onAuto?: () => void;
   /** the last suggestion for this selection, or null */
@@ -24,11 +28,19 @@ export interface T0AutoProps {
   autoBusy?: boolean;
 }
 
-export function T0Control(props: { t0: number; sde: 'vp' | 've'; onChange: (t0: number) => void } & T0AutoProps) {
+/** A latent pack's schedule and step count: its signal kept comes from its own scheduler. */
+export interface T0PackSignal {
+  schedule: LatentSchedule;
+  steps: number;
+}
+
+export function T0Control(props: { t0: number; sde: 'vp' | 've'; pack?: T0PackSignal | null; onChange: (t0: number) => void } & T0AutoProps) {
   const id = useId();
   const [draft, setDraft] = useState<string | null>(null);
   const [invalid, setInvalid] = useState(false);
-  const signal = describeSignalKept(props.t0, props.sde);
+  const pack = props.pack ?? null;
+  const signal = pack ? describePackSignalKept(pack.schedule, props.t0, pack.steps) : describeSignalKept(props.t0, props.sde);
+  const signalTerm = pack ? packSignalKeptTerm(pack.schedule, props.t0, pack.steps) : signalKeptTerm(props.t0, props.sde);
   const [lo, hi] = RECOMMENDED_T0;
   const inRange = props.t0 >= lo && props.t0 <= hi;
   const auto = props.autoT0 ?? null;
@@ -88,7 +100,12 @@ export function T0Control(props: { t0: number; sde: 'vp' | 've'; onChange: (t0: 
             }
           }}
         />
-        {props.onAuto && (
+        {props.autoUnavailable && (
+          <button type="button" class="sd-t0-auto is-unavailable" data-testid="t0-auto" aria-disabled="true" title={props.autoUnavailable} aria-description={props.autoUnavailable}>
+            Auto
+          </button>
+        )}
+        {!props.autoUnavailable && props.onAuto && (
           <button
             type="button"
             class={atAuto ? 'sd-t0-auto is-on' : 'sd-t0-auto'}
@@ -136,7 +153,7 @@ export function T0Control(props: { t0: number; sde: 'vp' | 've'; onChange: (t0: 
           Type a number above 0 and up to 1, e.g. 0.45.
         </p>
       )}
-      <p class="sd-t0-signal" id={`${id}-signal`} data-testid="signal-kept" aria-live="polite" title={signalKeptTerm(props.t0, props.sde)}>
+      <p class="sd-t0-signal" id={`${id}-signal`} data-testid="signal-kept" aria-live="polite" title={signalTerm}>
         t0 {formatT0(props.t0)} {signal}
         {atAuto ? ' · suggested for this selection' : ''}
       </p>

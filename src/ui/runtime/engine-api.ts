@@ -1,6 +1,7 @@
 // The contract between the panel (src/ui/panel) and the in-iframe runtime (src/ui/runtime).
 // The panel never sees tensors or ONNX; the runtime never renders UI.
 import type { WebErrorCode } from '../../model/web';
+import type { BetaConfig, SchedulerConfig } from '../../core';
 import type { JobInput, JobMode, RunParams, Settings } from '../../protocol';
 
 export type Backend = 'webgpu' | 'wasm';
@@ -25,11 +26,20 @@ export interface LatentModelInfo {
   pipeline: string;
   /** the scheduler class; its strength is the panel's t0 */
   scheduler: string;
+  /** the pack's training schedule and its scheduler (null when not reproduced), for the signal kept at t0 */
+  schedule: LatentSchedule;
   /** the pack has a text encoder: prompt, negative prompt and guidance apply */
   usesText: boolean;
   /** from the UNet session's own input types */
   precision: 'fp16' | 'fp32';
+  /** where it runs, from the device check (device-check.ts); WASM after a WebGPU failure */
   backend: Backend;
+  /** why it does not run on WebGPU (null when it does) */
+  whyNotGpu: string | null;
+  /** warnings from the device check (a software adapter, little memory reported) */
+  deviceNotes: string[];
+  /** the largest single tensor of the pack, in bytes (what one GPU buffer must hold) */
+  largestTensorBytes: number;
   /** the pixel size the pack was trained at (its static size when it has one) */
   nativeSize: number;
   staticSize: number | null;
@@ -39,6 +49,16 @@ export interface LatentModelInfo {
   /** from the pack's sidecar (model.json), null without one */
   license: { id: string; url?: string; commercial?: boolean } | null;
 }
+
+/** A latent pack's schedule as its scheduler_config.json gives it. */
+export interface LatentSchedule {
+  betas: BetaConfig;
+  scheduler: SchedulerConfig | null;
+}
+
+/** Why the panel offers no Auto t0 for latent packs (a latent run asked for one is refused with it). */
+export const LATENT_AUTO_T0_UNAVAILABLE =
+  "Auto t0 compares the guide with the pack's own table of denoising errors on real images (model.json noise_level_error); latent packs come without one, so choose t0 by hand here.";
 
 /** The text a latent pack's run is conditioned on. */
 export interface RunText {
@@ -123,9 +143,10 @@ export interface RuntimeNotice {
  * (src/model/web.ts) and the engine's own. 'invalid-pack': the model pack's manifest or a file's
  * size or sha256 is wrong; 'invalid-png': the guide or mask could not be decoded; 'empty-mask':
  * the mask selects nothing; 'invalid-run': a parameter outside protocol's LIMITS; 'too-large': the
- * run would not fit in the panel's memory (src/ui/runtime/memory-budget.ts).
+ * run would not fit in the panel's memory (src/ui/runtime/memory-budget.ts); 'device-unfit': the
+ * pack cannot run on this device at all (src/ui/runtime/device-check.ts; the message says what would).
  */
-export type EngineErrorCode = WebErrorCode | 'invalid-pack' | 'invalid-png' | 'empty-mask' | 'invalid-run' | 'too-large';
+export type EngineErrorCode = WebErrorCode | 'invalid-pack' | 'invalid-png' | 'empty-mask' | 'invalid-run' | 'too-large' | 'device-unfit';
 
 /** Every code once (the Record makes the compiler insist on each). */
 const ENGINE_ERROR_CODES: Record<EngineErrorCode, true> = {
@@ -142,6 +163,7 @@ const ENGINE_ERROR_CODES: Record<EngineErrorCode, true> = {
   'empty-mask': true,
   'invalid-run': true,
   'too-large': true,
+  'device-unfit': true,
 };
 
 export function isEngineErrorCode(v: unknown): v is EngineErrorCode {

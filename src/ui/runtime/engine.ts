@@ -15,6 +15,7 @@ import { checkRunRequest, toEngineError } from './request-checks';
 import { MainThreadRunner, WorkerRunner, type Runner } from './runners';
 import { record } from './trace';
 import { LatentSession } from './latent-session';
+import { readDeviceFacts } from './device-facts';
 
 /** Live preview: working size and step cap. */
 export const PREVIEW_SIZE = 64;
@@ -120,14 +121,15 @@ export class RuntimeEngine implements Engine {
         return this.load();
       }
       const t = performance.now();
-      // the main thread's onnxruntime-web on WASM, from the bundled binary (no network)
+      // the main thread's onnxruntime-web (WebGPU or WASM), from the bundled binary (no network)
       ort.env.wasm.wasmBinary = await readAsset(ASSET_IDS.wasm);
       ort.env.wasm.numThreads = wasmThreads();
       ort.env.wasm.proxy = false;
-      const session = await LatentSession.load(ort, source.name, source.files);
+      const device = await readDeviceFacts();
+      const session = await LatentSession.load(ort, source.name, source.files, { device, notice: (message) => this.notice({ level: 'warning', message }) });
       this.latent = session;
-      record({ type: 'load', backend: 'wasm', where: 'main-thread', latent: true, ms: performance.now() - t });
-      return { backend: 'wasm' as const, model: session.info };
+      record({ type: 'load', backend: session.backend, where: 'main-thread', latent: true, ms: performance.now() - t, whyNotGpu: session.info.latent.whyNotGpu });
+      return { backend: session.backend, model: session.info };
     });
     this.queue = p.catch(() => undefined);
     return p.catch((e: unknown) => {
