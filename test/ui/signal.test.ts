@@ -1,7 +1,7 @@
 import { signalAt, vpLinear } from '../../src/core/schedule';
 import { describeSignalKept, formatPercent, signalKept, signalKeptTerm } from '../../src/ui/panel/signal';
 import { formatT0, shiftStep } from '../../src/ui/panel/t0-value';
-import { backendLabel, formatBytes, formatMs, sourceLabel } from '../../src/ui/panel/format';
+import { backendLabel, countOf, formatBytes, formatMs, sourceLabel } from '../../src/ui/panel/format';
 
 describe('signal kept at t0', () => {
   test('√ᾱ(t0) of the VP linear schedule, falling with t0', () => {
@@ -39,6 +39,8 @@ describe('t0 control helpers', () => {
     expect(formatBytes(2048)).toBe('2 KB');
     expect(formatMs(42.4)).toBe('42 ms');
     expect(formatMs(2500)).toBe('2.5 s');
+    expect(countOf(1, 'step')).toBe('1 step');
+    expect(countOf(4, 'step')).toBe('4 steps');
     expect(backendLabel('webgpu')).toBe('WebGPU');
     expect(backendLabel('wasm')).toBe('WASM');
     expect(sourceLabel('embedded')).toMatch(/offline/);

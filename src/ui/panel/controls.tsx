@@ -3,7 +3,7 @@
 import { LIMITS, type SamplerChoice, type SeedMode, type Settings } from '../../protocol';
 import type { Backend, ModelInfo } from '../runtime/engine-api';
 import { NumberField, SelectField } from './fields';
-import { backendLabel, formatBytes, sourceLabel } from './format';
+import { backendLabel, countOf, formatBytes, sourceLabel } from './format';
 import { WORKING_SIZES } from './settings';
 import type { EngineState } from './store';
 
@@ -41,7 +41,7 @@ export function SettingsControls(props: { settings: Settings; engine: EngineStat
       <summary>
         <span class="sd-h2">Settings</span>
         <span class="sd-muted sd-small sd-ellipsis" data-testid="settings-summary">
-          {s.steps} steps · {SAMPLERS.find((o) => o.value === s.sampler)?.short ?? s.sampler} · {s.size} px
+          {countOf(s.steps, 'step')} · {SAMPLERS.find((o) => o.value === s.sampler)?.short ?? s.sampler} · {s.size} px
           {s.variations > 1 ? ` · ${s.variations} images` : ''}
         </span>
       </summary>

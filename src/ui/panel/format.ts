@@ -10,6 +10,11 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GB`;
 }
 
+/** "1 step", "4 steps": a count with its noun in the right number. */
+export function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function formatMs(ms: number): string {
   if (!(ms > 0)) return '–';
   if (ms < 1000) return `${Math.round(ms)} ms`;
