@@ -7,7 +7,7 @@
 //   node bench/run.mjs --quick         # ≈1 min: 64² and 256² batch 1, few repeats, no 512²
 //   options: --model DIR (a pack dir: model.json + onnx; default models/default, else a
 //            random-weight export in bench/out/random), --no-chromium, --no-experiments,
-//            --no-profile, --no-overhead, --no-ui-edit (a whole edit in dist/ui.html; on by
+//            --no-profile, --no-overhead, --no-overlap, --no-ui-edit (a whole edit in dist/ui.html; on by
 //            default in the full run, --ui-edit adds it to --quick), --json-out FILE
 //            (default bench/out/results.json)
 //
@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { buildCli } from '../src/cli/build-cli.mjs';
 import { chromiumAvailable, openChromium } from './lib/browser.mjs';
 import { stats, fmtMs, table } from './lib/stats.mjs';
+import { measureOverlap, overlapTable } from './lib/overlap-report.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', 'out');
@@ -283,6 +284,22 @@ async function main() {
     else results.overhead = { error: r.stderr.split('\n').slice(-4).join(' ') };
   }
 
+  // ---- 4a. the step's draws hidden behind the network (the session in a worker thread) ----
+  if (!flag('--no-overhead') && !flag('--no-overlap')) {
+    log(`bench: overlap of the per-step work with the network … (${elapsed()})`);
+    const guide = join(root, 'models/eval/heldout/scene-10000000.png');
+    results.overlap = await measureOverlap({
+      model: modelDir,
+      guide: existsSync(guide) ? guide : null,
+      size: QUICK ? 64 : 256,
+      threads: 1,
+      t0: 0.5,
+      sampler: 'dpmpp2m-sde', // the panel's default (src/protocol.ts DEFAULT_SETTINGS)
+      steps: 10,
+      reps: QUICK ? 1 : 3,
+    });
+  }
+
   // ---- 4b. a whole edit in the product (dist/ui.html in the harness's sandboxed iframe) ----
   if (chromiumOk && (flag('--ui-edit') || (!QUICK && !flag('--no-ui-edit')))) {
     const html = join(root, 'dist/ui.html');
@@ -389,6 +406,10 @@ function report(res) {
       ),
     );
   }
+  if (res.overlap && !res.overlap.error) {
+    print(`\n## Per-step work hidden behind the network (onnxruntime-node session in a worker thread, bench/lib/overlap.ts)`);
+    print(overlapTable(res.overlap));
+  } else if (res.overlap) print(`\nOverlap: ${res.overlap.error}`);
 }
 
 function summarise(res) {
@@ -418,6 +439,9 @@ function summarise(res) {
     overhead_share: ov ? round((ov.find((r) => r.sampler === 'dpmpp2m-sde') ?? ov.reduce((a, b) => (b.share_real > a.share_real ? b : a))).share_real, 4) : null,
     overhead_share_by_sampler: ov ? Object.fromEntries(ov.map((r) => [r.sampler, round(r.share_real, 4)])) : null,
     overhead_share_ui: res.ui_edit?.share !== undefined ? round(res.ui_edit.share, 4) : null,
+    overhead_share_overlap_worker: res.overlap?.overlap ? round(res.overlap.overlap.share, 4) : null,
+    overhead_share_serial_worker: res.overlap?.serial ? round(res.overlap.serial.share, 4) : null,
+    overlap_hidden_ms: res.overlap?.hidden_ms !== undefined ? round(res.overlap.hidden_ms, 1) : null,
     few_step_calls: res.few_step?.few_step_calls ?? null,
     few_step_solver: res.few_step?.few_step_solver ?? null,
     few_step_calls_noise_aware: res.few_step?.few_step_calls_noise_aware ?? null,

@@ -60,6 +60,37 @@ export function blendKept(x: Float32Array, g: Float32Array, z: Float32Array, kep
   }
 }
 
+/** dst ← signal·g + noise·z on the pixels with m = 0 (blendKept's values there, rounded to float32
+ *  as blendKept stores them), over every plane; other pixels of dst are left as they are. */
+export function noisedKeptRuns(dst: Float32Array, g: Float32Array, z: Float32Array, kept: KeptPixels, signal: number, noise: number): void {
+  const { mask, runs } = kept;
+  const pixels = mask.length;
+  for (let base = 0, n = dst.length; base < n; base += pixels) {
+    for (let i = 0; i < runs.length; i += 2) {
+      const e = base + runs[i + 1];
+      if (noise === 0) for (let k = base + runs[i]; k < e; k++) dst[k] = signal * g[k];
+      else for (let k = base + runs[i]; k < e; k++) dst[k] = signal * g[k] + noise * z[k];
+    }
+  }
+}
+
+/** blendKept with the m = 0 pixels copied from `noised` (noisedKeptRuns of the same g, z, signal
+ *  and noise): the same bytes, the arithmetic done earlier. */
+export function blendKeptFrom(x: Float32Array, noised: Float32Array, g: Float32Array, z: Float32Array, kept: KeptPixels, signal: number, noise: number): void {
+  const { mask, runs, fractional } = kept;
+  const pixels = mask.length;
+  for (let base = 0, n = x.length; base < n; base += pixels) {
+    for (let i = 0; i < runs.length; i += 2) x.set(noised.subarray(base + runs[i], base + runs[i + 1]), base + runs[i]);
+    for (let i = 0; i < fractional.length; i++) {
+      const p = fractional[i];
+      const mv = mask[p];
+      const k = base + p;
+      const y = noise === 0 ? signal * g[k] : signal * g[k] + noise * z[k];
+      x[k] = mv * x[k] + (1 - mv) * y;
+    }
+  }
+}
+
 /** x ← c.sample·x + c.network·out (+ c.noise·z when z is not null). */
 export function applyStep(x: Float32Array, out: Float32Array, z: Float32Array | null, c: AffineStep): void {
   const a = c.sample;

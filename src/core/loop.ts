@@ -6,7 +6,7 @@
 import type { Denoiser, SDEditOptions, Shape4, StepInfo } from './types';
 import type { Schedule } from './schedule';
 import { gaussian, streamId } from './rng';
-import { blendKept, keptPixels, noiseTo } from './kernels';
+import { blendKept, blendKeptFrom, keptPixels, noisedKeptRuns, noiseTo } from './kernels';
 
 /** What a noise draw is for; the default source turns it into a stream of the seeded RNG. */
 export interface NoiseRequest {
@@ -116,11 +116,16 @@ export interface LoopState {
   readonly x: Float32Array;
   /** x̂0 preview buffer (clipped to [−1, 1]) the step fills; null when nobody listens */
   readonly x0: Float32Array | null;
-  /** one network call on x at time t (checks abort first and the output's length after) */
-  predict(t: number): Promise<Float32Array>;
+  /** One network call on x at time t (checks abort first and the output's length after).
+   *  `whilePending` runs once the call has started and before it is awaited: the step's work
+   *  that does not need the output (its noise draw), done while the network runs off this
+   *  thread (a worker, WebGPU); the loop adds its own (the kept pixels at the level the step
+   *  ends at). It must not write x, which the network may still be reading. */
+  predict(t: number, whilePending?: () => void): Promise<Float32Array>;
   /** standard normals of `kind` for every item into out (N×P) */
   draw(repeat: number, kind: NoiseRequest['kind'], step: number, sub: number, out: Float32Array): void;
-  /** kept pixels ← the guide at plan level j (a no-op without a mask) */
+  /** kept pixels ← the guide at plan level j (a no-op without a mask); at the level the step
+   *  ends at, from values made while its network call was pending */
   replaceKept(j: number): void;
 }
 
@@ -140,8 +145,9 @@ export interface LoopPlan extends KeptLevels {
   steps: number;
 }
 
-/** A sampler's update: `step(r, j)` calls state.predict (once, or more for a corrector), updates
- *  state.x from ts[j] to ts[j+1] and fills state.x0 when it is not null. The loop then re-noises
+/** A sampler's update: `step(r, j)` calls state.predict (once, or more for a corrector), drawing
+ *  the step's noise while the call is pending, updates state.x from ts[j] to ts[j+1] and fills
+ *  state.x0 when it is not null. The loop then re-noises
  *  the kept pixels to level j+1 and reports progress. `repeat(r)` runs before each repeat. */
 export interface Stepper {
   repeat?(r: number): void;
@@ -189,6 +195,25 @@ export async function runLoop(
   const z0 = new Float32Array(total); // the repeat's initial noise, reused for kept pixels
   const tArr = new Float32Array(batch);
   const kept = mask ? keptPixels(mask) : null;
+  // The kept pixels' values at the level the step in progress ends at depend only on the guide
+  // and the repeat's draw: they are made while the step's network call is pending.
+  const keptAhead = kept && kept.runs.length > 0 ? new Float32Array(total) : null;
+  let aheadLevel = -1; // the plan level keptAhead holds (−1: none)
+  let stepEnd = 0; // the plan level the step in progress ends at
+  const prepareKept = (): void => {
+    if (!kept || !keptAhead || aheadLevel === stepEnd) return;
+    noisedKeptRuns(keptAhead, g, z0, kept, keptSignal[stepEnd], keptNoise[stepEnd]);
+    aheadLevel = stepEnd;
+  };
+  const networkCall = async (t: number): Promise<Float32Array> => {
+    if (signal?.aborted) throw abortError();
+    tArr.fill(t);
+    const out = await denoiser.predict(x, nshape, tArr);
+    if (!out || out.length !== total) {
+      throw new Error(`sdedit: the denoiser returned ${out ? out.length : 'nothing'} values, expected ${total} (${batch}×${channels}×${height}×${width})`);
+    }
+    return out;
+  };
   const state: LoopState = {
     batch,
     channels,
@@ -196,20 +221,24 @@ export async function runLoop(
     total,
     x,
     x0: onStep ? new Float32Array(total) : null,
-    async predict(t: number): Promise<Float32Array> {
-      if (signal?.aborted) throw abortError();
-      tArr.fill(t);
-      const out = await denoiser.predict(x, nshape, tArr);
-      if (!out || out.length !== total) {
-        throw new Error(`sdedit: the denoiser returned ${out ? out.length : 'nothing'} values, expected ${total} (${batch}×${channels}×${height}×${width})`);
+    predict(t: number, whilePending?: () => void): Promise<Float32Array> {
+      const pending = networkCall(t);
+      try {
+        whilePending?.();
+        prepareKept();
+      } catch (e) {
+        pending.catch(() => undefined); // the preparation's error is the one reported
+        return Promise.reject(e);
       }
-      return out;
+      return pending;
     },
     draw(repeat, kind, step, sub, out) {
       for (let b = 0; b < batch; b++) noise({ item: b, repeat, kind, step, sub }, out, b * itemSize, itemSize);
     },
     replaceKept(j: number): void {
-      if (kept) blendKept(x, g, z0, kept, keptSignal[j], keptNoise[j]);
+      if (!kept) return;
+      if (keptAhead && aheadLevel === j) blendKeptFrom(x, keptAhead, g, z0, kept, keptSignal[j], keptNoise[j]);
+      else blendKept(x, g, z0, kept, keptSignal[j], keptNoise[j]);
     },
   };
   const stepper = makeStepper(state);
@@ -217,9 +246,11 @@ export async function runLoop(
   const totalSteps = repeats * steps;
   for (let r = 0; r < repeats; r++) {
     state.draw(r, 'init', 0, 0, z0);
+    aheadLevel = -1; // a new guide and draw
     noiseTo(x, g, z0, keptSignal[0], keptNoise[0]);
     stepper.repeat?.(r);
     for (let j = 0; j < steps; j++) {
+      stepEnd = j + 1;
       await stepper.step(r, j);
       state.replaceKept(j + 1);
       done++;

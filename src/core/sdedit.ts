@@ -35,7 +35,8 @@
 //
 // Randomness: every draw is a pure function of (seed + item, stream), the stream naming what it
 // is for (initial noise of repeat r, the noise of step j, corrector sub-step), so item b of a
-// batch equals a single run with seed + b.
+// batch equals a single run with seed + b; and a step's draw can be made while its network call
+// is pending (LoopState.predict), off the critical path when the network runs off this thread.
 import type { Denoiser, SDEditOptions } from './types';
 import { noiseFreeAt, type Schedule } from './schedule';
 import type { LoopState, NoiseSource, Stepper } from './loop';
@@ -182,10 +183,9 @@ function vpSampler(plan: SDEditPlan, steps: AffineStep[]) {
     const z = steps.some((c) => c.noise !== 0) ? new Float32Array(st.total) : null;
     return {
       async step(r, j) {
-        const eps = await st.predict(plan.ts[j]);
         const c = steps[j];
         const draw = c.noise !== 0 ? z : null;
-        if (draw) st.draw(r, 'step', j, 0, draw);
+        const eps = await st.predict(plan.ts[j], draw ? () => st.draw(r, 'step', j, 0, draw) : undefined);
         epsStep(st.x, eps, draw, st.x0, { ...c, ...x0Estimate(plan.level[j]) });
       },
     };
@@ -200,15 +200,13 @@ function veSampler(plan: SDEditPlan, steps: AffineStep[], corrector: number, snr
       async step(r, j) {
         const t = plan.ts[j];
         for (let q = 0; q < corrector; q++) {
-          const score = await st.predict(t);
-          st.draw(r, 'corrector', j, q, z as Float32Array);
+          const score = await st.predict(t, () => st.draw(r, 'corrector', j, q, z as Float32Array));
           langevinStep(st.x, score, z as Float32Array, snr, st.itemSize);
           st.replaceKept(j);
         }
-        const score = await st.predict(t);
         const c = steps[j];
         const draw = c.noise !== 0 ? z : null;
-        if (draw) st.draw(r, 'step', j, 0, draw);
+        const score = await st.predict(t, draw ? () => st.draw(r, 'step', j, 0, draw) : undefined);
         if (st.x0) x0FromScore(st.x0, st.x, score, plan.level[j]);
         applyStep(st.x, score, draw, c);
       },

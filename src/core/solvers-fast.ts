@@ -212,12 +212,11 @@ export async function sdeditFastWithNoise(
     const z = sde ? new Float32Array(st.total) : null;
     return {
       async step(r, j) {
-        const eps = await st.predict(ts[j]);
-        const estimate = x0Estimate(level[j]);
         const c = steps[j];
-        // the step's noise is drawn before the update, which adds it in the same pass
+        // the step's noise is drawn while the network runs; the update adds it in the same pass
         const zj = c.noise !== 0 ? (z as Float32Array) : null;
-        if (zj) st.draw(r, 'sde', j, 0, zj);
+        const eps = await st.predict(ts[j], zj ? () => st.draw(r, 'sde', j, 0, zj) : undefined);
+        const estimate = x0Estimate(level[j]);
         if (level[j + 1] >= 1) {
           dataPrediction(d0, x, eps, estimate);
           x.set(d0);

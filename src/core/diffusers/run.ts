@@ -62,13 +62,9 @@ export function sdeditPackWithNoise(
         d1.fill(0);
       },
       async step(r, j) {
-        const eps = await st.predict(plan.ts[j]);
-        let zj: Float32Array | null = null;
         const c = steps[j];
-        if (z && c.noise !== 0) {
-          st.draw(r, plan.noiseKind, j, 0, z);
-          zj = z;
-        }
+        const zj = z && c.noise !== 0 ? z : null;
+        const eps = await st.predict(plan.ts[j], zj ? () => st.draw(r, plan.noiseKind, j, 0, zj) : undefined);
         packUpdate(st.x, eps, d0, d1, zj, c, estimates[j], clip);
         if (st.x0) copyClipped(st.x0, d0);
         const t = d1;

@@ -1,0 +1,163 @@
+// A step's noise is drawn while its network call is pending (LoopState.predict's whilePending), so
+// that it costs no wall time when the network runs off the JS thread. Checked with a denoiser whose
+// promises the test resolves by hand and a NoiseSource that records, for every draw, how many
+// calls had started and how many had been answered. The bytes must not depend on when the
+// denoiser answers (the golden outputs, test/core/golden-outputs.test.ts, are unchanged).
+import { parseSchedulerConfig, planPack, scheduleFromConfig, sdeditPackWithNoise } from '../../src/core';
+import { seededNoise, type NoiseRequest, type NoiseSource } from '../../src/core/loop';
+import { veGeometric, vpLinear, type Schedule } from '../../src/core/schedule';
+import { sdeditWithNoise } from '../../src/core/sdedit';
+import type { Denoiser, SDEditOptions, Shape4 } from '../../src/core/types';
+import { gaussianData, sampleData, veScore, vpEps, type CountingDenoiser } from './analytic';
+
+const C = 3;
+const H = 4;
+const W = 6;
+const HW = H * W;
+const DATA = gaussianData(C, H, W, [
+  { mu: -0.3, s: 0.2 },
+  { mu: 0.4, s: 0.3 },
+]);
+const guide = sampleData(DATA, 3);
+const mask = Float32Array.from({ length: HW }, (_, p) => [0, 1, 0.5][p % 3]);
+const vp = vpLinear();
+const ve = veGeometric(0.01, 50);
+
+/** Wraps an analytic denoiser: each call's answer is computed at once but handed back only when
+ *  the test calls answerNext(). */
+class HeldDenoiser implements Denoiser {
+  readonly kind: 'eps' | 'score';
+  started = 0;
+  answered = 0;
+  private held: (() => void)[] = [];
+  constructor(private readonly inner: CountingDenoiser) {
+    this.kind = inner.kind;
+  }
+  predict(x: Float32Array, shape: Shape4, t: Float32Array): Promise<Float32Array> {
+    this.started++;
+    const out = this.inner.predict(x, shape, t);
+    return new Promise((resolve, reject) => {
+      this.held.push(() => {
+        this.answered++;
+        out.then(resolve, reject);
+      });
+    });
+  }
+  /** Answers the oldest pending call; false when none is pending. */
+  answerNext(): boolean {
+    const next = this.held.shift();
+    if (!next) return false;
+    next();
+    return true;
+  }
+}
+
+interface DrawSeen {
+  req: NoiseRequest;
+  started: number;
+  answered: number;
+}
+
+function recording(den: HeldDenoiser, seed: number, seen: DrawSeen[]): NoiseSource {
+  const inner = seededNoise(seed);
+  return (req, out, offset, count) => {
+    seen.push({ req: { ...req }, started: den.started, answered: den.answered });
+    inner(req, out, offset, count);
+  };
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Runs `start` to completion, answering one pending call per macrotask. */
+async function drive(den: HeldDenoiser, start: () => Promise<Float32Array>): Promise<Float32Array> {
+  let result: Float32Array | null = null;
+  let error: unknown = null;
+  const run = start().then(
+    (v) => {
+      result = v;
+    },
+    (e: unknown) => {
+      error = e;
+    },
+  );
+  while (result === null && error === null) {
+    await tick();
+    den.answerNext();
+  }
+  await run;
+  if (error !== null) throw error;
+  return result as unknown as Float32Array;
+}
+
+/** Every per-step draw (not 'init') happens while exactly one call is pending. */
+function expectDrawsWhilePending(seen: DrawSeen[], callsPerStep: number, callsPerRepeat: number): void {
+  const stepDraws = seen.filter((d) => d.req.kind !== 'init');
+  expect(stepDraws.length).toBeGreaterThan(0);
+  for (const d of stepDraws) {
+    expect(d.started - d.answered).toBe(1);
+    // the call made for this draw's step (and sub-step) is the one pending
+    const within = d.req.kind === 'corrector' ? d.req.step * callsPerStep + d.req.sub : (d.req.step + 1) * callsPerStep - 1;
+    const call = d.req.repeat * callsPerRepeat + within;
+    expect(d.started).toBe(call + 1);
+  }
+  for (const d of seen.filter((s) => s.req.kind === 'init')) expect(d.started - d.answered).toBe(0);
+}
+
+const cases: { name: string; schedule: Schedule; net: () => CountingDenoiser; opts: SDEditOptions; callsPerStep: number }[] = [
+  { name: 'ddpm every step', schedule: vp, net: () => vpEps(DATA, vp), opts: { sampler: 'ddpm', t0: 0.01, seed: 4, mask }, callsPerStep: 1 },
+  { name: 'ddpm strided, batch 2', schedule: vp, net: () => vpEps(DATA, vp), opts: { sampler: 'ddpm', t0: 0.5, steps: 5, seed: 4, batch: 2 }, callsPerStep: 1 },
+  { name: 'ddim η 1, 2 repeats', schedule: vp, net: () => vpEps(DATA, vp), opts: { sampler: 'ddim', t0: 0.5, steps: 4, eta: 1, seed: 4, repeats: 2, mask }, callsPerStep: 1 },
+  { name: 'dpmpp2m-sde', schedule: vp, net: () => vpEps(DATA, vp), opts: { sampler: 'dpmpp2m-sde', t0: 0.6, steps: 6, seed: 4, mask }, callsPerStep: 1 },
+  { name: 've with 2 corrector steps', schedule: ve, net: () => veScore(DATA, ve), opts: { sampler: 've', t0: 0.5, steps: 4, correctorSteps: 2, seed: 4, mask }, callsPerStep: 3 },
+];
+
+describe.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+  test("draws each step's noise while the step's network call is pending", async () => {
+    const den = new HeldDenoiser(c.net());
+    const seen: DrawSeen[] = [];
+    await drive(den, () => sdeditWithNoise(den, guide, [C, H, W], c.schedule, c.opts, recording(den, c.opts.seed, seen)));
+    expectDrawsWhilePending(seen, c.callsPerStep, den.started / (c.opts.repeats ?? 1));
+  });
+
+  test('the bytes do not depend on when the network answers', async () => {
+    const held = new HeldDenoiser(c.net());
+    const late = await drive(held, () => sdeditWithNoise(held, guide, [C, H, W], c.schedule, c.opts, seededNoise(c.opts.seed)));
+    const now = await sdeditWithNoise(c.net(), guide, [C, H, W], c.schedule, c.opts, seededNoise(c.opts.seed));
+    expect(Buffer.from(late.buffer).equals(Buffer.from(now.buffer))).toBe(true);
+  });
+});
+
+test("a latent pack's scheduler draws its step noise while the call is pending too", async () => {
+  const cfg = parseSchedulerConfig({ _class_name: 'EulerAncestralDiscreteScheduler', num_train_timesteps: 1000, beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012 });
+  const schedule = scheduleFromConfig(cfg);
+  const plan = planPack(cfg, schedule, { steps: 5, strength: 0.6 });
+  const den = new HeldDenoiser(vpEps(DATA, schedule));
+  const seen: DrawSeen[] = [];
+  await drive(den, () => sdeditPackWithNoise(den, guide, [C, H, W], schedule, plan, {}, recording(den, 2, seen)));
+  expectDrawsWhilePending(seen, 1, den.started);
+});
+
+test("a draw's error is the run's error, and the pending call's rejection is not left unhandled", async () => {
+  const den = new HeldDenoiser(vpEps(DATA, vp));
+  const failing: NoiseSource = (req, out, offset, count) => {
+    if (req.kind === 'sde') throw new Error('no noise for this step');
+    seededNoise(1)(req, out, offset, count);
+  };
+  const ctl = new AbortController();
+  ctl.abort(); // the first call rejects at once (AbortError) while its draw fails
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown): void => {
+    unhandled.push(e);
+  };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const run = sdeditWithNoise(den, guide, [C, H, W], vp, { sampler: 'dpmpp2m-sde', t0: 0.5, steps: 3, seed: 1, signal: ctl.signal }, failing);
+    await expect(run).rejects.toThrow('no noise for this step');
+    await tick();
+    await tick();
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  expect(unhandled).toEqual([]);
+  expect(den.started).toBe(0); // aborted before the network was asked
+});
