@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'preact/hooks';
 import type { JobInput, Placement, PluginToUi, Settings, StoredRun } from '../protocol';
 import { runRequest, type Backend, type Engine, type ModelInfo } from './runtime/engine-api';
+import type { PackFileCache } from './runtime/pack-cache';
 import { figmaBridge, type Bridge } from './panel/bridge';
 import { SettingsControls } from './panel/controls';
 import { debounce, isAbortError, realClock, type Clock } from './panel/debounce';
@@ -37,6 +38,8 @@ export interface AppProps {
   saveDelayMs?: number;
   /** thumbnails for the lasting history; defaults to the canvas-based one */
   thumbnail?: MakeThumbnail;
+  /** where downloaded pack files are kept between sessions (hosted mode); none in Figma's iframe */
+  packCache?: PackFileCache;
 }
 
 interface GenerateOptions {
@@ -104,10 +107,11 @@ export function App(props: AppProps) {
     return off;
   }, [bridge]);
 
-  // ---- the pack: the embedded default or a folder the user picked -------------------------
+  // ---- the pack: the embedded default, a folder the user picked or a downloaded one --------
   const pack = usePack({
     engine,
     bridge,
+    cache: props.packCache,
     settings: () => stateRef.current.settings,
     onActive: (r, defaults) => {
       loadRef.current = Promise.resolve(r);

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { CATALOGUE } from '../../src/model/latent/catalogue';
 import { parseSidecar } from '../../src/model/latent/sidecar';
 import type { PackFileCache } from '../../src/ui/runtime/pack-cache';
-import { parsePackInput, resolveFolderUrl, resolveHubRepo, type PackPlan } from '../../src/ui/runtime/pack-source';
+import { parsePackInput, type PackPlan } from '../../src/ui/runtime/pack-plan';
+import { resolveFolderUrl, resolveHubRepo } from '../../src/ui/runtime/pack-source';
 import { downloadPack, type PackProgress } from '../../src/ui/runtime/url-pack';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

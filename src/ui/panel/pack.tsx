@@ -1,10 +1,12 @@
 // The pack card (which model runs, what it is, what it needs) and, for a pack that uses text,
-// the prompt card. A folder is read locally (File.arrayBuffer): nothing is uploaded.
+// the prompt card. A folder is read locally (File.arrayBuffer): nothing is uploaded; a URL pack is
+// downloaded (pack-url.tsx).
 import { useId } from 'preact/hooks';
 import type { Backend, ModelInfo } from '../runtime/engine-api';
 import { PANEL_MEMORY_BYTES } from '../runtime/memory-budget';
 import { backendLabel, formatBytes } from './format';
 import { isNonCommercial, type PickedFile } from './pack-folder';
+import { UrlPackPicker } from './pack-url';
 import type { PackControl } from './use-pack';
 
 function LicenseLine(props: { model: ModelInfo; accepted: boolean; onAccept: () => void }) {
@@ -32,7 +34,7 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
   const load = control.load;
   const lastPack = control.prefs.pack;
   return (
-    <section class="sd-card" data-testid="pack-card" aria-busy={load.status === 'reading' || load.status === 'loading'}>
+    <section class="sd-card" data-testid="pack-card" aria-busy={load.status === 'reading' || load.status === 'loading' || load.status === 'finding' || load.status === 'downloading'}>
       <div class="sd-h2">Model</div>
       {model && (
         <p class="sd-small" data-testid="pack-info">
@@ -58,7 +60,7 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
           type="file"
           class="sd-file"
           data-testid="pack-folder-input"
-          disabled={props.busy}
+          disabled={props.busy || load.status === 'downloading'}
           ref={(el) => {
             if (el) el.setAttribute('webkitdirectory', '');
           }}
@@ -69,6 +71,7 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
           }}
         />
       </div>
+      <UrlPackPicker control={control} busy={props.busy} />
       {latent && (
         <button type="button" class="sd-btn sd-btn-secondary sd-btn-small" data-testid="pack-use-default" disabled={props.busy} onClick={() => void control.useEmbedded()}>
           Use the built-in model
@@ -76,7 +79,7 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
       )}
       {!latent && lastPack !== 'default' && (
         <p class="sd-small sd-muted" data-testid="pack-last">
-          Last time you used “{lastPack}”: pick its folder again to use it (the panel cannot keep access to a folder between sessions).
+          Last time you used “{lastPack}”: pick its folder again or download it to use it (the panel cannot keep access to a folder between sessions).
         </p>
       )}
       {(load.status === 'reading' || load.status === 'loading') && (

@@ -1,79 +1,15 @@
-// Where a URL pack's files are: what the user typed (a Hugging Face repo "owner/name", its
-// https://huggingface.co/… address, or the address of a pack folder on any static host that has a
-// model.json) or a catalogue entry, resolved into the list of files to fetch with their sizes and
-// sha256s. The Hub's file listing comes through @huggingface/hub (listFiles); a file's URL is the
-// Hub's `resolve/<revision>/<path>` (the library has no pure builder for it: its
-// fileDownloadInfo costs one extra request per file).
+// Where a URL pack's files are: what the user typed (pack-plan.ts's PackInput) or a catalogue
+// entry, resolved into the list of files to fetch with their sizes and sha256s. The Hub's file
+// listing comes through @huggingface/hub (listFiles); a file's URL is the Hub's
+// `resolve/<revision>/<path>` (the library has no pure builder for it: its fileDownloadInfo
+// costs one extra request per file).
 import { HUB_URL, HubApiError, listFiles } from '@huggingface/hub';
 import { PARTS } from '../../model/latent/folder';
-import { type CatalogueEntry, type PackLicense } from '../../model/latent/catalogue';
+import type { CatalogueEntry } from '../../model/latent/catalogue';
 import { isPackFile } from '../../model/latent/pack-files';
 import { parseSidecar, SidecarError, type Sidecar } from '../../model/latent/sidecar';
 import { DownloadError, downloadFile } from './download';
-
-export interface PlannedFile {
-  /** path inside the pack ('unet/model.onnx') */
-  path: string;
-  url: string;
-  bytes?: number;
-  /** lowercase hex; absent for a Hub file kept in git (not LFS): then only its size is checked */
-  sha256?: string;
-}
-
-/** A pack ready to download: what the panel shows before the download, and what is fetched. */
-export interface PackPlan {
-  name: string;
-  /** for the panel: "huggingface.co/owner/name" or the folder's address */
-  source: string;
-  license: PackLicense | null;
-  recommended: Partial<{ steps: number; t0: number; guidance: number }>;
-  files: PlannedFile[];
-  /** the sum of the sizes (every planned file has one) */
-  bytes: number;
-  /** files already here (the folder's model.json, read to make the plan) */
-  inline: ReadonlyMap<string, Uint8Array>;
-}
-
-export type PackInput = { kind: 'hub'; repo: string; revision: string } | { kind: 'url'; base: string };
-
-export type PackSourceErrorCode = 'input' | 'not-found' | 'not-a-pack' | 'unreachable';
-
-export class PackSourceError extends Error {
-  override name = 'PackSourceError';
-  constructor(
-    readonly code: PackSourceErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-const REPO = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
-const HUB_HOSTS = ['huggingface.co', 'hf.co', 'www.huggingface.co'];
-const INPUT_HINT = 'Type a Hugging Face repo (owner/name), its https://huggingface.co/… address, or the https address of a pack folder that has a model.json.';
-
-/** What the user typed, as a Hub repo or a pack folder's address. Throws PackSourceError. */
-export function parsePackInput(text: string): PackInput {
-  const t = text.trim();
-  if (REPO.test(t)) return { kind: 'hub', repo: t, revision: 'main' };
-  let url: URL;
-  try {
-    url = new URL(t);
-  } catch {
-    throw new PackSourceError('input', `“${t}” is not a repo or an address. ${INPUT_HINT}`);
-  }
-  const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) throw new PackSourceError('input', `${url.protocol} addresses are not supported. ${INPUT_HINT}`);
-  if (HUB_HOSTS.includes(url.hostname)) {
-    // /owner/name, /owner/name/tree/<rev>[/…], /owner/name/resolve/<rev>/…, /owner/name/blob/<rev>/…
-    const [owner, name, kind, rev] = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    if (!owner || !name || owner === 'datasets' || owner === 'spaces') throw new PackSourceError('input', `${t} is not a model repo on the Hub. ${INPUT_HINT}`);
-    const revision = rev && ['tree', 'resolve', 'blob'].includes(kind ?? '') ? rev : 'main';
-    return { kind: 'hub', repo: `${owner}/${name}`, revision };
-  }
-  const base = url.href.endsWith('/') ? url.href : url.href.replace(/\/model\.json$/, '/').replace(/([^/])$/, '$1/');
-  return { kind: 'url', base };
-}
+import { PackSourceError, makePlan, type PackInput, type PackPlan, type PlannedFile } from './pack-plan';
 
 /** The Hub's download URL of one file of a model repo. */
 export function hubResolveUrl(repo: string, revision: string, path: string): string {
@@ -106,10 +42,6 @@ function checkLayout(paths: Set<string>, where: string): void {
   }
 }
 
-function plan(name: string, source: string, license: PackLicense | null, recommended: PackPlan['recommended'], files: PlannedFile[], inline: Map<string, Uint8Array>): PackPlan {
-  return { name, source, license, recommended, files, inline, bytes: files.reduce((n, f) => n + (f.bytes ?? 0), 0) + [...inline.values()].reduce((n, b) => n + b.byteLength, 0) };
-}
-
 /** A pack folder on a static host: its model.json lists the files with sizes and sha256s. */
 export async function resolveFolderUrl(base: string, opts: SourceOptions = {}): Promise<PackPlan> {
   const where = `${base}model.json`;
@@ -124,7 +56,7 @@ export async function resolveFolderUrl(base: string, opts: SourceOptions = {}): 
   const sidecar = readSidecar(bytes, where);
   const files = sidecar.files.filter((f) => isPackFile(f.name) && f.name !== 'model.json').map((f) => ({ path: f.name, url: new URL(f.name, base).href, bytes: f.bytes, sha256: f.sha256 }));
   checkLayout(new Set(files.map((f) => f.path)), where);
-  return plan(sidecar.name, base, sidecar.license, sidecar.recommended, files, new Map([['model.json', bytes]]));
+  return makePlan(sidecar.name, base, sidecar.license, sidecar.recommended, files, new Map([['model.json', bytes]]));
 }
 
 /** A model repo on the Hub (a catalogue entry's, or one the user typed). */
@@ -169,7 +101,7 @@ export async function resolveHubRepo(repo: string, revision: string, opts: Sourc
   const files = listed.filter((f) => f.path !== 'model.json').map((f) => (f.sha256 || !hashes.has(f.path) ? f : { ...f, sha256: hashes.get(f.path) }));
   const entry = opts.entry;
   const name = entry?.id ?? sidecar?.name ?? repo.slice(repo.indexOf('/') + 1);
-  return plan(name, where, entry?.license ?? sidecar?.license ?? null, { ...(entry?.recommended ?? {}), ...(sidecar?.recommended ?? {}) }, files, inline);
+  return makePlan(name, where, entry?.license ?? sidecar?.license ?? null, { ...(entry?.recommended ?? {}), ...(sidecar?.recommended ?? {}) }, files, inline);
 }
 
 /** What the user typed, resolved. */
@@ -177,15 +109,3 @@ export function resolvePackInput(input: PackInput, opts: SourceOptions = {}): Pr
   return input.kind === 'hub' ? resolveHubRepo(input.repo, input.revision, opts) : resolveFolderUrl(input.base, opts);
 }
 
-/**
- * The model.json the loader adds to a downloaded pack that has none, so the engine knows its
- * name, licence and recommended settings as the catalogue gives them. It lists the files whose
- * sha256 the Hub gave (all of a pack's LFS files); null without a licence or such files.
- */
-export function sidecarFor(p: PackPlan): Uint8Array | null {
-  if (p.inline.has('model.json') || !p.license) return null;
-  const files = p.files.filter((f) => f.sha256 && f.bytes !== undefined).map((f) => ({ name: f.path, bytes: f.bytes, sha256: f.sha256 }));
-  if (files.length === 0) return null;
-  const s = { kind: 'latent', format: 'diffusers-onnx', name: p.name, license: p.license, recommended: p.recommended, files };
-  return new TextEncoder().encode(JSON.stringify(s, null, 2));
-}

@@ -7,7 +7,7 @@ import { abortError } from '../../core';
 import type { PackFiles } from '../../model/latent/web';
 import { downloadFile } from './download';
 import type { PackFileCache } from './pack-cache';
-import { sidecarFor, type PackPlan } from './pack-source';
+import { sidecarFor, type PackPlan } from './pack-plan';
 import { record } from './trace';
 
 export interface PackProgress {
