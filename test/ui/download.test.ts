@@ -122,3 +122,21 @@ test('without Accept-Ranges the retry is a fresh download; too many breaks is an
   expect(e).toMatchObject({ code: 'unreachable', message: expect.stringContaining('broke off after 1000 bytes') });
   expect(bad.requests.length).toBe(3);
 });
+
+test('a file of unknown size (no Content-Length, no catalogue size) arrives whole', async () => {
+  const fetch = (async () => {
+    let at = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (at >= body.length) return c.close();
+        c.enqueue(body.slice(at, at + 700));
+        at += 700;
+      },
+    });
+    return new Response(stream, { status: 200 });
+  }) as unknown as typeof globalThis.fetch;
+  const seen: DownloadProgress[] = [];
+  const out = await downloadFile('https://h.co/a.onnx', { fetch, expected: { sha256: sha }, onProgress: (p) => seen.push(p) });
+  expect(Buffer.from(out).equals(Buffer.from(body))).toBe(true);
+  expect(seen.at(-1)).toMatchObject({ loaded: 3000, total: null, secondsLeft: null });
+});
