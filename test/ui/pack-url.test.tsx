@@ -42,6 +42,15 @@ test('the catalogue, the repo field and the session note; a typed non-pack is re
   expect(engine.packs).toEqual([]);
 });
 
+test('a later session whose last pack came from the catalogue offers to find it again', async () => {
+  const { bridge } = await mount();
+  await act(() => bridge.emit({ type: 'pack-prefs', prefs: { pack: 'sd-turbo', prompts: [], accepted: ['sd-turbo'] } }));
+  expect(must('pack-last').textContent).toContain('“sd-turbo”');
+  expect(must('pack-last-find').textContent).toBe('Find it in the catalogue');
+  await act(() => bridge.emit({ type: 'pack-prefs', prefs: { pack: 'my-folder', prompts: [], accepted: [] } }));
+  expect(dom.$('pack-last-find')).toBeNull();
+});
+
 test('with a hosted-mode cache the note says where downloads are kept', async () => {
   await mount({ packCache: { kind: 'this browser’s storage', get: async () => undefined, put: async () => undefined } });
   expect(must('pack-url-keep').textContent).toBe('Downloaded once and kept in this browser’s storage.');

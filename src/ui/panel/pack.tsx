@@ -33,6 +33,7 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
   const latent = model?.latent;
   const load = control.load;
   const lastPack = control.prefs.pack;
+  const lastEntry = control.catalogue.find((e) => e.id === lastPack);
   return (
     <section class="sd-card" data-testid="pack-card" aria-busy={load.status === 'reading' || load.status === 'loading' || load.status === 'finding' || load.status === 'downloading'}>
       <div class="sd-h2">Model</div>
@@ -80,6 +81,11 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
       {!latent && lastPack !== 'default' && (
         <p class="sd-small sd-muted" data-testid="pack-last">
           Last time you used “{lastPack}”: pick its folder again or download it to use it (the panel cannot keep access to a folder between sessions).
+          {lastEntry && load.status === 'idle' && (
+            <button type="button" class="sd-btn sd-btn-secondary sd-btn-small sd-link" data-testid="pack-last-find" disabled={props.busy} onClick={() => void control.findPack(lastEntry)}>
+              Find it in the catalogue
+            </button>
+          )}
         </p>
       )}
       {(load.status === 'reading' || load.status === 'loading') && (
