@@ -2,7 +2,9 @@
 // served by a static server on localhost (CORS as the Hub sends it), typed into the pack field as
 // its address. Its licence shows before the download and is accepted once; the download shows
 // its progress (bytes, speed, time left); a wrong sha256 is refused in words; Cancel mid-download
-// leaves no pack loaded; a completed download runs an edit whose result reaches the "sandbox".
+// leaves no pack loaded; a completed download runs an edit whose result reaches the "sandbox"; a
+// download that breaks off resumes with a Range request. The shipped catalogue's SD-Turbo entry
+// goes through the Hub's listing and resolve/ URLs, answered by Playwright routes.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -38,10 +40,14 @@ function sidecar(wrong?: string): Buffer {
 }
 
 /** /bad/ (a wrong unet sha256) serves at full speed, /slow/ in 4 KB pieces every 40 ms,
- *  /crawl/ in 1 KB pieces every 300 ms. Every answer carries the Hub's CORS header. */
+ *  /crawl/ in 1 KB pieces every 300 ms; /flaky/ serves byte ranges and breaks off the first answer
+ *  for each file over 4 KB halfway. Every answer carries the Hub's CORS headers. */
 let server: Server;
 let base = '';
 const requests: string[] = [];
+/** /flaky/'s answers: "<path> <Range header or whole>", and the files already broken off once */
+const ranged: string[] = [];
+const broken = new Set<string>();
 beforeAll(async () => {
   server = createServer((req, res) => {
     const url = req.url ?? '/';
@@ -49,9 +55,26 @@ beforeAll(async () => {
     const [, mode, ...rest] = url.split('/');
     const path = rest.join('/');
     const body = path === 'model.json' ? sidecar(mode === 'bad' ? 'unet/model.onnx' : undefined) : FILES.get(path);
-    const headers = { 'access-control-allow-origin': '*', 'content-type': 'application/octet-stream' };
-    if (!body || !['bad', 'slow', 'crawl'].includes(mode)) {
+    const headers = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'Accept-Ranges, Content-Range', 'content-type': 'application/octet-stream' };
+    if (!body || !['bad', 'slow', 'crawl', 'flaky'].includes(mode)) {
       res.writeHead(404, headers).end('not found');
+      return;
+    }
+    if (mode === 'flaky' && path !== 'model.json') {
+      const range = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+      ranged.push(`${path} ${req.headers.range ?? 'whole'}`);
+      if (range) {
+        const from = Number(range[1]);
+        res.writeHead(206, { ...headers, 'accept-ranges': 'bytes', 'content-range': `bytes ${from}-${body.length - 1}/${body.length}`, 'content-length': String(body.length - from) });
+        res.end(body.subarray(from));
+      } else if (body.length > 4096 && !broken.has(path)) {
+        broken.add(path);
+        res.writeHead(200, { ...headers, 'accept-ranges': 'bytes', 'content-length': String(body.length) });
+        res.write(body.subarray(0, body.length >> 1), () => setTimeout(() => res.destroy(), 50));
+      } else {
+        res.writeHead(200, { ...headers, 'accept-ranges': 'bytes', 'content-length': String(body.length) });
+        res.end(body);
+      }
       return;
     }
     res.writeHead(200, { ...headers, 'content-length': String(body.length) });
@@ -210,5 +233,59 @@ test('Cancel mid-download stops it and leaves no pack loaded; the built-in model
   await frame.click('[data-testid="generate"]');
   await frame.waitForSelector('[data-testid="apply-0"]', { timeout: 120_000 });
   expect((await toPlugin(page)).some((m) => m.type === 'save-pack-prefs' && (m.prefs as { pack: string }).pack !== 'default')).toBe(false);
+  await ui.close();
+});
+
+test('a download that breaks off is taken up with a Range request where it stopped', async () => {
+  const ui = await openPanel();
+  const { frame } = ui;
+  await findAndAccept(ui, 'flaky');
+  await frame.click('[data-testid="pack-download"]');
+  await frame.waitForSelector('[data-testid="prompt-card"], [data-testid="pack-error"]', { timeout: 60_000 });
+  expect(await frame.$('[data-testid="pack-error"]')).toBeNull();
+  expect(await frame.textContent('[data-testid="pack-info"]')).toContain('tiny-url');
+  // every file over 4 KB broke off halfway once and was resumed from there (206), not refetched
+  const big = [...FILES].filter(([, b]) => b.length > 4096);
+  expect(big.length).toBeGreaterThan(1);
+  for (const [path, b] of big) expect(ranged.filter((r) => r.startsWith(`${path} `))).toEqual([`${path} whole`, `${path} bytes=${b.length >> 1}-`]);
+  await ui.close();
+});
+
+test('a catalogue entry through the Hub: the listing (via @huggingface/hub in the page), resolve/ URLs, the catalogue licence', async () => {
+  const ui = await openPanel();
+  const { page, frame } = ui;
+  const repo = 'schmuell/sd-turbo-ort-web';
+  const cors = { 'access-control-allow-origin': '*' };
+  const hub: string[] = [];
+  // the Hub as Playwright routes: the tiny pack stands in for the published one (a route cannot
+  // answer with a redirect that is routed again, so resolve/ answers with the file itself)
+  await page.route(/^https:\/\/huggingface\.co\//, async (route) => {
+    const url = route.request().url();
+    hub.push(url);
+    if (url.startsWith(`https://huggingface.co/api/models/${repo}/tree/main?recursive=true`)) {
+      const tree = [...FILES].map(([path, b]) => ({ type: 'file', path, size: path.endsWith('.onnx') ? 134 : b.length, oid: 'g', ...(path.endsWith('.onnx') ? { lfs: { oid: sha(b), size: b.length, pointerSize: 134 } } : {}) }));
+      return route.fulfill({ status: 200, headers: { ...cors, 'content-type': 'application/json' }, body: JSON.stringify(tree) });
+    }
+    const m = new RegExp(`^https://huggingface\\.co/${repo}/resolve/main/(.+)$`).exec(url);
+    const b = m && FILES.get(m[1]);
+    if (b) return route.fulfill({ status: 200, headers: { ...cors, 'content-length': String(b.length) }, body: b });
+    return route.fulfill({ status: 404, headers: cors, body: 'not found' });
+  });
+  await frame.click('[data-testid="catalogue-sd-turbo"]');
+  await frame.waitForSelector('[data-testid="pack-plan"], [data-testid="pack-error"]', { timeout: 30_000 });
+  expect(await frame.$('[data-testid="pack-error"]') ? await frame.textContent('[data-testid="pack-error"]') : 'found').toBe('found');
+  expect(await frame.textContent('[data-testid="pack-plan"]')).toContain(`from huggingface.co/${repo}`);
+  expect(await frame.textContent('[data-testid="pack-plan-license"]')).toContain('stabilityai-nc-research-community');
+  await frame.click('[data-testid="pack-plan-license-accept"]');
+  await frame.click('[data-testid="pack-download"]');
+  await frame.waitForSelector('[data-testid="prompt-card"], [data-testid="pack-error"]', { timeout: 60_000 });
+  expect(await frame.$('[data-testid="pack-error"]') ? await frame.textContent('[data-testid="pack-error"]') : 'loaded').toBe('loaded');
+  // the catalogue's name, licence (accepted) and settings reached the engine
+  expect(await frame.textContent('[data-testid="pack-info"]')).toContain('sd-turbo');
+  expect(await frame.textContent('[data-testid="pack-license"]')).toContain('Accepted.');
+  expect(await frame.inputValue('[data-testid="t0-input"]')).toBe('0.50');
+  // one listing, then each file once, from its resolve/ URL
+  expect(hub.filter((u) => u.includes('/api/models/'))).toHaveLength(1);
+  for (const path of FILES.keys()) expect(hub.filter((u) => u === `https://huggingface.co/${repo}/resolve/main/${path}`)).toHaveLength(1);
   await ui.close();
 });
