@@ -47,6 +47,9 @@ export interface PackControl {
   runText(model: ModelInfo | null, remember: boolean): RunText | undefined;
 }
 
+/** The download's progress line is redrawn at most this often. */
+const PROGRESS_EVERY_MS = 100;
+
 /** Why the active pack cannot run yet, or null. */
 export function packBlockedReason(model: ModelInfo | null, prefs: PackPrefs): string | null {
   const l = model?.latent;
@@ -185,7 +188,15 @@ export function usePack(opts: {
     download.current = ctrl;
     setLoad({ status: 'downloading', plan, progress: null });
     try {
-      const got = await downloadPack(plan, { signal: ctrl.signal, cache: optsRef.current.cache, onProgress: (progress) => download.current === ctrl && setLoad({ status: 'downloading', plan, progress }) });
+      let shown = -Infinity;
+      const onProgress = (progress: PackProgress) => {
+        // a big pack reports every chunk: the panel redraws at most ~10 times a second
+        const t = performance.now();
+        if (download.current !== ctrl || (t - shown < PROGRESS_EVERY_MS && progress.loaded < progress.total)) return;
+        shown = t;
+        setLoad({ status: 'downloading', plan, progress });
+      };
+      const got = await downloadPack(plan, { signal: ctrl.signal, cache: optsRef.current.cache, onProgress });
       if (ctrl.signal.aborted) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
       download.current = null;
       const model = await activate(plan.name, got.files);
