@@ -160,14 +160,15 @@ export function usePack(opts: {
     const ctrl = new AbortController();
     download.current = ctrl;
     try {
-      const entry = typeof what === 'string' ? null : what;
-      const input = entry ? null : parsePackInput(what as string);
-      setLoad({ status: 'finding', name: entry ? entry.title : (what as string).trim() });
+      // what was typed is refused at once when it cannot be a pack, before the Hub client loads
+      if (typeof what === 'string') parsePackInput(what);
+      setLoad({ status: 'finding', name: typeof what === 'string' ? what.trim() : what.title });
       // the Hub client is loaded when a pack is first looked up, not with the panel
       const { resolveHubRepo, resolvePackInput } = await import('../runtime/pack-source');
-      const plan = entry
-        ? await resolveHubRepo(entry.hub.repo, entry.hub.revision, { entry, signal: ctrl.signal })
-        : await resolvePackInput(input!, { signal: ctrl.signal });
+      const plan =
+        typeof what === 'string'
+          ? await resolvePackInput(parsePackInput(what), { signal: ctrl.signal })
+          : await resolveHubRepo(what.hub.repo, what.hub.revision, { entry: what, signal: ctrl.signal });
       if (download.current === ctrl) setLoad({ status: 'found', plan });
     } catch (e) {
       if (download.current === ctrl) setLoad(isAbortError(e) ? { status: 'idle' } : { status: 'failed', error: urlPackError(e) });
