@@ -67,6 +67,16 @@ function readPack() {
 
 // ---- bundles ---------------------------------------------------------------------------------
 
+/** @huggingface/hub's browser build: its package.json maps dist/index.mjs to dist/browser/ in its
+ *  "browser" field, which esbuild does not apply to an entry resolved through "exports" (the node
+ *  build imports fs, path and stream). */
+const hubBrowser = {
+  name: 'huggingface-hub-browser',
+  setup(b) {
+    b.onResolve({ filter: /^@huggingface\/hub$/ }, () => ({ path: join(root, 'node_modules/@huggingface/hub/dist/browser/index.mjs') }));
+  },
+};
+
 async function bundle(entry, extra = {}) {
   const result = await esbuild.build({
     entryPoints: [join(root, entry)],
@@ -82,6 +92,7 @@ async function bundle(entry, extra = {}) {
     outdir: join(dist, 'tmp'),
     define: { ...ortDefine, 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
     logLevel: 'warning',
+    plugins: [hubBrowser],
     ...extra,
   });
   const js = result.outputFiles.filter((f) => f.path.endsWith('.js')).map((f) => f.text).join('\n');

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'preact/hooks';
 import type { JobInput, Placement, PluginToUi, Settings, StoredRun } from '../protocol';
 import { LATENT_AUTO_T0_UNAVAILABLE, runRequest, type Backend, type Engine, type ModelInfo } from './runtime/engine-api';
+import type { PackFileCache } from './runtime/pack-cache';
 import { figmaBridge, type Bridge } from './panel/bridge';
 import { SettingsControls } from './panel/controls';
 import { debounce, isAbortError, realClock, type Clock } from './panel/debounce';
@@ -40,6 +41,8 @@ export interface AppProps {
   thumbnail?: MakeThumbnail;
   /** what the page offers (secure context, WebGPU); defaults to this window's */
   page?: PageContext;
+  /** where downloaded pack files are kept between sessions (hosted mode); none in Figma's iframe */
+  packCache?: PackFileCache;
 }
 
 interface GenerateOptions {
@@ -112,10 +115,11 @@ export function App(props: AppProps) {
     return off;
   }, [bridge]);
 
-  // ---- the pack: the embedded default or a folder the user picked -------------------------
+  // ---- the pack: the embedded default, a folder the user picked or a downloaded one --------
   const pack = usePack({
     engine,
     bridge,
+    cache: props.packCache,
     settings: () => stateRef.current.settings,
     onActive: (r, defaults) => {
       loadRef.current = Promise.resolve(r);

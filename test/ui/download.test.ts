@@ -60,3 +60,83 @@ test('cancel mid-download rejects with an AbortError and reads no further', asyn
   await expect(p).rejects.toMatchObject({ name: 'AbortError' });
   expect(Math.max(...pulls)).toBeLessThan(3000);
 });
+
+/** A host whose first answer breaks off after `breakAt` bytes; later answers follow `mode`
+ *  ('range': 206 from the asked offset, 'whole': 200 with the whole file). Records each request. */
+function flaky(bytes: Uint8Array, opts: { breakAt: number; acceptRanges: boolean; mode: 'range' | 'whole'; breaks?: number }) {
+  const requests: { range: string | null }[] = [];
+  let broken = 0;
+  const fetch = (async (_url: string, init?: RequestInit) => {
+    const range = new Headers(init?.headers).get('range');
+    requests.push({ range });
+    const from = range && opts.mode === 'range' ? Number(/bytes=(\d+)-/.exec(range)![1]) : 0;
+    const part = bytes.slice(from);
+    const breakHere = broken < (opts.breaks ?? 1);
+    let at = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (breakHere && from + at >= opts.breakAt) {
+          broken++;
+          return c.error(new TypeError('network error'));
+        }
+        if (at >= part.length) return c.close();
+        const n = breakHere ? Math.min(500, opts.breakAt - from - at) : 500;
+        c.enqueue(part.slice(at, at + n));
+        at += n;
+      },
+    });
+    const headers: Record<string, string> = { 'content-length': String(part.length) };
+    if (opts.acceptRanges) headers['accept-ranges'] = 'bytes';
+    if (from > 0) headers['content-range'] = `bytes ${from}-${bytes.length - 1}/${bytes.length}`;
+    return new Response(stream, { status: from > 0 ? 206 : 200, headers });
+  }) as unknown as typeof globalThis.fetch;
+  return { fetch, requests };
+}
+
+test('a download that breaks off resumes with Range: bytes=N- where the host serves ranges (206)', async () => {
+  const host = flaky(body, { breakAt: 1500, acceptRanges: true, mode: 'range' });
+  const seen: number[] = [];
+  const out = await downloadFile('https://h.co/a.onnx', { fetch: host.fetch, expected: { bytes: body.length, sha256: sha }, onProgress: (p) => seen.push(p.loaded) });
+  expect(Buffer.from(out).equals(Buffer.from(body))).toBe(true);
+  expect(host.requests.map((r) => r.range)).toEqual([null, 'bytes=1500-']);
+  // the bytes already there are kept: progress goes on from 1500, never back to 0
+  expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  expect(seen.at(-1)).toBe(3000);
+});
+
+test('a host that answers the Range request with 200 gives the whole file again: it starts over', async () => {
+  const host = flaky(body, { breakAt: 1500, acceptRanges: true, mode: 'whole' });
+  const out = await downloadFile('https://h.co/a.onnx', { fetch: host.fetch, expected: { bytes: body.length, sha256: sha } });
+  expect(Buffer.from(out).equals(Buffer.from(body))).toBe(true);
+  expect(host.requests.map((r) => r.range)).toEqual([null, 'bytes=1500-']);
+});
+
+test('without Accept-Ranges the retry is a fresh download; too many breaks is an error in words', async () => {
+  const host = flaky(body, { breakAt: 1000, acceptRanges: false, mode: 'range' });
+  const out = await downloadFile('https://h.co/a.onnx', { fetch: host.fetch, expected: { sha256: sha } });
+  expect(Buffer.from(out).equals(Buffer.from(body))).toBe(true);
+  expect(host.requests.map((r) => r.range)).toEqual([null, null]);
+
+  const bad = flaky(body, { breakAt: 1000, acceptRanges: true, mode: 'range', breaks: 10 });
+  const e = await downloadFile('https://h.co/a.onnx', { fetch: bad.fetch, retries: 2 }).catch((x: unknown) => x);
+  expect(e).toMatchObject({ code: 'unreachable', message: expect.stringContaining('broke off after 1000 bytes') });
+  expect(bad.requests.length).toBe(3);
+});
+
+test('a file of unknown size (no Content-Length, no catalogue size) arrives whole', async () => {
+  const fetch = (async () => {
+    let at = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (at >= body.length) return c.close();
+        c.enqueue(body.slice(at, at + 700));
+        at += 700;
+      },
+    });
+    return new Response(stream, { status: 200 });
+  }) as unknown as typeof globalThis.fetch;
+  const seen: DownloadProgress[] = [];
+  const out = await downloadFile('https://h.co/a.onnx', { fetch, expected: { sha256: sha }, onProgress: (p) => seen.push(p) });
+  expect(Buffer.from(out).equals(Buffer.from(body))).toBe(true);
+  expect(seen.at(-1)).toMatchObject({ loaded: 3000, total: null, secondsLeft: null });
+});

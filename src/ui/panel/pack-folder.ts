@@ -2,6 +2,9 @@
 // the files a diffusers ONNX pack uses are read (a downloaded Hugging Face folder also holds
 // PyTorch weights, READMEs and images), locally with File.arrayBuffer: nothing is uploaded.
 import { PACK_PREFS_LIMITS, type PackPrefs } from '../../protocol';
+import { isPackFile } from '../../model/latent/pack-files';
+
+export { isPackFile };
 
 /** What the panel needs of a picked File (jsdom's and the browser's). */
 export interface PickedFile {
@@ -10,19 +13,6 @@ export interface PickedFile {
   /** "folder/unet/model.onnx" for a file of a picked folder */
   readonly webkitRelativePath: string;
   arrayBuffer(): Promise<ArrayBuffer>;
-}
-
-const PART_DIRS = ['text_encoder', 'unet', 'vae_encoder', 'vae_decoder'];
-const PART_FILES = ['model.onnx', 'model.onnx_data', 'model.onnx.data', 'weights.pb', 'config.json'];
-
-/** Whether a path inside the pack is one a latent pack reads. */
-export function isPackFile(path: string): boolean {
-  if (path === 'model_index.json' || path === 'model.json' || path === 'vae/config.json') return true;
-  const [dir, file, ...rest] = path.split('/');
-  if (rest.length > 0 || file === undefined) return false;
-  if (dir === 'scheduler') return file === 'scheduler_config.json';
-  if (dir === 'tokenizer') return file.endsWith('.json') || file === 'merges.txt';
-  return PART_DIRS.includes(dir) && PART_FILES.includes(file);
 }
 
 export class PickedFolderError extends Error {

@@ -1,11 +1,13 @@
 // The pack card (which model runs, what it is, what it needs) and, for a pack that uses text,
-// the prompt card. A folder is read locally (File.arrayBuffer): nothing is uploaded.
+// the prompt card. A folder is read locally (File.arrayBuffer): nothing is uploaded; a URL pack is
+// downloaded (pack-url.tsx).
 import { useId } from 'preact/hooks';
 import type { Backend, ModelInfo } from '../runtime/engine-api';
 import { PANEL_MEMORY_BYTES } from '../runtime/memory-budget';
 import { runsOnLabel } from '../runtime/device-check';
 import { backendLabel, formatBytes } from './format';
 import { isNonCommercial, type PickedFile } from './pack-folder';
+import { UrlPackPicker } from './pack-url';
 import type { PackControl } from './use-pack';
 
 function LicenseLine(props: { model: ModelInfo; accepted: boolean; onAccept: () => void }) {
@@ -32,8 +34,9 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
   const latent = model?.latent;
   const load = control.load;
   const lastPack = control.prefs.pack;
+  const lastEntry = control.catalogue.find((e) => e.id === lastPack);
   return (
-    <section class="sd-card" data-testid="pack-card" aria-busy={load.status === 'reading' || load.status === 'loading'}>
+    <section class="sd-card" data-testid="pack-card" aria-busy={load.status === 'reading' || load.status === 'loading' || load.status === 'finding' || load.status === 'downloading'}>
       <div class="sd-h2">Model</div>
       {model && (
         <p class="sd-small" data-testid="pack-info">
@@ -65,7 +68,7 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
           type="file"
           class="sd-file"
           data-testid="pack-folder-input"
-          disabled={props.busy}
+          disabled={props.busy || load.status === 'downloading'}
           ref={(el) => {
             if (el) el.setAttribute('webkitdirectory', '');
           }}
@@ -76,6 +79,7 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
           }}
         />
       </div>
+      <UrlPackPicker control={control} busy={props.busy} />
       {latent && (
         <button type="button" class="sd-btn sd-btn-secondary sd-btn-small" data-testid="pack-use-default" disabled={props.busy} onClick={() => void control.useEmbedded()}>
           Use the built-in model
@@ -83,7 +87,12 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
       )}
       {!latent && lastPack !== 'default' && (
         <p class="sd-small sd-muted" data-testid="pack-last">
-          Last time you used “{lastPack}”: pick its folder again to use it (the panel cannot keep access to a folder between sessions).
+          Last time you used “{lastPack}”: pick its folder again or download it to use it (the panel cannot keep access to a folder between sessions).
+          {lastEntry && load.status === 'idle' && (
+            <button type="button" class="sd-btn sd-btn-secondary sd-btn-small sd-link" data-testid="pack-last-find" disabled={props.busy} onClick={() => void control.findPack(lastEntry)}>
+              Find it in the catalogue
+            </button>
+          )}
         </p>
       )}
       {(load.status === 'reading' || load.status === 'loading') && (
