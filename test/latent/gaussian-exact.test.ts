@@ -122,7 +122,7 @@ test("every-step DDPM (stochastic, 1000 steps) on the pack's schedule returns th
   const n = 4 * 8 * 256;
   expect(Math.abs(mean - MU)).toBeLessThan((4 * S) / Math.sqrt(n));
   expect(Math.abs(std - S)).toBeLessThan((4 * S) / Math.sqrt(2 * n) + 0.005);
-});
+}, 30_000); // 1000 sequential steps: ≈1.6 s alone, over jest's 5 s default on a loaded 2-core machine
 
 // The conditional limits given the guide latent x_g (test/fixtures/latent-packs/README.md), with
 // a = ᾱ at the first timestep run and D = a·s² + 1 − a: the probability-flow ODE gives
