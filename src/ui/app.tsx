@@ -80,9 +80,12 @@ export function App(props: AppProps) {
     });
     const p = engine.load();
     loadRef.current = p;
+    // a pack made active while the built-in model still loads (a cached pack takes milliseconds)
+    // replaces loadRef: the built-in model's late answer must not put it back on the panel
+    const current = () => live && loadRef.current === p;
     p.then(
-      (r) => live && dispatch({ type: 'engine-ready', backend: r.backend, model: r.model }),
-      (e: unknown) => live && dispatch({ type: 'engine-failed', error: errorToUi(e, 'load') }),
+      (r) => current() && dispatch({ type: 'engine-ready', backend: r.backend, model: r.model }),
+      (e: unknown) => current() && dispatch({ type: 'engine-failed', error: errorToUi(e, 'load') }),
     );
     return () => {
       live = false;

@@ -7,7 +7,8 @@
 // request for it. The pack route answers `Cache-Control: no-store`, so Chromium's HTTP cache
 // cannot stand in for ours: every fetch of it reaches the server and is counted. Also: the
 // IndexedDB store, pages without storage (blocked, opaque) and a data: page's secure-context notice.
-import { createHash } from 'node:crypto';
+// And the real panel end to end: a tiny pack typed in as its address, downloaded, kept, and taken
+// from the cache in the next plugin session with no request for any of its files.
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,15 +16,17 @@ import { extname, join, normalize } from 'node:path';
 import * as esbuild from 'esbuild';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { hostedPageUrl, redirectHtml } from '../../src/plugin/ui-html';
-import { ROOT, browserPerFile, launch, openUi } from './harness';
+import { ROOT, browserPerFile, launch, openUi, runtimeEvents } from './harness';
+import { TINY_PACK_FILES, TINY_PACK_NAME, sha256Hex, tinyPackSidecar } from './tiny-pack';
 
 jest.setTimeout(180_000);
 
 const WEB = join(ROOT, 'dist', 'web');
-const PACK_FILE = join(ROOT, 'test', 'fixtures', 'latent-packs', 'ortweb-fp32', 'unet', 'model.onnx');
-const PACK_BYTES = readFileSync(PACK_FILE);
-const PACK_SHA = createHash('sha256').update(PACK_BYTES).digest('hex');
+const PACK_BYTES = TINY_PACK_FILES.get('unet/model.onnx')!;
+const PACK_SHA = sha256Hex(PACK_BYTES);
 const PACK_PATH = '/packs/ortweb-fp32/unet/model.onnx';
+/** where the whole tiny pack is served, model.json first, for the panel's URL download */
+const TINY_PACK_BASE = '/tiny-pack/';
 const PLUGIN_ID = '1234567890';
 
 // Test-only bundle of the real modules the URL loader uses: nothing of it is in dist/web.
@@ -80,7 +83,8 @@ const TYPES: Record<string, string> = {
   '.onnx': 'application/octet-stream',
 };
 
-/** dist/web on one port; the Figma-like parent page is reached as 127.0.0.1 (another origin). */
+/** dist/web on one port; the Figma-like parent page is reached as 127.0.0.1 (another origin).
+ *  Every request is counted by its path. */
 function startServer(probe: string): Promise<{ server: Server; port: number; requests: Map<string, number> }> {
   const requests = new Map<string, number>();
   const server = createServer((req, res) => {
@@ -89,6 +93,16 @@ function startServer(probe: string): Promise<{ server: Server; port: number; req
     if (path === PACK_PATH) {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': PACK_BYTES.length, 'cache-control': 'no-store' });
       return res.end(PACK_BYTES);
+    }
+    if (path.startsWith(TINY_PACK_BASE)) {
+      const name = path.slice(TINY_PACK_BASE.length);
+      const body = name === 'model.json' ? tinyPackSidecar() : TINY_PACK_FILES.get(name);
+      if (!body) {
+        res.writeHead(404);
+        return res.end('not found');
+      }
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length, 'cache-control': 'no-store' });
+      return res.end(body);
     }
     if (path === '/test/hosted-cache-probe.js') {
       res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
@@ -140,7 +154,7 @@ const panelUrl = () => `http://localhost:${port}/index.html?pluginId=${PLUGIN_ID
 
 /** The Figma-like parent (127.0.0.1) with the hosted panel (localhost) in its iframe: loaded
  *  directly, or (`via`) through a first document that navigates there, in a sandboxed iframe. */
-async function openHosted(context: BrowserContext, via?: { src: string; sandbox: string }): Promise<{ page: Page; frame: Frame }> {
+async function openHostedPanel(context: BrowserContext, via?: { src: string; sandbox: string }): Promise<{ page: Page; frame: Frame }> {
   const page = await context.newPage();
   const query = via ? `src=${encodeURIComponent(via.src)}&sandbox=${encodeURIComponent(via.sandbox)}` : `src=${encodeURIComponent(panelUrl())}`;
   await page.goto(`http://127.0.0.1:${port}/figma.html?${query}`);
@@ -152,8 +166,14 @@ async function openHosted(context: BrowserContext, via?: { src: string; sandbox:
   }
   if (!frame) throw new Error('the hosted panel did not load in the iframe');
   await frame.waitForFunction(() => (globalThis as unknown as { __sdeditRuntime?: { engine?: unknown } }).__sdeditRuntime?.engine, null, { timeout: 60_000 });
-  await frame.addScriptTag({ url: `http://localhost:${port}/test/hosted-cache-probe.js` });
   return { page, frame };
+}
+
+/** The hosted panel with the test-only probe bundle added to its page. */
+async function openHosted(context: BrowserContext, via?: { src: string; sandbox: string }): Promise<{ page: Page; frame: Frame }> {
+  const opened = await openHostedPanel(context, via);
+  await opened.frame.addScriptTag({ url: `http://localhost:${port}/test/hosted-cache-probe.js` });
+  return opened;
 }
 
 interface LoadResult {
@@ -296,6 +316,73 @@ test('a plugin UI loaded from a data: URL is not a secure context: no WebGPU, an
       context: { isSecureContext: false, hasGpu: false, protocol: 'data:', hosted: false },
       notice: { level: 'warning', message: expect.stringMatching(/data: URL, which is not a secure context.*Hosted mode/) },
     });
+  } finally {
+    await context.close();
+  }
+});
+
+/** The tiny pack's requests at the server since `before` (a copy of the counts), by path. */
+function tinyPackRequestsSince(before: ReadonlyMap<string, number>): Record<string, number> {
+  const since: Record<string, number> = {};
+  for (const [path, n] of requests) {
+    const more = n - (before.get(path) ?? 0);
+    if (path.startsWith(TINY_PACK_BASE) && more > 0) since[path] = more;
+  }
+  return since;
+}
+
+/** In the real hosted panel: type the tiny pack's address, Find, accept its licence, Download;
+ *  returns when the pack is the panel's model, with what the download recorded at its end. */
+async function downloadTinyPackInPanel(frame: Frame): Promise<Record<string, unknown>> {
+  await frame.waitForSelector('[data-testid="pack-url-input"]:not([disabled])', { timeout: 60_000 });
+  await frame.fill('[data-testid="pack-url-input"]', `http://localhost:${port}${TINY_PACK_BASE}`);
+  await frame.click('[data-testid="pack-url-find"]');
+  await frame.waitForSelector('[data-testid="pack-plan"], [data-testid="pack-error"]', { timeout: 30_000 });
+  expect((await frame.$('[data-testid="pack-error"]')) ? await frame.textContent('[data-testid="pack-error"]') : 'found').toBe('found');
+  expect(await frame.textContent('[data-testid="pack-plan"]')).toContain(TINY_PACK_NAME);
+  // the parent here plays no sandbox that hands back clientStorage's accepted licences, so each
+  // session accepts the non-commercial licence again before Download is enabled
+  await frame.click('[data-testid="pack-plan-license-accept"]');
+  await frame.click('[data-testid="pack-download"]:not([disabled])');
+  await frame.waitForSelector('[data-testid="prompt-card"], [data-testid="pack-error"]', { timeout: 90_000 });
+  expect((await frame.$('[data-testid="pack-error"]')) ? await frame.textContent('[data-testid="pack-error"]') : 'loaded').toBe('loaded');
+  expect(await frame.textContent('[data-testid="pack-info"]')).toContain(TINY_PACK_NAME);
+  // no note that the pack could not be kept
+  expect(await frame.$('[data-testid="pack-download-note"]')).toBeNull();
+  const ends = (await runtimeEvents(frame)).filter((e) => e.type === 'pack-download-end');
+  expect(ends).toHaveLength(1);
+  return ends[0];
+}
+
+test('the real hosted panel keeps a downloaded pack: the next plugin session loads it with no request for any of its files', async () => {
+  const context = await browser().newContext();
+  const files = [...TINY_PACK_FILES.keys()];
+  const weights = files.filter((f) => f.endsWith('.onnx'));
+  try {
+    const atStart = new Map(requests);
+    const first = await openHostedPanel(context);
+    expect(await first.frame.textContent('[data-testid="pack-url-keep"]')).toMatch(/^Downloaded once and kept in .*\(OPFS\)\.$/);
+    const firstEnd = await downloadTinyPackInPanel(first.frame);
+    expect(firstEnd).toMatchObject({ status: 'done', name: TINY_PACK_NAME, fromCache: 0 });
+    const firstRequests = tinyPackRequestsSince(atStart);
+    // model.json once, then every file of the pack once (each weight file among them)
+    expect(firstRequests).toEqual(Object.fromEntries([`${TINY_PACK_BASE}model.json`, ...files.map((f) => TINY_PACK_BASE + f)].map((p) => [p, 1])));
+    expect(weights.length).toBe(4);
+    for (const w of weights) expect(firstRequests[TINY_PACK_BASE + w]).toBe(1);
+    await first.page.close();
+
+    // a second plugin session: Figma opens a new iframe on the hosted page
+    const afterFirst = new Map(requests);
+    const second = await openHostedPanel(context);
+    const secondEnd = await downloadTinyPackInPanel(second.frame);
+    // only the pack's model.json is asked for again (Find reads it to know the files and their
+    // sha256s); no file of the pack, so no weight file, reaches the server
+    expect(tinyPackRequestsSince(afterFirst)).toEqual({ [`${TINY_PACK_BASE}model.json`]: 1 });
+    expect(secondEnd).toMatchObject({ status: 'done', name: TINY_PACK_NAME, fromCache: files.length });
+    console.log(
+      `tiny pack requests at the server: first session ${JSON.stringify(firstRequests)}; second session ${JSON.stringify(tinyPackRequestsSince(afterFirst))}; ` +
+        `second session took ${String(secondEnd.fromCache)} of ${files.length} files from the cache in ${String(secondEnd.ms)} ms (first: ${String(firstEnd.ms)} ms)`,
+    );
   } finally {
     await context.close();
   }

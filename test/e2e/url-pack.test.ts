@@ -5,39 +5,16 @@
 // leaves no pack loaded; a completed download runs an edit whose result reaches the "sandbox"; a
 // download that breaks off resumes with a Range request. The shipped catalogue's SD-Turbo entry
 // goes through the Hub's listing and resolve/ URLs, answered by Playwright routes.
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, relative } from 'node:path';
 import { DEFAULT_SETTINGS } from '../../src/protocol';
-import { ROOT, browserPerFile, decode, keptAndChanged, maskEditJob, openUi, runtimeEvents, screenshotPath, sendToUi, toPlugin, type Harness } from './harness';
+import { browserPerFile, decode, keptAndChanged, maskEditJob, openUi, runtimeEvents, screenshotPath, sendToUi, toPlugin, type Harness } from './harness';
+import { TINY_PACK_FILES as FILES, sha256Hex as sha, tinyPackSidecar as sidecar } from './tiny-pack';
 
 jest.setTimeout(180_000);
 
 const W = 64;
-const PACK_DIR = join(ROOT, 'test', 'fixtures', 'latent-packs', 'ortweb-fp32');
 const { job, guideImg, maskImg } = maskEditJob(W);
-
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
-}
-const FILES = new Map(walk(PACK_DIR).map((p) => [relative(PACK_DIR, p).split('\\').join('/'), readFileSync(p)]));
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-/** The pack's model.json, as `sdedit pack describe --write-sidecar` writes it; `wrong` gets a bad hash. */
-function sidecar(wrong?: string): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      kind: 'latent',
-      format: 'diffusers-onnx',
-      name: 'tiny-url',
-      license: { id: 'tiny-nc-test', url: 'https://example.org/licence', commercial: false },
-      recommended: { steps: 2, t0: 0.5, guidance: 0 },
-      files: [...FILES].map(([name, b]) => ({ name, bytes: b.length, sha256: name === wrong ? 'f'.repeat(64) : sha(b) })),
-    }),
-  );
-}
 
 /** /bad/ (a wrong unet sha256) serves at full speed, /slow/ in 4 KB pieces every 40 ms,
  *  /crawl/ in 1 KB pieces every 300 ms; /flaky/ serves byte ranges and breaks off the first answer

@@ -87,6 +87,22 @@ async function pick() {
   await tick();
 }
 
+test('a pack made active before the built-in model has loaded stays the panel\'s model when that load ends', async () => {
+  const engine = new FakeEngine();
+  let builtInLoaded: (r: { backend: 'wasm'; model: ModelInfo }) => void = () => undefined;
+  engine.loadResult = new Promise((resolve) => (builtInLoaded = resolve));
+  engine.packResult = async () => ({ backend: 'wasm', model: LATENT });
+  const bridge = new FakeBridge();
+  await act(() => render(<App engine={engine} bridge={bridge} />, dom.root));
+  await tick();
+  await pick();
+  expect(must('pack-info').textContent).toContain('sd-turbo');
+  await act(() => builtInLoaded({ backend: 'wasm', model: MODEL }));
+  await tick();
+  expect(must('pack-info').textContent).toContain('sd-turbo');
+  expect(must('prompt-card')).not.toBeNull();
+});
+
 test('a picked folder: pack info, recommended settings, licence accepted once, the prompt in the run and the history', async () => {
   const { engine, bridge } = await mount();
   expect(bridge.ofType('load-pack-prefs')).toHaveLength(1);
