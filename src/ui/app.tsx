@@ -1,7 +1,7 @@
 // The plugin panel. All UI state lives in one store (useReducer over ./panel/store); messages
 // with the sandbox go through a Bridge; the engine runs models. Effects here only wire them.
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'preact/hooks';
-import type { JobInput, Placement, PluginToUi, Settings, StoredRun } from '../protocol';
+import type { JobInput, Placement, Settings, StoredRun } from '../protocol';
 import { LATENT_AUTO_T0_UNAVAILABLE, runRequest, type Backend, type Engine, type ModelInfo } from './runtime/engine-api';
 import type { PackFileCache } from './runtime/pack-cache';
 import { figmaBridge, type Bridge } from './panel/bridge';
@@ -25,6 +25,7 @@ import { makeThumbnail, type MakeThumbnail } from './panel/thumbnail';
 import { PackCard, PromptCard } from './panel/pack';
 import { packBlockedReason, usePack } from './panel/use-pack';
 import { useRunKeys } from './panel/keys';
+import { useSandboxMessages } from './panel/use-sandbox';
 import { pageContext, secureContextNotice, type PageContext } from './panel/secure-context';
 
 export interface AppProps {
@@ -93,30 +94,7 @@ export function App(props: AppProps) {
   }, [engine]);
 
   // ---- sandbox messages ------------------------------------------------------------------
-  useEffect(() => {
-    const off = bridge.listen((msg: PluginToUi) => {
-      switch (msg.type) {
-        case 'settings':
-          dispatch({ type: 'settings-loaded', settings: msg.settings });
-          break;
-        case 'selection':
-          dispatch({ type: 'selection', jobs: msg.jobs, problems: msg.problems, rerun: msg.rerun });
-          break;
-        case 'applied':
-          dispatch({ type: 'applied', jobId: msg.jobId, nodeName: msg.nodeName, placement: msg.placement, existing: msg.existing });
-          break;
-        case 'problem':
-          dispatch({ type: 'problem', problem: msg.problem, jobId: msg.jobId });
-          break;
-        case 'history':
-          dispatch({ type: 'history-loaded', runs: msg.runs });
-          break;
-      }
-    });
-    bridge.post({ type: 'ready' });
-    bridge.post({ type: 'load-history' });
-    return off;
-  }, [bridge]);
+  useSandboxMessages(bridge, dispatch);
 
   // ---- the pack: the embedded default, a folder the user picked or a downloaded one --------
   const pack = usePack({
