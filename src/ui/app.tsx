@@ -2,6 +2,7 @@
 // with the sandbox go through a Bridge; the engine runs models. Effects here only wire them.
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'preact/hooks';
 import type { JobInput, Placement, PluginToUi, Settings, StoredRun } from '../protocol';
+import { DEFAULT_MULTIPLE } from '../protocol';
 import { runRequest, type Backend, type Engine, type ModelInfo } from './runtime/engine-api';
 import { figmaBridge, type Bridge } from './panel/bridge';
 import { SettingsControls } from './panel/controls';
@@ -60,6 +61,10 @@ export function App(props: AppProps) {
   const loadRef = useRef<Promise<{ backend: Backend; model: ModelInfo }> | null>(null);
   const runCtrl = useRef<AbortController | null>(null);
   const runCounter = useRef(0);
+  /** counts packs made active from the panel: the embedded pack's first load, when it ends after
+   *  a folder pack was chosen (a big default pack takes seconds to verify and start), must not
+   *  take the panel back to it */
+  const activations = useRef(0);
 
   // ---- engine ----------------------------------------------------------------------------
   useEffect(() => {
@@ -69,9 +74,11 @@ export function App(props: AppProps) {
     });
     const p = engine.load();
     loadRef.current = p;
+    const at = activations.current;
+    const current = () => live && activations.current === at;
     p.then(
-      (r) => live && dispatch({ type: 'engine-ready', backend: r.backend, model: r.model }),
-      (e: unknown) => live && dispatch({ type: 'engine-failed', error: errorToUi(e, 'load') }),
+      (r) => current() && dispatch({ type: 'engine-ready', backend: r.backend, model: r.model }),
+      (e: unknown) => current() && dispatch({ type: 'engine-failed', error: errorToUi(e, 'load') }),
     );
     return () => {
       live = false;
@@ -110,6 +117,7 @@ export function App(props: AppProps) {
     bridge,
     settings: () => stateRef.current.settings,
     onActive: (r, defaults) => {
+      activations.current++;
       loadRef.current = Promise.resolve(r);
       dispatch({ type: 'engine-ready', backend: r.backend, model: r.model });
       if (defaults) dispatch({ type: 'set', patch: defaults });
@@ -127,7 +135,7 @@ export function App(props: AppProps) {
       debounce(
         () => {
           const { settings: s, engine: e } = stateRef.current;
-          bridge.post({ type: 'refresh-selection', size: s.size, dilation: s.dilation, feather: s.feather, multiple: e.model?.multiple ?? 8 });
+          bridge.post({ type: 'refresh-selection', size: s.size, dilation: s.dilation, feather: s.feather, multiple: e.model?.multiple ?? DEFAULT_MULTIPLE });
         },
         300,
         clock,
@@ -157,7 +165,7 @@ export function App(props: AppProps) {
   }, [settings, settingsLoaded, saver]);
 
   // the model's spatial multiple is part of the export too (the sandbox rounds the size to it)
-  const exportKey = `${settings.size}/${settings.dilation}/${settings.feather}/${state.engine.model?.multiple ?? 8}`;
+  const exportKey = `${settings.size}/${settings.dilation}/${settings.feather}/${state.engine.model?.multiple ?? DEFAULT_MULTIPLE}`;
   const lastExportKey = useRef<string | null>(null);
   useEffect(() => {
     if (!settingsLoaded) return;

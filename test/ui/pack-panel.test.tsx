@@ -142,3 +142,22 @@ test('the embedded pack sends no text; a folder the engine refuses leaves the em
   await tick();
   expect(engine.fullRuns[0].req.text).toBeUndefined();
 });
+
+test('a folder picked while the built-in pack is still loading stays active when that load ends', async () => {
+  const engine = new FakeEngine();
+  let embeddedDone: (r: { backend: 'wasm'; model: ModelInfo }) => void = () => undefined;
+  engine.loadResult = new Promise((resolve) => (embeddedDone = resolve));
+  engine.packResult = async () => ({ backend: 'wasm', model: LATENT });
+  const bridge = new FakeBridge();
+  await act(() => render(<App engine={engine} bridge={bridge} />, dom.root));
+  await tick();
+  await act(() => bridge.emit({ type: 'settings', settings: { ...DEFAULT_SETTINGS, livePreview: false, seedMode: 'fixed', seed: 7 } }));
+  await act(() => bridge.emit({ type: 'selection', jobs: [job('mask-edit')], problems: [], rerun: null }));
+  await tick();
+  await pick();
+  expect(must('pack-info').textContent).toContain('sd-turbo');
+  await act(async () => embeddedDone({ backend: 'wasm', model: MODEL }));
+  await tick();
+  expect(must('pack-info').textContent).toContain('sd-turbo');
+  expect($('prompt-card')).not.toBeNull();
+});

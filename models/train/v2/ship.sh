@@ -158,7 +158,7 @@ step "README default-pack block"
 git add README.md
 if [ "$TESTS" = 1 ]; then
   step "unit tests that read models/default"
-  npx jest --selectProjects unit test/eval/quality.test.ts test/core/auto-t0.test.ts test/cli/auto-t0.test.ts test/cli/main.test.ts test/model/memory.test.ts test/ui/memory-budget.test.ts
+  npx jest test/eval/quality.test.ts test/core/auto-t0.test.ts test/cli/auto-t0.test.ts test/cli/main.test.ts test/model/memory.test.ts test/ui/memory-budget.test.ts --selectProjects unit
 fi
 trap - ERR
 node -e '
