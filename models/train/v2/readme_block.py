@@ -49,7 +49,7 @@ def size_block(pack, root):
             f'{mb(files["unet"]["bytes"])} default model{fp16},\neach gzip+base64 inside the page).')
 
 
-def pack_block(pack):
+def pack_block(pack, root):
     t = pack.get('training') or {}
     files = {f['role']: f for f in pack['files']}
     lines = []
@@ -68,8 +68,9 @@ def pack_block(pack):
     hw = ', '.join(hw) if isinstance(hw, list) else hw
     seen = f', {t["images_seen"]:,} images seen' if t.get('images_seen') else (f', batch {t["batch"]}' if t.get('batch') else '')
     segs = f' in {len(t["segments"])} segment(s)' if t.get('segments') else ''
+    loss = f'{t["final_loss_ema"]:.4g}' if isinstance(t.get('final_loss_ema'), (int, float)) else t.get('final_loss_ema')
     lines.append(f'- Training: {t.get("steps", "?"):,} steps{seen}, {t.get("minutes", "?")} min{segs} on {hw}; '
-                 f'final loss (EMA) {t.get("final_loss_ema")}; {t.get("ema", "")}. Recipe: `{t.get("recipe", "models/train")}`.')
+                 f'final loss (EMA) {loss}; {t.get("ema", "")}. Recipe: `{t.get("recipe", "models/train")}`.')
     data = t.get('data')
     if isinstance(data, dict):
         pk = '; '.join(f'{p["package"]} {p["photos"]} ({", ".join(p["licences"])})' for p in data.get('photographs', []))
@@ -85,6 +86,10 @@ def pack_block(pack):
         lines.append(f'- Quality: `{q["table"]}`.')
     else:
         lines.append('- Quality: not measured yet for these weights (`npm run eval`).')
+    v1 = os.path.join(root, 'models/v1/model.json')
+    if os.path.exists(v1):
+        lines.append('- The previous default, v1 (procedural scenes only), is kept in `models/v1` for side-by-side evaluation '
+                     '(`--model models/v1`).')
     credits = data.get('credits') if isinstance(data, dict) else None
     if credits:
         lines.append('')
@@ -115,7 +120,7 @@ def main():
     g.add_argument('--check', action='store_true')
     args = ap.parse_args()
     pack = json.load(open(os.path.join(args.root, 'models/default/model.json'), encoding='utf-8'))
-    blocks = {'default-pack-size': size_block(pack, args.root), 'default-pack': pack_block(pack)}
+    blocks = {'default-pack-size': size_block(pack, args.root), 'default-pack': pack_block(pack, args.root)}
     if not (args.write or args.check):
         for k, v in blocks.items():
             print(f'<!-- {k} -->\n{v}\n<!-- /{k} -->')
