@@ -5,8 +5,9 @@
     python3 models/train/v2/readme_block.py --write    # replace them in README.md (atomically)
     python3 models/train/v2/readme_block.py --check    # exit 1 when README.md is not up to date
 
-Two blocks, each between `<!-- NAME -->` and `<!-- /NAME -->` lines: `default-pack-size` (what
-ui.html weighs and why) and `default-pack` (the network, its training run, data and credits).
+Blocks between `<!-- NAME -->` and `<!-- /NAME -->` lines: in README.md `default-pack-size` (what
+ui.html weighs and why) and `default-pack` (the network, its training run, data and credits); in
+models/train/README.md `default-status` (which model is the default).
 Sizes are in MB of 2^20 bytes, as `npm run build` prints them. Standard library only.
 """
 import argparse
@@ -103,6 +104,16 @@ def pack_block(pack, root):
     return '\n'.join(lines)
 
 
+def status_block(pack, root):
+    t = pack.get('training') or {}
+    if str(t.get('arch_name', '')).startswith('v2') and os.path.exists(os.path.join(root, 'models/v1/model.json')):
+        return (f'Status: **v2 is the embedded default** (`models/default`: {t["arch_name"]}, step {t.get("steps")}, '
+                f'{t.get("images_seen", 0):,} images seen; shipped with `v2/ship.sh`). v1 is kept in `models/v1` for '
+                'side-by-side evaluation; its recipe above now reproduces `models/v1` (`export.py --out models/v1`).')
+    return ('Status: data, network, speed bench and training recipe are here and tested on the CPU; v1 is the '
+            'embedded default (`models/default/`) until `bash models/train/v2/ship.sh` ships a trained v2 (step 5 below).')
+
+
 def replace_block(text, name, body):
     begin, end = f'<!-- {name} -->', f'<!-- /{name} -->'
     if text.count(begin) != 1 or text.count(end) != 1:
@@ -125,20 +136,25 @@ def main():
         for k, v in blocks.items():
             print(f'<!-- {k} -->\n{v}\n<!-- /{k} -->')
         return 0
-    path = os.path.join(args.root, 'README.md')
-    old = open(path, encoding='utf-8').read()
-    new = old
-    for k, v in blocks.items():
-        new = replace_block(new, k, v)
-    if args.check:
-        if new != old:
-            print('readme_block: README.md is not up to date with models/default (run with --write)', file=sys.stderr)
-            return 1
-        return 0
-    tmp = path + '.tmp'
-    open(tmp, 'w', encoding='utf-8').write(new)
-    os.replace(tmp, path)
-    print('readme_block: README.md updated' if new != old else 'readme_block: README.md already up to date')
+    by_file = {'README.md': blocks, 'models/train/README.md': {'default-status': status_block(pack, args.root)}}
+    stale = []
+    for rel, bl in by_file.items():
+        path = os.path.join(args.root, rel)
+        old = open(path, encoding='utf-8').read()
+        new = old
+        for k, v in bl.items():
+            new = replace_block(new, k, v)
+        if new == old:
+            continue
+        stale.append(rel)
+        if not args.check:
+            tmp = path + '.tmp'
+            open(tmp, 'w', encoding='utf-8').write(new)
+            os.replace(tmp, path)
+    if args.check and stale:
+        print(f'readme_block: {", ".join(stale)} not up to date with models/default (run with --write)', file=sys.stderr)
+        return 1
+    print(f'readme_block: {"updated " + ", ".join(stale) if stale else "up to date"}')
     return 0
 
 

@@ -16,7 +16,7 @@
 # 5. `git mv models/default models/v1` (v1 kept whole for the side-by-side evaluation; its
 #    model.json gets the name "v1" and its paths), then moves the staged pack in as
 #    models/default and stages both with git add;
-# 6. npm run build (ui.html embeds the new pack), README's generated default-pack block
+# 6. npm run build (ui.html embeds the new pack), the READMEs' generated blocks
 #    (readme_block.py), and the unit tests that read models/default (unless --no-tests).
 # Nothing is committed: review `git status`, then commit. Until step 5 nothing tracked changes;
 # a failure after it prints the --undo command.
@@ -45,16 +45,16 @@ step() { echo "ship: [$(date -u +%H:%M:%S)] $*"; }
 if [ "$UNDO" = 1 ]; then
   git cat-file -e HEAD:models/default/model.json 2>/dev/null || die "HEAD has no models/default: nothing to undo to"
   if git cat-file -e HEAD:models/v1/model.json 2>/dev/null; then die "HEAD already has models/v1 (v2 is committed): undo by git revert"; fi
-  git reset -q HEAD -- models/default models/v1 README.md
+  git reset -q HEAD -- models/default models/v1 README.md models/train/README.md
   rm -rf models/v1 models/default
-  git checkout HEAD -- models/default README.md
-  step "undone: models/default and README.md are HEAD's again, models/v1 removed"
+  git checkout HEAD -- models/default README.md models/train/README.md
+  step "undone: models/default and the READMEs are HEAD's again, models/v1 removed"
   exit 0
 fi
 
 # ---- preconditions (nothing is changed before all of them hold) ------------------------------
 [ -e models/v1 ] && die "models/v1 exists: v2 was shipped already (bash $0 --undo to go back)"
-[ -z "$(git status --porcelain -- models/default README.md)" ] || die "models/default or README.md has uncommitted changes: commit or restore them first"
+[ -z "$(git status --porcelain -- models/default README.md models/train/README.md)" ] || die "models/default or a README has uncommitted changes: commit or restore them first"
 [ -f "$RUN/ckpt/state.json" ] || die "no checkpoint at $RUN/ckpt (train first: models/train/README.md)"
 "$PY" -c 'import torch, onnx' 2>/dev/null || die "$PY lacks torch/onnx (apt-get install -y python3-torch python3-onnx)"
 [ -d node_modules/onnxruntime-node ] || die "node_modules missing: npm ci"
@@ -153,9 +153,9 @@ git add -A models/default models/v1
 # ---- 6. build, README, tests --------------------------------------------------------------------
 step "npm run build"
 npm run build --silent
-step "README default-pack block"
+step "README blocks"
 "$PY" models/train/v2/readme_block.py --write
-git add README.md
+git add README.md models/train/README.md
 if [ "$TESTS" = 1 ]; then
   step "unit tests that read models/default"
   npx jest test/eval/quality.test.ts test/core/auto-t0.test.ts test/cli/auto-t0.test.ts test/cli/main.test.ts test/model/memory.test.ts test/ui/memory-budget.test.ts --selectProjects unit
