@@ -56,6 +56,7 @@ fi
 [ -e models/v1 ] && die "models/v1 exists: v2 was shipped already (bash $0 --undo to go back)"
 [ -z "$(git status --porcelain -- models/default README.md models/train/README.md)" ] || die "models/default or a README has uncommitted changes: commit or restore them first"
 [ -f "$RUN/ckpt/state.json" ] || die "no checkpoint at $RUN/ckpt (train first: models/train/README.md)"
+case "$(realpath "$RUN")/" in "$(realpath -m "$WORK")"/*) die "--run $RUN is inside $WORK, which this script overwrites: give the training run" ;; esac
 "$PY" -c 'import torch, onnx' 2>/dev/null || die "$PY lacks torch/onnx (apt-get install -y python3-torch python3-onnx)"
 [ -d node_modules/onnxruntime-node ] || die "node_modules missing: npm ci"
 if [ -n "$QUALITY_FROM" ]; then [ -f "$QUALITY_FROM/model.json" ] || die "--quality-from $QUALITY_FROM has no model.json"; fi
