@@ -1,8 +1,10 @@
 // Per-call time of network v2 against v1, measured in one run: batch 1, one thread, at 256² (by
 // default) on onnxruntime-node (CPU EP) and onnxruntime-web WASM (plain SIMD build, in Node).
 //
-//   node bench/v2-percall.mjs      # models/default vs models/v2-candidate (else a random-weight
-//                                  # export of models/train/v2's V2_ARCH in bench/out/v2/)
+//   node bench/v2-percall.mjs      # v1 vs v2: models/v1 vs models/default once v2 is shipped
+//                                  # (models/train/v2/ship.sh); before that models/default vs
+//                                  # models/v2-candidate, else a random-weight export of
+//                                  # models/train/v2's V2_ARCH in bench/out/v2/
 //   node bench/v2-percall.mjs --v2 bench/out/v2/a --v2 bench/out/v2/b   # several candidates
 //   options: --v1 DIR, --v2 DIR (repeatable), --size S (256), --reps N (turns per process, 5),
 //            --rounds R (processes per runtime, 3), --runtimes node,wasm, --json-out FILE
@@ -46,9 +48,12 @@ function pack(dir) {
   return { dir: relative(root, abs), model, name, bytes: readFileSync(model).length, params: meta.training?.params ?? null };
 }
 
-const v1 = pack(opt('--v1', 'models/default'));
-/** models/v2-candidate when it exists, else a random-weight export of the recipe's V2_ARCH. */
+const shipped = existsSync(join(root, 'models/v1/model.onnx'));
+const v1 = pack(opt('--v1', shipped ? 'models/v1' : 'models/default'));
+/** The shipped v2 (models/default beside models/v1), else models/v2-candidate when it exists,
+ *  else a random-weight export of the recipe's V2_ARCH. */
 function defaultV2() {
+  if (shipped) return 'models/default';
   if (existsSync(join(root, 'models/v2-candidate/model.onnx'))) return 'models/v2-candidate';
   const dir = 'bench/out/v2/default-random';
   if (!existsSync(join(root, dir, 'model.onnx'))) {

@@ -1,7 +1,7 @@
 // The plugin panel. All UI state lives in one store (useReducer over ./panel/store); messages
 // with the sandbox go through a Bridge; the engine runs models. Effects here only wire them.
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'preact/hooks';
-import type { JobInput, Placement, Settings, StoredRun } from '../protocol';
+import { DEFAULT_MULTIPLE, type JobInput, type Placement, type Settings, type StoredRun } from '../protocol';
 import { LATENT_AUTO_T0_UNAVAILABLE, runRequest, type Backend, type Engine, type ModelInfo } from './runtime/engine-api';
 import type { PackFileCache } from './runtime/pack-cache';
 import { figmaBridge, type Bridge } from './panel/bridge';
@@ -81,8 +81,9 @@ export function App(props: AppProps) {
     });
     const p = engine.load();
     loadRef.current = p;
-    // a pack made active while the built-in model still loads (a cached pack takes milliseconds)
-    // replaces loadRef: the built-in model's late answer must not put it back on the panel
+    // a pack made active while the built-in model still loads (a cached pack takes milliseconds,
+    // a big default pack seconds to verify) replaces loadRef: the built-in model's late answer
+    // must not put it back on the panel
     const current = () => live && loadRef.current === p;
     p.then(
       (r) => current() && dispatch({ type: 'engine-ready', backend: r.backend, model: r.model }),
@@ -120,7 +121,7 @@ export function App(props: AppProps) {
       debounce(
         () => {
           const { settings: s, engine: e } = stateRef.current;
-          bridge.post({ type: 'refresh-selection', size: s.size, dilation: s.dilation, feather: s.feather, multiple: e.model?.multiple ?? 8 });
+          bridge.post({ type: 'refresh-selection', size: s.size, dilation: s.dilation, feather: s.feather, multiple: e.model?.multiple ?? DEFAULT_MULTIPLE });
         },
         300,
         clock,
@@ -150,7 +151,7 @@ export function App(props: AppProps) {
   }, [settings, settingsLoaded, saver]);
 
   // the model's spatial multiple is part of the export too (the sandbox rounds the size to it)
-  const exportKey = `${settings.size}/${settings.dilation}/${settings.feather}/${state.engine.model?.multiple ?? 8}`;
+  const exportKey = `${settings.size}/${settings.dilation}/${settings.feather}/${state.engine.model?.multiple ?? DEFAULT_MULTIPLE}`;
   const lastExportKey = useRef<string | null>(null);
   useEffect(() => {
     if (!settingsLoaded) return;

@@ -104,13 +104,25 @@ const HARNESS_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>SD
   window.__toUi = (msg) => document.getElementById('plugin-ui').contentWindow.postMessage({ pluginMessage: msg }, '*');
 </script></body></html>`;
 
+/** The iframe's srcdoc: asks the harness for ui.html and replaces itself with it. */
+const SRCDOC_LOADER = `<!doctype html><meta charset="utf-8"><script>
+  addEventListener('message', function load(ev) {
+    if (ev.source !== parent || !ev.data || typeof ev.data.sdeditHarnessHtml !== 'string') return;
+    removeEventListener('message', load);
+    document.open();
+    document.write(ev.data.sdeditHarnessHtml);
+    document.close();
+  });
+  parent.postMessage({ sdeditHarnessLoader: true }, '*');
+</script>`;
+
 export interface Harness {
   page: Page;
   frame: Frame;
   close(): Promise<void>;
 }
 
-/** Open the harness page and load ui.html into its sandboxed srcdoc iframe. */
+/** Open the harness page and load ui.html into its sandboxed srcdoc iframe (see SRCDOC_LOADER). */
 export async function openUi(
   browser: Browser,
   opts: { theme?: Theme; width?: number; height?: number; /** e.g. to add a CSP meta tag */ transformHtml?: (html: string) => string } = {},
@@ -122,19 +134,31 @@ export async function openUi(
   await page.goto(HARNESS_URL);
   const themed = themedUiHtml(opts.theme ?? 'light');
   const html = opts.transformHtml ? opts.transformHtml(themed) : themed;
+  // The srcdoc is a small loader that writes ui.html into its own document: the same sandboxed
+  // about:srcdoc document with an opaque origin, but the iframe element does not carry ui.html
+  // (tens of MB with the default pack) as an attribute, which playwright reads back on every
+  // action inside the frame (seconds each at 34 MB).
   await page.evaluate(
-    ({ html, width, height }) => {
-      const f = document.createElement('iframe');
-      f.id = 'plugin-ui';
-      f.setAttribute('sandbox', 'allow-scripts');
-      f.width = String(width);
-      f.height = String(height);
-      f.srcdoc = html;
-      document.body.appendChild(f);
-    },
-    { html, width, height },
+    ({ html, width, height, loader }) =>
+      new Promise<void>((resolve) => {
+        const f = document.createElement('iframe');
+        f.id = 'plugin-ui';
+        f.setAttribute('sandbox', 'allow-scripts');
+        f.width = String(width);
+        f.height = String(height);
+        const onBoot = (ev: MessageEvent) => {
+          if (ev.source !== f.contentWindow || !(ev.data && ev.data.sdeditHarnessLoader)) return;
+          window.removeEventListener('message', onBoot);
+          f.contentWindow!.postMessage({ sdeditHarnessHtml: html }, '*');
+          resolve();
+        };
+        window.addEventListener('message', onBoot);
+        f.srcdoc = loader;
+        document.body.appendChild(f);
+      }),
+    { html, width, height, loader: SRCDOC_LOADER },
   );
-  const handle = await page.waitForSelector('#plugin-ui');
+  const handle = await page.waitForSelector('#plugin-ui', { state: 'attached' });
   let frame: Frame | null = null;
   for (let i = 0; i < 200 && !frame; i++) {
     frame = await handle.contentFrame();

@@ -8,7 +8,9 @@
 Inputs x float32 [N,3,H,W] in [-1,1] and t float32 [N] (DDPM timestep index), output eps; dynamic
 N, H, W; opset 17; checked with onnx.checker, by onnxruntime-node against torch at another size
 (when `node` and the repository's node_modules are there) and for the size limits (fp32 ≤ 16 MB,
-fp16 ≤ 8 MB). model.json keeps an existing `quality` block.
+fp16 ≤ 8 MB). An existing model.json's `quality` and `noise_level_error` blocks are kept only when
+they were measured on the same model.onnx (same sha256); the run's loss.csv is copied beside it.
+`--name default` writes the pack as the shipped default (models/train/v2/ship.sh does that).
 """
 import argparse
 import hashlib
@@ -65,16 +67,24 @@ def ort_check(model, onnx_path, multiple):
 
 
 def data_sources():
+    """Per package: how many training photographs and under which licences; and one credit line per
+    photograph (file, package, licence, copyright holder), which CC-BY / CC-BY-SA ask for."""
     from photos import load_manifest
     m = load_manifest()
-    pk = {}
+    pk, credits = {}, []
     for p in m['photos']:
         if p['split'] != 'train':
             continue
         pk.setdefault(p['package'], {'photos': 0, 'licences': set()})
         pk[p['package']]['photos'] += 1
         pk[p['package']]['licences'].add(p['licence'])
-    return [{'package': k, 'photos': v['photos'], 'licences': sorted(v['licences'])} for k, v in sorted(pk.items())]
+        c = {'file': os.path.basename(p['path']), 'package': p['package'], 'licence': p['licence'],
+             'copyright': p['copyright']}
+        if p.get('licence_note'):
+            c['licence_note'] = p['licence_note']
+        credits.append(c)
+    packages = [{'package': k, 'photos': v['photos'], 'licences': sorted(v['licences'])} for k, v in sorted(pk.items())]
+    return packages, sorted(credits, key=lambda c: (c['package'], c['file']))
 
 
 def write_file_atomic(path, data):
@@ -91,6 +101,7 @@ def main():
     ap.add_argument('--arch', default=None, help=f'one of {sorted(ARCHS)} (default: the run\'s, else {V2_ARCH})')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--out', default=os.path.join(ROOT, 'models/v2-candidate'))
+    ap.add_argument('--name', default='v2-candidate', help='the pack\'s name in model.json (the shipped default: "default")')
     args = ap.parse_args()
     if bool(args.run) == bool(args.random):
         ap.error('give exactly one of --run DIR or --random')
@@ -147,19 +158,32 @@ def main():
                          'minutes': round(ck['elapsed'] / 60, 1), 'final_loss_ema': ck.get('loss_ema')})
         training['hardware'] = sorted({s['hardware'] for s in ck['segments']})
         training['ema'] = 'weights are the EMA (decay 0.999)'
+        packages, credits = data_sources()
         training['data'] = {'procedural': f'models/train/scenes.py seeds 0..{ck["scenes"] - 1} at 256²',
                             'photo_share': ck['photo_share'],
-                            'photographs': data_sources(),
-                            'photographs_manifest': 'models/train/photos-manifest.json (split train only)'}
+                            'photographs': packages,
+                            'photographs_manifest': 'models/train/photos-manifest.json (split train only)',
+                            'credits': credits}
+    if ck is not None:
+        licences = sorted({c['licence'] for c in training['data']['credits']})
+        license_text = (f'MIT for the code; the weights were trained on photographs under {", ".join(licences)} '
+                        '(each author in training.data.credits) and on procedural scenes; whether share-alike '
+                        'terms reach trained weights is unsettled')
+        description = ('Network v2 (space-to-depth stem, capacity at low resolution, global context): a fully '
+                       'convolutional ε-prediction UNet trained here on real photographs from Debian packages '
+                       'and procedural outdoor scenes.')
+    else:
+        license_text = 'MIT (random weights)'
+        description = ('Network v2 (space-to-depth stem, capacity at low resolution, global context): '
+                       'fully convolutional ε-prediction UNet.')
     pack = {
-        'name': 'v2-candidate',
-        'description': 'Network v2 (space-to-depth stem, capacity at low resolution, global context): '
-                       'fully convolutional ε-prediction UNet.',
+        'name': args.name,
+        'description': description,
         'kind': 'pixel',
         'sde': {'type': 'vp', 'beta_schedule': 'linear', 'beta_start': 1e-4, 'beta_end': 0.02, 'timesteps': 1000},
         'prediction': 'eps',
         'time_input': 'index',
-        'resolution': 64,
+        'resolution': max([64] + [s['res'] for s in ck['segments']]) if ck is not None else 64,
         'fully_convolutional': True,
         'multiple': model.multiple,
         'value_range': [-1, 1],
@@ -168,11 +192,20 @@ def main():
         'files': [{'name': 'model.onnx', 'role': 'unet', 'bytes': len(data), 'sha256': hashlib.sha256(data).hexdigest()},
                   {'name': 'model-fp16.onnx', 'role': 'unet_fp16', 'bytes': len(data16),
                    'sha256': hashlib.sha256(data16).hexdigest()}],
-        'license': 'MIT for the code; see training.data for the licences of the photographs trained on'
-                   if ck is not None else 'MIT (random weights)',
+        'license': license_text,
         'training': training,
-        'quality': old.get('quality') if ck is not None else None,
+        'quality': None,
     }
+    same_weights = old.get('files', [{}])[0].get('sha256') == pack['files'][0]['sha256']
+    q = old.get('quality')
+    if ck is not None and isinstance(q, dict) and q.get('model_sha256', pack['files'][0]['sha256']) == pack['files'][0]['sha256'] and same_weights:
+        pack['quality'] = q
+    elif q:
+        print('note: the existing quality block was measured on other weights: dropped')
+    if old.get('noise_level_error') is not None and same_weights:
+        pack['noise_level_error'] = old['noise_level_error']  # measured on these very weights
+    if ck is not None and os.path.exists(os.path.join(args.run, 'loss.csv')):
+        write_file_atomic(os.path.join(args.out, 'loss.csv'), open(os.path.join(args.run, 'loss.csv'), 'rb').read())
     write_file_atomic(json_path, (json.dumps(pack, indent=2, ensure_ascii=False) + '\n').encode())
     print(f'{arch_name}: {count_params(model) / 1e6:.2f} M params, {training["gmac_256"]} GMAC at 256², multiple '
           f'{model.multiple}; model.onnx {len(data)} B, model-fp16.onnx {len(data16)} B -> {args.out}')

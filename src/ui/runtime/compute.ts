@@ -149,7 +149,7 @@ export class SDEditSession {
       name: manifest.name,
       bytes: modelBytes.length,
       source: 'embedded',
-      multiple: manifest.multiple || 8,
+      multiple: manifest.multiple,
       sde: manifest.sde.type === 've' ? 've' : 'vp',
     };
     const noiseTable = parseNoiseLevelTable((JSON.parse(pack.manifestText) as Record<string, unknown>).noise_level_error);
