@@ -259,6 +259,7 @@ test('a catalogue entry through the Hub: the listing (via @huggingface/hub in th
   expect(await frame.$('[data-testid="pack-error"]') ? await frame.textContent('[data-testid="pack-error"]') : 'loaded').toBe('loaded');
   // the catalogue's name, licence (accepted) and settings reached the engine
   expect(await frame.textContent('[data-testid="pack-info"]')).toContain('sd-turbo');
+  expect(await frame.textContent('[data-testid="pack-info"]')).toContain(`from huggingface.co/${repo}`);
   expect(await frame.textContent('[data-testid="pack-license"]')).toContain('Accepted.');
   expect(await frame.inputValue('[data-testid="t0-input"]')).toBe('0.50');
   // one listing, then each file once, from its resolve/ URL

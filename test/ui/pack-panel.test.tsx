@@ -117,7 +117,7 @@ test('a picked folder: pack info, recommended settings, licence accepted once, t
   const info = must('pack-info').textContent ?? '';
   expect(info).toContain('sd-turbo');
   expect(info).toContain('fp16');
-  expect(info).toContain('runs on WASM fp16');
+  expect(info).toContain('from a folder · runs on WASM fp16');
   expect(info).toContain('2.70 GB at 512 px');
   // why not WebGPU, and the device check's warnings
   const device = must('pack-device').textContent ?? '';

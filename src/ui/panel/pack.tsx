@@ -41,7 +41,7 @@ export function PackCard(props: { control: PackControl; model: ModelInfo | null;
       {model && (
         <p class="sd-small" data-testid="pack-info">
           <strong>{model.name}</strong> · {formatBytes(model.bytes)}
-          {latent ? ` · runs on ${runsOnLabel(latent.backend, latent.precision)} · needs about ${formatBytes(latent.memoryBytes)} at ${latent.nativeSize} px` : ` · ${model.source === 'embedded' ? 'built in' : model.source} · ${backendLabel(props.backend)}`}
+          {latent ? ` · ${model.source === 'folder' ? 'from a folder' : `from ${model.source}`} · runs on ${runsOnLabel(latent.backend, latent.precision)} · needs about ${formatBytes(latent.memoryBytes)} at ${latent.nativeSize} px` : ` · ${model.source === 'embedded' ? 'built in' : model.source} · ${backendLabel(props.backend)}`}
         </p>
       )}
       {latent && (latent.whyNotGpu || latent.deviceNotes.length > 0) && (

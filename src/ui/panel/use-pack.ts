@@ -125,9 +125,9 @@ export function usePack(opts: {
 
   /** Hand a pack's files to the engine; on success it is the panel's pack, with its settings. */
   const activate = useCallback(
-    async (name: string, files: ReadonlyMap<string, Uint8Array>) => {
+    async (name: string, files: ReadonlyMap<string, Uint8Array>, origin?: string) => {
       setLoad({ status: 'loading', name });
-      const r = await engine.usePack({ kind: 'folder', name, files });
+      const r = await engine.usePack({ kind: 'folder', name, files, origin });
       const rec = r.model.latent?.recommended;
       const s = optsRef.current.settings();
       before.current ??= { t0: s.t0, steps: s.steps };
@@ -200,7 +200,7 @@ export function usePack(opts: {
       const got = await downloadPack(plan, { signal: ctrl.signal, cache: optsRef.current.cache, onProgress });
       if (ctrl.signal.aborted) throw Object.assign(new Error('Cancelled'), { name: 'AbortError' });
       download.current = null;
-      const model = await activate(plan.name, got.files);
+      const model = await activate(plan.name, got.files, plan.source);
       const p = prefsRef.current;
       // the licence was accepted before the download, under the name the panel showed then
       if (nc && !p.accepted.includes(model.name)) savePrefs({ ...p, accepted: [model.name, ...p.accepted] });

@@ -69,7 +69,11 @@ export interface RunText {
 
 /** Which pack the engine runs: the embedded default, or a folder's files read into memory
  *  (paths inside the pack, 'unet/model.onnx'). */
-export type PackSource = { kind: 'embedded' } | { kind: 'folder'; name: string; files: ReadonlyMap<string, Uint8Array> };
+export type PackSource =
+  | { kind: 'embedded' }
+  /** files in memory: a folder the user picked, or a download (`origin` says where from, for the
+   *  pack info: 'folder' when absent, else e.g. "huggingface.co/owner/name") */
+  | { kind: 'folder'; name: string; files: ReadonlyMap<string, Uint8Array>; origin?: string };
 
 export interface RunRequest {
   jobId: string;

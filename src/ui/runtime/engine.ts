@@ -126,7 +126,7 @@ export class RuntimeEngine implements Engine {
       ort.env.wasm.numThreads = wasmThreads();
       ort.env.wasm.proxy = false;
       const device = await readDeviceFacts();
-      const session = await LatentSession.load(ort, source.name, source.files, { device, notice: (message) => this.notice({ level: 'warning', message }) });
+      const session = await LatentSession.load(ort, source.name, source.files, { device, origin: source.origin, notice: (message) => this.notice({ level: 'warning', message }) });
       this.latent = session;
       record({ type: 'load', backend: session.backend, where: 'main-thread', latent: true, ms: performance.now() - t, whyNotGpu: session.info.latent.whyNotGpu });
       return { backend: session.backend, model: session.info };

@@ -28,6 +28,8 @@ export interface LatentLoadOptions {
   device: DeviceFacts;
   /** a warning for the panel: WebGPU failed and the pack continues on WASM */
   notice?: (message: string) => void;
+  /** where the files came from, for the pack info ('folder' when not given) */
+  origin?: string;
 }
 
 /** A WebGPU failure that WASM would meet too (a CSP block, a broken graph): not worth a retry. */
@@ -92,7 +94,7 @@ export class LatentSession {
       recommended: { ...pack.recommended },
       license: pack.sidecar?.license ?? null,
     };
-    const info = { name: pack.name, bytes: weights.totalBytes, source: 'folder', multiple: fixed ? factor : factor * pack.unet.multiple, sde: 'vp' as const, latent };
+    const info = { name: pack.name, bytes: weights.totalBytes, source: opts.origin ?? 'folder', multiple: fixed ? factor : factor * pack.unet.multiple, sde: 'vp' as const, latent };
     return new LatentSession(ort, files, rt, pack, bytes, fixed ? fixed.H : null, info, opts.notice ?? (() => undefined));
   }
 
