@@ -22,8 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from photos import load_manifest, load_photos, _centre_square  # noqa: E402
 
 SIZE = 128
-GUIDES = 5
-REFS = 10
+GUIDES = 4
+REFS = 11
 MIN_FRAC = 0.3
 SEED = 20261201
 

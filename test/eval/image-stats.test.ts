@@ -1,6 +1,6 @@
 // The comparison's image statistics on synthetic images whose answer is known.
 import { gaussian } from '../../src/core';
-import { edgeRetention, gapShare, l2Rms32, laplacianStd, luminance, quantile, radialPower, spectrumSlope, strongEdges } from '../../src/cli/eval/image-stats';
+import { edgeRetention, gapClosed, gapShare, l2Rms32, laplacianStd, luminance, quantile, radialPower, spectrumSlope, strongEdges } from '../../src/cli/eval/image-stats';
 
 const M = Math;
 
@@ -145,7 +145,7 @@ describe('edgeRetention', () => {
   });
 });
 
-describe('l2Rms32 and gapShare', () => {
+describe('l2Rms32, gapShare and gapClosed', () => {
   it('l2Rms32 is the per-value RMS at 32×32', () => {
     const n = 64;
     const a = new Float32Array(3 * n * n);
@@ -163,5 +163,13 @@ describe('l2Rms32 and gapShare', () => {
     expect(gapShare(0.01, 0.07, 0.09)).toBeCloseTo(0.75, 12);
     expect(gapShare(-3, -3.5, -2)).toBeCloseTo(-0.5, 12);
     expect(() => gapShare(1, 2, 1)).toThrow();
+  });
+
+  it('gapClosed counts overshooting the photographs against the model', () => {
+    expect(gapClosed(0.05, 0.1, 0.1)).toBeCloseTo(1, 12);
+    expect(gapClosed(0.05, 0.08, 0.1)).toBeCloseTo(0.6, 12);
+    expect(gapClosed(0.05, 0.12, 0.1)).toBeCloseTo(0.6, 12);
+    expect(gapClosed(0.05, 0.6, 0.1)).toBeCloseTo(-9, 12);
+    expect(gapClosed(-3, -3.5, -2)).toBeCloseTo(-0.5, 12);
   });
 });

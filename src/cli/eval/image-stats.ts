@@ -14,8 +14,11 @@
 //                    result (by the same rule) within EDGE_RADIUS px (Euclidean);
 //   l2Rms32          faithfulness: RMS of (result − guide) after area-downsampling both to
 //                    32×32 (values in [−1, 1]), i.e. core's downsampledL2 / √(3·32²);
-//   gapShare         the share of the gap from the guide's value to the photographs' value that
-//                    a result's value closes (1 = as the photographs, 0 = as the guide).
+//   gapShare         where a result's value lies on the way from the guide's value (0) to the
+//                    photographs' (1), signed: above 1 overshoots (e.g. more high-frequency energy
+//                    than photographs: noise);
+//   gapClosed        the share of that gap closed, overshoot counted against it: 1 − |1 − gapShare|
+//                    (1 = as the photographs; 0 = as far from them as the guide, on either side).
 import { downsampledL2, resizeChw } from '../../core';
 
 const M = Math;
@@ -83,7 +86,7 @@ function dftRows(re: Float64Array, im: Float64Array, rows: number, n: number, co
   }
 }
 
-function transpose(a: Float64Array, h: number, w: number): Float64Array {
+function transpose(a: Float64Array, h: number, w: number): Float64Array<ArrayBuffer> {
   const out = new Float64Array(a.length);
   for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) out[c * h + r] = a[r * w + c];
   return out;
@@ -249,8 +252,13 @@ export function l2Rms32(a: Float32Array, b: Float32Array, size: number): number 
   return downsampledL2(a, b, 3, size, size, size / L2_GRID) / M.sqrt(3 * L2_GRID * L2_GRID);
 }
 
-/** Share of the guide → photographs gap a value closes. */
+/** Position of a value on the way from the guide's (0) to the photographs' (1), signed. */
 export function gapShare(guide: number, value: number, photos: number): number {
   if (photos === guide) throw new Error('gapShare: the guide and the photographs have the same value');
   return (value - guide) / (photos - guide);
+}
+
+/** Share of the guide → photographs gap a value closes, overshoot counted against it. */
+export function gapClosed(guide: number, value: number, photos: number): number {
+  return 1 - Math.abs(1 - gapShare(guide, value, photos));
 }
