@@ -128,11 +128,14 @@ it('runs both packs through every part and writes its outputs', async () => {
   const s = summarise(report, cfg);
   expect(s.models.map((m) => m.label)).toEqual(['A', 'B']);
   expect(s.models[0].targets.retention).toBe(s.models[0].flat[1].retention >= TARGETS.retention_min);
-  const md = compareMarkdown(report, cfg, s, ['dirA', 'dirB']);
+  const packs = [{ dir: 'dirA', training: null }, { dir: 'dirB', training: { steps: 7, images_seen: 224 } }];
+  const md = compareMarkdown(report, cfg, s, packs);
+  expect(md).toContain('B = `dirB` (tiny');
+  expect(md).toContain('7 training steps (224 images seen)');
   expect(md).toMatch(/## A and B side by side/);
   expect(md).toMatch(/\| KID, B \|/);
   expect(md).toMatch(/\| \*\*A\*\* \| [\d.]+ \| -?[\d.]+ [✓✗] \(-?[\d.]+\) \|/);
-  const json = compareJson(report, cfg, s, ['dirA', 'dirB']);
+  const json = compareJson(report, cfg, s, packs);
   expect((json.models as unknown[]).length).toBe(2);
   const files = compareSheets(report, cfg, tmp);
   expect(readPngFile(files[2]).width).toBeGreaterThan(4 * 32);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DEFAULT_SETTINGS } from '../../protocol';
 import { loadPackFromDir } from '../../model/node';
 import { type CompareConfig, type CompareReport, compareInputs, runModel } from './compare';
-import { compareJson, compareMarkdown, compareSheets, summarise } from './compare-report';
+import { type PackSource, compareJson, compareMarkdown, compareSheets, summarise } from './compare-report';
 import { readTextOr, withMarkedSection, writeTextAtomic } from './files';
 import { FLAT_GUIDES_DIR } from './flat-guides';
 import type { SamplerSpec } from './run';
@@ -88,6 +88,21 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
   };
 }
 
+/** A pack's folder and the training steps / images seen its model.json records (if any). */
+export function packSource(dir: string): PackSource {
+  const text = readTextOr(path.join(dir, 'model.json'));
+  let training: unknown = null;
+  try {
+    training = text ? (JSON.parse(text) as { training?: unknown }).training : null;
+  } catch {
+    training = null;
+  }
+  if (!training || typeof training !== 'object') return { dir, training: null };
+  const t = training as Record<string, unknown>;
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return { dir, training: { steps: num(t.steps), images_seen: num(t.images_seen) } };
+}
+
 export async function compareMain(argv: readonly string[]): Promise<number> {
   let p: CompareArgs;
   try {
@@ -115,9 +130,10 @@ export async function compareMain(argv: readonly string[]): Promise<number> {
     const report: CompareReport = { size: cfg.size, inputs, runs, total_ms: performance.now() - start };
     const summary = summarise(report, cfg);
     const sheets = compareSheets(report, cfg, p.out);
-    writeTextAtomic(path.join(p.out, 'compare.json'), JSON.stringify(compareJson(report, cfg, summary, p.models), null, 2) + '\n');
+    const packs = p.models.map(packSource);
+    writeTextAtomic(path.join(p.out, 'compare.json'), JSON.stringify(compareJson(report, cfg, summary, packs), null, 2) + '\n');
     const md = path.join(p.out, 'results.md');
-    writeTextAtomic(md, withMarkedSection(readTextOr(md), 'compare', compareMarkdown(report, cfg, summary, p.models)));
+    writeTextAtomic(md, withMarkedSection(readTextOr(md), 'compare', compareMarkdown(report, cfg, summary, packs)));
     log(`sdedit-eval: wrote ${p.out}/compare.json, ${sheets.map((s) => path.basename(s)).join(', ')} and the compare section of ${md} in ${((performance.now() - start) / 1000).toFixed(0)} s`);
     return 0;
   } catch (e) {

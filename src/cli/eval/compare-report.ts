@@ -34,6 +34,14 @@ export interface ModelSummary {
   timing: { network_calls: number; network_s: number; total_s: number };
 }
 
+/** Where a pack came from: its folder and what its model.json says of its training. */
+export interface PackSource {
+  dir: string;
+  training: { steps: number | null; images_seen: number | null } | null;
+}
+
+const trainedText = (p: PackSource): string => (p.training && p.training.steps !== null ? `, ${p.training.steps} training steps${p.training.images_seen !== null ? ` (${p.training.images_seen} images seen)` : ''}` : '');
+
 export interface CompareSummary {
   guide: ImageStats;
   photographs: ImageStats;
@@ -85,13 +93,13 @@ export function summarise(report: CompareReport, cfg: CompareConfig): CompareSum
   return { guide, photographs, models };
 }
 
-export function compareJson(report: CompareReport, cfg: CompareConfig, s: CompareSummary, dirs: string[]): Record<string, unknown> {
+export function compareJson(report: CompareReport, cfg: CompareConfig, s: CompareSummary, packs: PackSource[]): Record<string, unknown> {
   const rnd = (o: unknown): unknown =>
     typeof o === 'number' ? (Number.isInteger(o) ? o : Math.abs(o) < 1 ? r6(o) : r4(o)) : Array.isArray(o) ? o.map(rnd) : o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).map(([k, v]) => [k, rnd(v)])) : o;
   const inp = report.inputs;
   return rnd({
     date: new Date().toISOString(),
-    command: `npm run eval -- --compare ${dirs[1]} --model ${dirs[0]}`,
+    command: `npm run eval -- --compare ${packs[1].dir} --model ${packs[0].dir}`,
     protocol: PROTOCOL,
     measures: MEASURES,
     size: report.size,
@@ -111,7 +119,7 @@ export function compareJson(report: CompareReport, cfg: CompareConfig, s: Compar
     photo_baselines: inp.photoBaselines.map((r) => ({ method: r.method, t0: r.t0, l2_mean: r.l2_mean, l2_std: r.l2_std, kid: r.kid })),
     flat_guides_stats: { mean: s.guide, per_guide: inp.flatGuideStats },
     photographs_stats: { mean: s.photographs, n: inp.photoStats.length },
-    models: s.models.map((m, i) => ({ ...m, dir: dirs[i] })),
+    models: s.models.map((m, i) => ({ ...m, dir: packs[i].dir, training: packs[i].training })),
     total_s: report.total_ms / 1000,
   }) as Record<string, unknown>;
 }
@@ -119,7 +127,7 @@ export function compareJson(report: CompareReport, cfg: CompareConfig, s: Compar
 const f = (v: number, d = 2): string => (Number.isFinite(v) ? v.toFixed(d) : '–');
 const ok = (b: boolean | null): string => (b === null ? '' : b ? ' ✓' : ' ✗');
 
-export function compareMarkdown(report: CompareReport, cfg: CompareConfig, s: CompareSummary, dirs: string[]): string {
+export function compareMarkdown(report: CompareReport, cfg: CompareConfig, s: CompareSummary, packs: PackSource[]): string {
   const inp = report.inputs;
   const [a, b] = s.models;
   const S = report.size;
@@ -127,8 +135,8 @@ export function compareMarkdown(report: CompareReport, cfg: CompareConfig, s: Co
   const nPhotos = new Set(inp.photoGuideNames.map((n) => n.replace(/^guide-|-\d+\.png$/g, ''))).size;
   o.push(`## ${s.models.map((m) => m.label).join(' and ')} side by side (issue 15)`);
   o.push('');
-  o.push(`Written by \`npm run eval -- --compare ${dirs[1]} --model ${dirs[0]}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC in ${f(report.total_ms / 1000, 0)} s; ` +
-    s.models.map((m, i) => `${m.label} = \`${dirs[i]}\` (${m.name}, sha256 \`${m.sha256.slice(0, 16)}…\`)`).join(', ') + '.');
+  o.push(`Written by \`npm run eval -- --compare ${packs[1].dir} --model ${packs[0].dir}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC in ${f(report.total_ms / 1000, 0)} s; ` +
+    s.models.map((m, i) => `${m.label} = \`${packs[i].dir}\` (${m.name}, model.onnx sha256 \`${m.sha256.slice(0, 16)}…\`${trainedText(packs[i])})`).join(', ') + '.');
   o.push(`Both through src/core \`sdedit()\` with the panel's default sampler \`${samplerLabel(cfg.spec)}\` at ${S}×${S}, seed of input i = ${cfg.seed} + i, results clipped to [−1, 1]. Sheets: \`compare-photos.png\`, \`compare-flat.png\`, \`compare-composites.png\`; numbers: \`compare.json\`.`);
   o.push('');
   o.push(`**Measures.** ${MEASURES}`);
