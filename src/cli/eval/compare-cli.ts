@@ -113,6 +113,7 @@ export async function compareMain(argv: readonly string[]): Promise<number> {
   }
   const log = (s: string) => process.stderr.write(s + '\n');
   try {
+    for (const dir of p.models) if (!readTextOr(path.join(dir, 'model.json'))) throw new Error(`no model.json in ${dir} (a model pack folder is needed on both sides of --compare)`);
     const start = performance.now();
     const cfg: CompareConfig = { ...p.cfg, log };
     const inputs = compareInputs(cfg);
