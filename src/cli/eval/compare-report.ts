@@ -14,7 +14,7 @@ export const MEASURES =
   `Spectrum slope: least-squares slope of log power against log radius of the radially averaged power spectrum of the luminance (mean removed, Hann window), over ${SLOPE_BANDS} log-spaced bands from ${SLOPE_R_MIN} to N/2 cycles per image. ` +
   'Gap position: (model − guide) / (photographs − guide) of the means over images (0 = as the guides, 1 = as the photographs, > 1 overshoots). ' +
   'Gap closed: 1 − |1 − position|, the share of the guide → photographs gap closed with overshoot counted against it (what the ≥ 0.6 target is checked on). ' +
-  '32-px RMS: RMS of result − guide after area-downsampling both to 32×32, values in [−1, 1]. ' +
+  '32-px RMS: RMS of result − guide after area-downsampling both to 32×32, values in [−1, 1] (in [0, 1] pixel units it is half this). ' +
   `Edges kept: share of the guide's strong edges (Sobel magnitude of the luminance at ${EDGE_GRID}×${EDGE_GRID} above its ${EDGE_QUANTILE} quantile) with a strong edge of the result (same rule) within ${EDGE_RADIUS} px; "other guide" pairs each guide with the results of every other guide (chance level).`;
 
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
