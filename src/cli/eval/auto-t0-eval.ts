@@ -9,7 +9,7 @@
 // Guides come from the first N held-out scenes; the realism reference set is the scenes after
 // them, which are also the scenes the pack's L(t) table was measured on (noise-level-cli.ts), so
 // no guide was ever part of the calibration.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Denoiser, Schedule, T0Suggestion } from '../../core';
 import { AUTO_T0_GRID, downsampledL2, parseNoiseLevelTable, sdedit, suggestT0 } from '../../core';
@@ -19,6 +19,7 @@ import { fitFeatureSpace, rawFeatures } from './features';
 import { STROKE_CELLS } from './guides';
 import { kid } from './kid';
 import { listScenes, loadScene } from './run';
+import { writeTextAtomic } from './files';
 
 const M = Math;
 
@@ -76,12 +77,6 @@ function parse(argv: readonly string[]): { model: string; heldout: string; guide
   }
   if (!a.out) a.out = path.join(a.model, 'eval');
   return a;
-}
-
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -183,8 +178,8 @@ async function main(argv: readonly string[]): Promise<number> {
       suggest_ms_mean: suggestMs / suggestions,
       total_s: totalS,
     };
-    writeAtomic(path.join(args.out, 'auto-t0.json'), JSON.stringify(json, null, 2) + '\n');
-    writeAtomic(path.join(args.out, 'auto-t0.md'), markdown(json, results, methods, totalS));
+    writeTextAtomic(path.join(args.out, 'auto-t0.json'), JSON.stringify(json, null, 2) + '\n');
+    writeTextAtomic(path.join(args.out, 'auto-t0.md'), markdown(json, results, methods, totalS));
     process.stdout.write(`wrote ${path.join(args.out, 'auto-t0.md')} and auto-t0.json (${totalS.toFixed(0)} s); mix dominated by: ${dominatedBy.length ? dominatedBy.join(', ') : 'none'}\n`);
     return 0;
   } finally {

@@ -20,7 +20,7 @@ export function strokeOptions(size: number): StrokeOptions {
 
 /** Round values in [−1, 1] (images) or [0, 1] (masks) to what an 8-bit PNG holds, so an input
  *  made in memory equals the same input read back from its file. */
-function to8bit(v: Float32Array, signed: boolean): Float32Array {
+export function to8bit(v: Float32Array, signed: boolean): Float32Array {
   return signed ? v.map((x) => (2 * M.round(((M.max(-1, M.min(1, x)) + 1) / 2) * 255)) / 255 - 1) : v.map((x) => M.round(M.max(0, M.min(1, x)) * 255) / 255);
 }
 
@@ -29,8 +29,8 @@ export function strokeGuide(scene: Float32Array, size: number): Float32Array {
   return to8bit(simulateStrokes(scene, 3, size, size, strokeOptions(size)), true);
 }
 
-type Pt = [number, number];
-type RGB = [number, number, number];
+export type Pt = [number, number];
+export type RGB = [number, number, number];
 
 const SS = 4; // supersampling per axis for anti-aliased coverage
 
@@ -53,7 +53,7 @@ function segDist(px: number, py: number, a: Pt, b: Pt): number {
 }
 
 /** Coverage [size²] in [0, 1] of a shape given by an inside test in unit coordinates. */
-function coverage(size: number, inside: (x: number, y: number) => boolean): Float32Array {
+export function coverage(size: number, inside: (x: number, y: number) => boolean): Float32Array {
   const out = new Float32Array(size * size);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
@@ -74,10 +74,10 @@ export const strokeCoverage = (size: number, pts: readonly Pt[], r: number): Flo
     return false;
   });
 
-const hex = (s: string): RGB => [1, 3, 5].map((i) => (parseInt(s.slice(i, i + 2), 16) / 255) * 2 - 1) as RGB;
+export const hex = (s: string): RGB => [1, 3, 5].map((i) => (parseInt(s.slice(i, i + 2), 16) / 255) * 2 - 1) as RGB;
 
 /** Paint a flat colour with coverage `a` over a 3×size×size image, in place. */
-function paint(img: Float32Array, size: number, a: Float32Array, rgb: RGB): void {
+export function paint(img: Float32Array, size: number, a: Float32Array, rgb: RGB): void {
   const HW = size * size;
   for (let p = 0; p < HW; p++) {
     if (a[p] === 0) continue;
@@ -85,7 +85,7 @@ function paint(img: Float32Array, size: number, a: Float32Array, rgb: RGB): void
   }
 }
 
-function union(a: Float32Array, b: Float32Array): Float32Array {
+export function union(a: Float32Array, b: Float32Array): Float32Array {
   return a.map((v, i) => M.max(v, b[i]));
 }
 
@@ -168,10 +168,52 @@ export function treeAsset(size: number): Uint8ClampedArray {
     [cx - 0.015, 0.86],
   ]);
   const crown = tiers.map((t) => polygonCoverage(size, t)).reduce(union);
+  return rgbaAsset(size, [
+    [trunk, hex('#5a3b22')],
+    [crown, hex('#22492a')],
+  ]);
+}
+
+/** A sailing boat (hull, mast, mainsail and jib) centred at (cx, cy) with half-length s (unit
+ *  coordinates; the hull sits just below cy, the sails rise 1.35·s above it), as RGBA bytes with
+ *  anti-aliased alpha. */
+export function boatAsset(size: number, cx: number, cy: number, s: number): Uint8ClampedArray {
+  const hull = polygonCoverage(size, [
+    [cx - s, cy],
+    [cx + s, cy],
+    [cx + 0.7 * s, cy + 0.3 * s],
+    [cx - 0.7 * s, cy + 0.3 * s],
+  ]);
+  const mast = polygonCoverage(size, [
+    [cx - 0.03 * s, cy - 1.45 * s],
+    [cx + 0.03 * s, cy - 1.45 * s],
+    [cx + 0.03 * s, cy],
+    [cx - 0.03 * s, cy],
+  ]);
+  const main = polygonCoverage(size, [
+    [cx + 0.05 * s, cy - 1.35 * s],
+    [cx + 0.05 * s, cy - 0.1 * s],
+    [cx + 0.85 * s, cy - 0.1 * s],
+  ]);
+  const jib = polygonCoverage(size, [
+    [cx - 0.05 * s, cy - 1.2 * s],
+    [cx - 0.05 * s, cy - 0.1 * s],
+    [cx - 0.65 * s, cy - 0.1 * s],
+  ]);
+  return rgbaAsset(size, [
+    [hull, hex('#7a2e1f')],
+    [mast, hex('#3b2a1a')],
+    [main, hex('#f4f1e8')],
+    [jib, hex('#ddd6c4')],
+  ]);
+}
+
+/** Flat-colour layers (coverage, colour; later ones on top) as RGBA bytes with their union as
+ *  alpha (colour un-premultiplied). */
+function rgbaAsset(size: number, layers: [Float32Array, RGB][]): Uint8ClampedArray {
   const rgb = new Float32Array(3 * size * size);
-  paint(rgb, size, trunk, hex('#5a3b22'));
-  paint(rgb, size, crown, hex('#22492a'));
-  const alpha = union(trunk, crown);
+  for (const [a, c] of layers) paint(rgb, size, a, c);
+  const alpha = layers.map(([a]) => a).reduce(union);
   const HW = size * size;
   const out = new Uint8ClampedArray(4 * HW);
   for (let p = 0; p < HW; p++) {
@@ -183,12 +225,11 @@ export function treeAsset(size: number): Uint8ClampedArray {
 }
 
 /**
- * Compositing: the tree asset pasted on a field scene (alpha over). The mask is the asset's
- * silhouette (core's maskFromAlpha at α > 0.5), dilated by 1.5% and feathered outward by 4% of
- * the side, so the model may re-light the asset and blend its edge and shadow into the scene.
+ * Compositing: an RGBA asset pasted on a scene (alpha over). The mask is the asset's silhouette
+ * (core's maskFromAlpha at α > 0.5), dilated by 1.5% and feathered outward by 4% of the side, so
+ * the model may re-light the asset and blend its edge and shadow into the scene.
  */
-export function compositeInput(scene: Float32Array, size: number): MaskedInput & { asset: Uint8ClampedArray } {
-  const asset = treeAsset(size);
+export function pasteAsset(scene: Float32Array, size: number, asset: Uint8ClampedArray): MaskedInput {
   const HW = size * size;
   const guide = scene.slice();
   for (let p = 0; p < HW; p++) {
@@ -198,5 +239,11 @@ export function compositeInput(scene: Float32Array, size: number): MaskedInput &
   }
   const sil = maskFromAlpha(asset, size, size, 0.5);
   const mask = featherMask(dilateMask(sil, size, size, M.max(1, 0.015 * size)), size, size, M.max(1, 0.04 * size));
-  return { guide: to8bit(guide, true), mask: to8bit(mask, false), asset };
+  return { guide: to8bit(guide, true), mask: to8bit(mask, false) };
+}
+
+/** Compositing example: the tree asset pasted on a field scene (pasteAsset). */
+export function compositeInput(scene: Float32Array, size: number): MaskedInput & { asset: Uint8ClampedArray } {
+  const asset = treeAsset(size);
+  return { ...pasteAsset(scene, size, asset), asset };
 }

@@ -1,9 +1,12 @@
 // The `sdedit-eval` command (npm run eval): the paper's evaluation of the default pack through the
 // product's engine, and the bundled examples. bin/sdedit-eval.js runs the bundle of this file
 // (dist/eval.cjs, built by src/cli/build-cli.mjs).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadPackFromDir } from '../../model/node';
+import { FLAT_GUIDES_DIR, makeFlatGuides } from './flat-guides';
+import { COMPARE_USAGE, compareMain } from './compare-cli';
+import { markedSection, readTextOr, withMarkedSection, writeTextAtomic } from './files';
 import { makeExamples } from './make-examples';
 import { writeQuality } from './quality';
 import { qualityBlock, reportJson, reportMarkdown } from './report';
@@ -33,6 +36,9 @@ KID to other real scenes; baselines) through src/core and the model pack.
   --quick            a small fast run (defaults above), writes nothing to model.json
   --no-quality       do not write the quality block into the pack's model.json
   --make-examples [DIR]  write the bundled example guides (256²) to DIR [examples] and exit
+  --make-flat-guides [DIR]  write the flat-colour guides of --compare (256²) to DIR
+                     [models/eval/flat-guides] and exit
+  --compare DIR      run --model and the pack in DIR side by side (v1 / v2): see --compare --help
   --help             this text`;
 
 interface Parsed {
@@ -42,6 +48,7 @@ interface Parsed {
   threads: number;
   writeQuality: boolean;
   makeExamples: string | null;
+  makeFlat: string | null;
   help: boolean;
 }
 
@@ -49,6 +56,7 @@ export function parseEvalArgs(argv: readonly string[]): Parsed {
   const a = new Map<string, string>();
   const flags = new Set<string>();
   let makeExamples: string | null = null;
+  let makeFlat: string | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'`);
@@ -57,6 +65,9 @@ export function parseEvalArgs(argv: readonly string[]): Parsed {
     else if (name === 'make-examples') {
       const next = argv[i + 1];
       makeExamples = next && !next.startsWith('--') ? (i++, next) : 'examples';
+    } else if (name === 'make-flat-guides') {
+      const next = argv[i + 1];
+      makeFlat = next && !next.startsWith('--') ? (i++, next) : FLAT_GUIDES_DIR;
     } else if (['model', 'heldout', 'out', 'scenes', 'refs', 'size', 'steps', 't0', 'ddpm', 'ddpm-steps', 'batch', 'seed', 'threads'].includes(name)) {
       const v = argv[++i];
       if (v === undefined) throw new Error(`--${name} needs a value`);
@@ -106,11 +117,13 @@ export function parseEvalArgs(argv: readonly string[]): Parsed {
     threads: int('threads', 2),
     writeQuality: !quick && !flags.has('no-quality'),
     makeExamples,
+    makeFlat,
     help: flags.has('help'),
   };
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--compare')) return argv.includes('--help') ? (process.stdout.write(COMPARE_USAGE + '\n'), 0) : compareMain(argv);
   let p: Parsed;
   try {
     p = parseEvalArgs(argv);
@@ -128,14 +141,22 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`sdedit-eval: wrote ${files.join(', ')}\n`);
       return 0;
     }
+    if (p.makeFlat !== null) {
+      const files = makeFlatGuides(p.makeFlat);
+      process.stderr.write(`sdedit-eval: wrote ${files.join(', ')}\n`);
+      return 0;
+    }
     const loaded = await loadPackFromDir(p.model, { threads: p.threads });
     try {
       const log = (s: string) => process.stderr.write(s + '\n');
       const report = await evaluate(loaded, { ...p.cfg, log });
       const model = { name: loaded.pack.name, sha256: loaded.pack.files[0].sha256 };
       mkdirSync(p.out, { recursive: true });
-      writeFileSync(path.join(p.out, 'results.json'), JSON.stringify(reportJson(report, p.cfg, model), null, 2) + '\n');
-      writeFileSync(path.join(p.out, 'results.md'), reportMarkdown(report, p.cfg, model));
+      writeTextAtomic(path.join(p.out, 'results.json'), JSON.stringify(reportJson(report, p.cfg, model), null, 2) + '\n');
+      // the side-by-side section (--compare) is kept
+      const md = path.join(p.out, 'results.md');
+      const kept = markedSection(readTextOr(md), 'compare');
+      writeTextAtomic(md, kept === null ? reportMarkdown(report, p.cfg, model) : withMarkedSection(reportMarkdown(report, p.cfg, model), 'compare', kept.split('\n').slice(1, -1).join('\n')));
       pictureSheet(report, samplerLabel(p.cfg.samplers[0]), path.join(p.out, 'sheet.png'));
       if (report.edits.length) editsSheet(report, path.join(p.out, 'edits.png'));
       if (p.writeQuality) writeQuality(path.join(p.model, 'model.json'), qualityBlock(report, p.cfg, model));

@@ -44,3 +44,17 @@ export function editsSheet(report: EvalReport, file: string): void {
   });
   cv.save(file);
 }
+
+/** A grid of 3×size×size images (rows of equal length) under one title per column. */
+export function gridSheet(file: string, size: number, titles: readonly string[], rows: readonly (readonly Float32Array[])[]): void {
+  const S = size;
+  const gap = Math.max(2, Math.round(S / 64));
+  const scale = S >= 128 ? 2 : 1;
+  const head = 7 * scale + 2 * gap + 4;
+  const cols = titles.length;
+  if (rows.some((r) => r.length !== cols)) throw new Error(`gridSheet: every row needs ${cols} images`);
+  const cv = new Canvas(cols * S + (cols + 1) * gap, head + rows.length * (S + gap), [255, 255, 255]);
+  titles.forEach((t, c) => cv.text(t, gap + c * (S + gap) + Math.max(0, Math.round((S - Canvas.textWidth(t, scale)) / 2)), gap + 2, scale));
+  rows.forEach((row, r) => row.forEach((im, c) => cv.blit(im, S, S, gap + c * (S + gap), head + r * (S + gap))));
+  cv.save(file);
+}

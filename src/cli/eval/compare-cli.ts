@@ -1,0 +1,144 @@
+// `npm run eval -- --compare DIR`: the model pack of --model (v1) and DIR (v2) side by side
+// (compare.ts), written to --out: compare.json, the sheets and a marked section of results.md.
+import * as path from 'node:path';
+import { DEFAULT_SETTINGS } from '../../protocol';
+import { loadPackFromDir } from '../../model/node';
+import { type CompareConfig, type CompareReport, compareInputs, runModel } from './compare';
+import { type PackSource, compareJson, compareMarkdown, compareSheets, summarise } from './compare-report';
+import { readTextOr, withMarkedSection, writeTextAtomic } from './files';
+import { FLAT_GUIDES_DIR } from './flat-guides';
+import type { SamplerSpec } from './run';
+
+export const COMPARE_USAGE = `usage: sdedit-eval --compare DIR [options]
+
+Runs --model (A, [models/default]) and DIR (B) side by side through src/core with the panel's
+default sampler (${DEFAULT_SETTINGS.sampler}, ${DEFAULT_SETTINGS.steps} steps): held-out photographs (L2, KID vs t0),
+flat-colour guides (Laplacian std, spectrum slope, gap shares, 32-px RMS, edges kept), composites.
+Writes OUT/compare.json, OUT/compare-{photos,flat,composites}.png and the "compare" section of
+OUT/results.md (the rest of that file is left as it is).
+
+  --model DIR        pack A                                        [models/default]
+  --labels A,B       names of the two packs in the tables           [v1,v2]
+  --out DIR          outputs                                       [models/default/eval]
+  --size PX          working size, a multiple of 32 and of both packs' multiples   [128]
+  --steps N          sampler steps                                 [${DEFAULT_SETTINGS.steps}]
+  --photos DIR       held-out photo crops (guide-*.png, ref-*.png) [models/eval/photos-heldout]
+  --t0 LIST          t0 of the photo protocol                      [0.3,0.5,0.7]
+  --flat-guides DIR  flat-colour guides (PNG)                      [${FLAT_GUIDES_DIR}]
+  --flat-t0 LIST     t0 of the flat guides (must hold 0.5)            [0.3,0.5,0.7]
+  --heldout DIR      procedural scenes, the composites' backgrounds [models/eval/heldout]
+  --seed S           seed of input i is S + i                      [1]
+  --threads N        ONNX Runtime CPU threads                      [2]`;
+
+export interface CompareArgs {
+  cfg: CompareConfig;
+  models: [string, string];
+  labels: [string, string];
+  out: string;
+  threads: number;
+}
+
+export function parseCompareArgs(argv: readonly string[]): CompareArgs {
+  const a = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'`);
+    const name = arg.slice(2);
+    if (!['compare', 'model', 'labels', 'out', 'size', 'steps', 'photos', 't0', 'flat-guides', 'flat-t0', 'heldout', 'seed', 'threads'].includes(name)) throw new Error(`unknown option --${name} with --compare`);
+    const v = argv[++i];
+    if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value`);
+    a.set(name, v);
+  }
+  const int = (k: string, def: number, min: number): number => {
+    const v = a.has(k) ? Number(a.get(k)) : def;
+    if (!Number.isInteger(v) || v < min) throw new Error(`--${k} must be an integer ≥ ${min}, got '${a.get(k)}'`);
+    return v;
+  };
+  const list = (k: string, def: number[]): number[] => {
+    if (!a.has(k)) return def;
+    const raw = a.get(k) as string;
+    const v = raw.split(',').map(Number);
+    if (!v.length || v.some((t) => !(t > 0 && t <= 1))) throw new Error(`--${k} must be comma-separated values in (0, 1], got '${raw}'`);
+    return v;
+  };
+  const size = int('size', 128, 32);
+  if (size % 32 !== 0) throw new Error(`--size must be a multiple of 32, got ${size}`);
+  const flatT0s = list('flat-t0', [0.3, 0.5, 0.7]);
+  if (!flatT0s.includes(0.5)) throw new Error('--flat-t0 must hold 0.5 (the flat-guide realism measures are taken there)');
+  const labels = (a.get('labels') ?? 'v1,v2').split(',');
+  if (labels.length !== 2 || labels.some((l) => !l.trim())) throw new Error(`--labels needs two comma-separated names, got '${a.get('labels')}'`);
+  const spec: SamplerSpec = { sampler: DEFAULT_SETTINGS.sampler as SamplerSpec['sampler'], steps: int('steps', DEFAULT_SETTINGS.steps, 1) };
+  return {
+    cfg: {
+      size,
+      spec,
+      seed: int('seed', 1, 0),
+      photos: a.get('photos') ?? 'models/eval/photos-heldout',
+      photoT0s: list('t0', [0.3, 0.5, 0.7]),
+      flat: a.get('flat-guides') ?? FLAT_GUIDES_DIR,
+      flatT0s,
+      flatMeasureT0: 0.5,
+      heldout: a.get('heldout') ?? 'models/eval/heldout',
+      compositeT0: 0.5,
+    },
+    models: [a.get('model') ?? 'models/default', a.get('compare') as string],
+    labels: [labels[0].trim(), labels[1].trim()],
+    out: a.get('out') ?? 'models/default/eval',
+    threads: int('threads', 2, 1),
+  };
+}
+
+/** A pack's folder and the training steps / images seen its model.json records (if any). */
+export function packSource(dir: string): PackSource {
+  const text = readTextOr(path.join(dir, 'model.json'));
+  let training: unknown = null;
+  try {
+    training = text ? (JSON.parse(text) as { training?: unknown }).training : null;
+  } catch {
+    training = null;
+  }
+  if (!training || typeof training !== 'object') return { dir, training: null };
+  const t = training as Record<string, unknown>;
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return { dir, training: { steps: num(t.steps), images_seen: num(t.images_seen) } };
+}
+
+export async function compareMain(argv: readonly string[]): Promise<number> {
+  let p: CompareArgs;
+  try {
+    p = parseCompareArgs(argv);
+  } catch (e) {
+    process.stderr.write(`sdedit-eval: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const log = (s: string) => process.stderr.write(s + '\n');
+  try {
+    for (const dir of p.models) if (!readTextOr(path.join(dir, 'model.json'))) throw new Error(`no model.json in ${dir} (a model pack folder is needed on both sides of --compare)`);
+    const start = performance.now();
+    const cfg: CompareConfig = { ...p.cfg, log };
+    const inputs = compareInputs(cfg);
+    log(`compare: ${inputs.photoGuideNames.length} photo guides, ${inputs.photoRefNames.length} photo references, ${inputs.flatNames.length} flat guides, ${inputs.composites.length} composites at ${cfg.size}²`);
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      // one pack in memory at a time
+      const loaded = await loadPackFromDir(p.models[i], { threads: p.threads });
+      try {
+        runs.push(await runModel(p.labels[i], loaded, inputs, cfg));
+      } finally {
+        await loaded.release().catch(() => undefined);
+      }
+    }
+    const report: CompareReport = { size: cfg.size, inputs, runs, total_ms: performance.now() - start };
+    const summary = summarise(report, cfg);
+    const sheets = compareSheets(report, cfg, p.out);
+    const packs = p.models.map(packSource);
+    writeTextAtomic(path.join(p.out, 'compare.json'), JSON.stringify(compareJson(report, cfg, summary, packs), null, 2) + '\n');
+    const md = path.join(p.out, 'results.md');
+    writeTextAtomic(md, withMarkedSection(readTextOr(md), 'compare', compareMarkdown(report, cfg, summary, packs)));
+    log(`sdedit-eval: wrote ${p.out}/compare.json, ${sheets.map((s) => path.basename(s)).join(', ')} and the compare section of ${md} in ${((performance.now() - start) / 1000).toFixed(0)} s`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`sdedit-eval: ${(e as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,142 @@
+/** @jest-environment ./test/model/ort-node-env.js */
+// The side-by-side comparison's plumbing with the tiny untrained fixture run as both packs:
+// inputs, measures in range, masked composites that keep every unmasked pixel, the summary,
+// JSON, markdown section and sheets; the flat guides and the marked section of results.md.
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadPackFromDir, type LoadedPack } from '../../src/model/node';
+import { type CompareConfig, compareInputs, runModel } from '../../src/cli/eval/compare';
+import { parseCompareArgs } from '../../src/cli/eval/compare-cli';
+import { TARGETS, compareJson, compareMarkdown, compareSheets, summarise } from '../../src/cli/eval/compare-report';
+import { markedSection, withMarkedSection } from '../../src/cli/eval/files';
+import { FLAT_SCENES, flatGuide, makeFlatGuides } from '../../src/cli/eval/flat-guides';
+import { boatAsset, pasteAsset } from '../../src/cli/eval/guides';
+import { readPngFile } from '../../src/cli/png';
+
+const TINY = path.join(__dirname, '../fixtures/tiny-model');
+const HELDOUT = path.join(__dirname, '../../models/eval/heldout');
+let loaded: LoadedPack;
+let tmp: string;
+beforeAll(async () => {
+  loaded = await loadPackFromDir(TINY, { threads: 1 });
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'sdedit-compare-'));
+});
+afterAll(async () => {
+  await loaded.release();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('flat guides', () => {
+  it('are deterministic flat-colour scenes with a handful of colours each', () => {
+    for (const s of FLAT_SCENES) {
+      const a = flatGuide(s, 32);
+      expect(flatGuide(s, 32)).toEqual(a);
+      // most pixels carry one of the scene's own colours (the rest are anti-aliased edges)
+      const HW = 32 * 32;
+      const colours = new Map<string, number>();
+      for (let p = 0; p < HW; p++) {
+        const k = `${a[p]},${a[HW + p]},${a[2 * HW + p]}`;
+        colours.set(k, (colours.get(k) ?? 0) + 1);
+      }
+      const top = [...colours.values()].sort((x, y) => y - x).slice(0, s.layers.length).reduce((x, y) => x + y, 0);
+      expect(top / HW).toBeGreaterThan(0.85);
+    }
+  });
+
+  it('cover sun, moon, snow peaks and a sea line', () => {
+    const names = FLAT_SCENES.map((s) => s.name);
+    for (const n of ['lake-sun', 'snow-peaks', 'sea-moon']) expect(names).toContain(n);
+  });
+
+  it('a pasted boat changes only the pixels it covers', () => {
+    const bg = flatGuide(FLAT_SCENES[3], 64);
+    const { guide, mask } = pasteAsset(bg, 64, boatAsset(64, 0.3, 0.76, 0.08));
+    let changed = 0;
+    for (let p = 0; p < 64 * 64; p++) if (guide[p] !== bg[p] || guide[4096 + p] !== bg[4096 + p]) changed++;
+    expect(changed).toBeGreaterThan(20);
+    for (let p = 0; p < 64 * 64; p++) if (mask[p] === 0) expect(guide[p]).toBe(bg[p]);
+  });
+});
+
+describe('marked section', () => {
+  it('is appended, then replaced in place, leaving the rest of the text', () => {
+    const a = withMarkedSection('# title\n\ntext\n', 'compare', 'one');
+    expect(a).toMatch(/^# title\n\ntext\n\n<!-- compare: begin/);
+    const b = withMarkedSection(`${a}\nafter\n`, 'compare', 'two $& $1');
+    expect(b).toContain('two $& $1');
+    expect(b).not.toContain('one');
+    expect(b.endsWith('\nafter\n')).toBe(true);
+    expect(markedSection(b, 'compare')).toMatch(/^<!-- compare: begin.*\ntwo \$& \$1\n<!-- compare: end -->$/s);
+    expect(markedSection('no section', 'compare')).toBeNull();
+  });
+});
+
+describe('parseCompareArgs', () => {
+  it('takes the panel default sampler and the documented defaults', () => {
+    const p = parseCompareArgs(['--compare', 'x/v2']);
+    expect(p.models).toEqual(['models/default', 'x/v2']);
+    expect(p.cfg.spec).toEqual({ sampler: 'dpmpp2m-sde', steps: 10 });
+    expect(p.cfg.size).toBe(128);
+    expect(p.out).toBe('models/default/eval');
+  });
+
+  it('refuses bad values clearly', () => {
+    expect(() => parseCompareArgs(['--compare', 'x', '--size', '100'])).toThrow(/multiple of 32/);
+    expect(() => parseCompareArgs(['--compare', 'x', '--flat-t0', '0.3,0.7'])).toThrow(/0\.5/);
+    expect(() => parseCompareArgs(['--compare', 'x', '--labels', 'a'])).toThrow(/two/);
+    expect(() => parseCompareArgs(['--compare', 'x', '--quick'])).toThrow(/unknown option --quick/);
+    expect(() => parseCompareArgs(['--compare'])).toThrow(/needs a value/);
+  });
+});
+
+it('runs both packs through every part and writes its outputs', async () => {
+  const photos = path.join(tmp, 'photos');
+  mkdirSync(photos);
+  const scenes = readdirSync(HELDOUT).filter((f) => f.endsWith('.png')).sort();
+  scenes.slice(0, 3).forEach((f, i) => copyFileSync(path.join(HELDOUT, f), path.join(photos, `guide-a-${i}.png`)));
+  scenes.slice(3, 7).forEach((f, i) => copyFileSync(path.join(HELDOUT, f), path.join(photos, `ref-a-${i}.png`)));
+  const flat = path.join(tmp, 'flat');
+  makeFlatGuides(flat, 32);
+  const cfg: CompareConfig = {
+    size: 32,
+    spec: { sampler: 'dpmpp2m-sde', steps: 2 },
+    seed: 1,
+    photos,
+    photoT0s: [0.5],
+    flat,
+    flatT0s: [0.5, 0.7],
+    flatMeasureT0: 0.5,
+    heldout: HELDOUT,
+    compositeT0: 0.5,
+  };
+  const inputs = compareInputs(cfg);
+  expect(inputs.photoGuideNames).toEqual(['guide-a-0.png', 'guide-a-1.png', 'guide-a-2.png']);
+  expect(inputs.photoRefNames).toHaveLength(4);
+  expect(inputs.flatNames).toHaveLength(FLAT_SCENES.length);
+  const runs = [await runModel('A', loaded, inputs, cfg), await runModel('B', loaded, inputs, cfg)];
+  // the same pack and seeds give the same numbers under both labels
+  expect(runs[1].flat[0].retention).toEqual(runs[0].flat[0].retention);
+  for (const f of runs[0].flat) {
+    for (const r of [...f.retention, f.retention_other]) expect(r >= 0 && r <= 1).toBe(true);
+    for (const v of f.l2_rms32) expect(v).toBeGreaterThan(0);
+  }
+  for (const c of runs[0].composites) expect(c.max_change_outside_mask).toBe(0);
+  // 3 photo guides × 2 steps + 6 flat guides × 2 t0 × 2 steps + 3 composites × 2 steps
+  expect(runs[0].timing.network_calls).toBe(3 * 2 + FLAT_SCENES.length * 2 * 2 + 3 * 2);
+  const report = { size: 32, inputs, runs, total_ms: 1 };
+  const s = summarise(report, cfg);
+  expect(s.models.map((m) => m.label)).toEqual(['A', 'B']);
+  expect(s.models[0].targets.retention).toBe(s.models[0].flat[1].retention >= TARGETS.retention_min);
+  const packs = [{ dir: 'dirA', training: null }, { dir: 'dirB', training: { steps: 7, images_seen: 224 } }];
+  const md = compareMarkdown(report, cfg, s, packs);
+  expect(md).toContain('B = `dirB` (tiny');
+  expect(md).toContain('7 training steps (224 images seen)');
+  expect(md).toMatch(/## A and B side by side/);
+  expect(md).toMatch(/\| KID, B \|/);
+  expect(md).toMatch(/\| \*\*A\*\* \| [\d.]+ \| -?[\d.]+ [✓✗] \(-?[\d.]+\) \|/);
+  const json = compareJson(report, cfg, s, packs);
+  expect((json.models as unknown[]).length).toBe(2);
+  const files = compareSheets(report, cfg, tmp);
+  expect(readPngFile(files[2]).width).toBeGreaterThan(4 * 32);
+}, 120_000);
