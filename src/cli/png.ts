@@ -1,9 +1,9 @@
 // PNG files ↔ RGBA bytes for the command line tools (sdedit, sdedit-eval), over pngjs. Reads say
 // clearly what is wrong with a file; writes are atomic (a temporary file renamed into place), so
 // a failed or interrupted run never leaves half an image under the output's name.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
+import { writeFileAtomic } from './atomic-write';
 import { describePngDecodeError, pngHeaderProblem } from './png-limits';
 
 export interface RgbaImage {
@@ -50,15 +50,5 @@ export function encodePng(rgba: Uint8Array | Uint8ClampedArray, width: number, h
 
 /** Write 8-bit RGBA as a PNG, creating the folder; atomic. */
 export function writePngFile(file: string, rgba: Uint8Array | Uint8ClampedArray, width: number, height: number): void {
-  const bytes = encodePng(rgba, width, height);
-  const target = path.resolve(file);
-  mkdirSync(path.dirname(target), { recursive: true });
-  const tmp = `${target}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, target);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomic(file, encodePng(rgba, width, height));
 }

@@ -19,7 +19,7 @@ import { fitFeatureSpace, rawFeatures } from './features';
 import { STROKE_CELLS } from './guides';
 import { kid } from './kid';
 import { listScenes, loadScene } from './run';
-import { writeTextAtomic } from './files';
+import { writeFileAtomic } from '../atomic-write';
 
 const M = Math;
 
@@ -178,8 +178,8 @@ async function main(argv: readonly string[]): Promise<number> {
       suggest_ms_mean: suggestMs / suggestions,
       total_s: totalS,
     };
-    writeTextAtomic(path.join(args.out, 'auto-t0.json'), JSON.stringify(json, null, 2) + '\n');
-    writeTextAtomic(path.join(args.out, 'auto-t0.md'), markdown(json, results, methods, totalS));
+    writeFileAtomic(path.join(args.out, 'auto-t0.json'), JSON.stringify(json, null, 2) + '\n');
+    writeFileAtomic(path.join(args.out, 'auto-t0.md'), markdown(json, results, methods, totalS));
     process.stdout.write(`wrote ${path.join(args.out, 'auto-t0.md')} and auto-t0.json (${totalS.toFixed(0)} s); mix dominated by: ${dominatedBy.length ? dominatedBy.join(', ') : 'none'}\n`);
     return 0;
   } finally {

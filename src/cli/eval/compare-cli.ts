@@ -5,7 +5,8 @@ import { DEFAULT_SETTINGS } from '../../protocol';
 import { loadPackFromDir } from '../../model/node';
 import { type CompareConfig, type CompareReport, compareInputs, runModel } from './compare';
 import { type PackSource, compareJson, compareMarkdown, compareSheets, summarise } from './compare-report';
-import { readTextOr, withMarkedSection, writeTextAtomic } from './files';
+import { readTextOr, withMarkedSection } from './files';
+import { writeFileAtomic } from '../atomic-write';
 import { FLAT_GUIDES_DIR } from './flat-guides';
 import type { SamplerSpec } from './run';
 
@@ -132,9 +133,9 @@ export async function compareMain(argv: readonly string[]): Promise<number> {
     const summary = summarise(report, cfg);
     const sheets = compareSheets(report, cfg, p.out);
     const packs = p.models.map(packSource);
-    writeTextAtomic(path.join(p.out, 'compare.json'), JSON.stringify(compareJson(report, cfg, summary, packs), null, 2) + '\n');
+    writeFileAtomic(path.join(p.out, 'compare.json'), JSON.stringify(compareJson(report, cfg, summary, packs), null, 2) + '\n');
     const md = path.join(p.out, 'results.md');
-    writeTextAtomic(md, withMarkedSection(readTextOr(md), 'compare', compareMarkdown(report, cfg, summary, packs)));
+    writeFileAtomic(md, withMarkedSection(readTextOr(md), 'compare', compareMarkdown(report, cfg, summary, packs)));
     log(`sdedit-eval: wrote ${p.out}/compare.json, ${sheets.map((s) => path.basename(s)).join(', ')} and the compare section of ${md} in ${((performance.now() - start) / 1000).toFixed(0)} s`);
     return 0;
   } catch (e) {

@@ -1,20 +1,7 @@
-// The evaluation's text outputs: written atomically (a temporary file renamed into place), and
-// one marked section of a markdown file that another writer owns (results.md is rewritten by
-// the full `npm run eval`, the side-by-side section by `--compare`: each keeps the other's part).
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
-
-export function writeTextAtomic(file: string, text: string): void {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
+// The evaluation's markdown: one marked section of a file that another writer owns (results.md
+// is rewritten by the full `npm run eval`, the side-by-side section by `--compare`: each keeps
+// the other's part). Files are written with writeFileAtomic (../atomic-write).
+import { readFileSync } from 'node:fs';
 
 const begin = (name: string) => `<!-- ${name}: begin (written by npm run eval -- --${name}) -->`;
 const end = (name: string) => `<!-- ${name}: end -->`;

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { loadPackFromDir } from '../../model/node';
 import { FLAT_GUIDES_DIR, makeFlatGuides } from './flat-guides';
 import { COMPARE_USAGE, compareMain } from './compare-cli';
-import { markedSection, readTextOr, withMarkedSection, writeTextAtomic } from './files';
+import { markedSection, readTextOr, withMarkedSection } from './files';
+import { writeFileAtomic } from '../atomic-write';
 import { makeExamples } from './make-examples';
 import { writeQuality } from './quality';
 import { qualityBlock, reportJson, reportMarkdown } from './report';
@@ -152,11 +153,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       const report = await evaluate(loaded, { ...p.cfg, log });
       const model = { name: loaded.pack.name, sha256: loaded.pack.files[0].sha256 };
       mkdirSync(p.out, { recursive: true });
-      writeTextAtomic(path.join(p.out, 'results.json'), JSON.stringify(reportJson(report, p.cfg, model), null, 2) + '\n');
+      writeFileAtomic(path.join(p.out, 'results.json'), JSON.stringify(reportJson(report, p.cfg, model), null, 2) + '\n');
       // the side-by-side section (--compare) is kept
       const md = path.join(p.out, 'results.md');
       const kept = markedSection(readTextOr(md), 'compare');
-      writeTextAtomic(md, kept === null ? reportMarkdown(report, p.cfg, model) : withMarkedSection(reportMarkdown(report, p.cfg, model), 'compare', kept.split('\n').slice(1, -1).join('\n')));
+      writeFileAtomic(md, kept === null ? reportMarkdown(report, p.cfg, model) : withMarkedSection(reportMarkdown(report, p.cfg, model), 'compare', kept.split('\n').slice(1, -1).join('\n')));
       pictureSheet(report, samplerLabel(p.cfg.samplers[0]), path.join(p.out, 'sheet.png'));
       if (report.edits.length) editsSheet(report, path.join(p.out, 'edits.png'));
       if (p.writeQuality) writeQuality(path.join(p.model, 'model.json'), qualityBlock(report, p.cfg, model));

@@ -7,7 +7,8 @@
 // stored as `z_q90` either way).
 //
 // Build: node -e "import('./src/cli/build-cli.mjs').then((m) => m.buildCli('src/cli/eval/noise-level-cli.ts', 'dist/noise-level.cjs'))"
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-write';
 import * as path from 'node:path';
 import { loadPackFromDir } from '../../model/node';
 import { CALIBRATION_TIMES, BAND_QUANTILE, calibrate, gradientsOf, imageErrors, sig4, withNoiseLevelTable } from './noise-level';
@@ -93,9 +94,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!args.dryRun) {
       const file = path.join(args.model, 'model.json');
       const text = withNoiseLevelTable(readFileSync(file, 'utf8'), table);
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, text);
-      renameSync(tmp, file);
+      writeFileAtomic(file, text);
       process.stdout.write(`wrote noise_level_error to ${file}\n`);
     }
     return 0;
