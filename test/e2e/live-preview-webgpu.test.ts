@@ -56,6 +56,8 @@ gpuTest(`360×600 on WebGPU: the live preview runs at the working size, is in vi
   await sendToUi(page, { type: 'history', runs: [] });
   await sendToUi(page, { type: 'selection', jobs: [job], problems: [], rerun: null });
   await frame.waitForSelector('[data-testid="generate"]:not([disabled])', { timeout: 120_000 });
+  // Generate is enabled as soon as there is a job (a run waits for the model); wait for the load
+  await frame.waitForFunction(() => (globalThis as unknown as { __sdeditRuntime?: { events: { type: string }[] } }).__sdeditRuntime?.events.some((e) => e.type === 'load'), null, { timeout: 120_000 });
   const load = (await runtimeEvents(frame)).find((e) => e.type === 'load');
   // the probe found an adapter: the engine must have taken it
   expect(load).toMatchObject({ backend: 'webgpu' });
