@@ -9,6 +9,7 @@ import { readTextOr, withMarkedSection } from './files';
 import { writeFileAtomic } from '../atomic-write';
 import { FLAT_GUIDES_DIR } from './flat-guides';
 import type { SamplerSpec } from './run';
+import { optionValues } from './option-values';
 
 export const COMPARE_USAGE = `usage: sdedit-eval --compare DIR [options]
 
@@ -50,18 +51,7 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value`);
     a.set(name, v);
   }
-  const int = (k: string, def: number, min: number): number => {
-    const v = a.has(k) ? Number(a.get(k)) : def;
-    if (!Number.isInteger(v) || v < min) throw new Error(`--${k} must be an integer ≥ ${min}, got '${a.get(k)}'`);
-    return v;
-  };
-  const list = (k: string, def: number[]): number[] => {
-    if (!a.has(k)) return def;
-    const raw = a.get(k) as string;
-    const v = raw.split(',').map(Number);
-    if (!v.length || v.some((t) => !(t > 0 && t <= 1))) throw new Error(`--${k} must be comma-separated values in (0, 1], got '${raw}'`);
-    return v;
-  };
+  const { int, t0List: list } = optionValues(a);
   const size = int('size', 128, 32);
   if (size % 32 !== 0) throw new Error(`--size must be a multiple of 32, got ${size}`);
   const flatT0s = list('flat-t0', [0.3, 0.5, 0.7]);

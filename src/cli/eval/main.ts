@@ -13,6 +13,7 @@ import { writeQuality } from './quality';
 import { qualityBlock, reportJson, reportMarkdown } from './report';
 import { type EvalConfig, type SamplerSpec, evaluate, samplerLabel } from './run';
 import { editsSheet, pictureSheet } from './sheets';
+import { optionValues } from './option-values';
 
 export const EVAL_USAGE = `usage: sdedit-eval [options]
 
@@ -76,19 +77,8 @@ export function parseEvalArgs(argv: readonly string[]): Parsed {
     } else throw new Error(`unknown option --${name}`);
   }
   const quick = flags.has('quick');
-  const int = (k: string, def: number, min = 1): number => {
-    const v = a.has(k) ? Number(a.get(k)) : def;
-    if (!Number.isInteger(v) || v < min) throw new Error(`--${k} must be an integer ≥ ${min}, got '${a.get(k)}'`);
-    return v;
-  };
-  const list = (k: string, def: number[]): number[] => {
-    if (!a.has(k)) return def;
-    const raw = a.get(k) as string;
-    if (raw.trim() === '' || raw === 'none') return [];
-    const v = raw.split(',').map(Number);
-    if (v.some((t) => !(t > 0 && t <= 1))) throw new Error(`--${k} must be comma-separated values in (0, 1], got '${raw}'`);
-    return v;
-  };
+  const { int, t0List } = optionValues(a);
+  const list = (k: string, def: number[]) => t0List(k, def, true);
   const size = int('size', quick ? 128 : 256, 32);
   if (size % 32 !== 0) throw new Error(`--size must be a multiple of 32, got ${size}`);
   const steps = int('steps', quick ? 10 : 20);
