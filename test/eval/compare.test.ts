@@ -2,10 +2,8 @@
 // The side-by-side comparison's plumbing with the tiny untrained fixture run as both packs:
 // inputs, measures in range, masked composites that keep every unmasked pixel, the summary,
 // JSON, markdown section and sheets; the flat guides and the marked section of results.md.
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { loadPackFromDir, type LoadedPack } from '../../src/model/node';
 import { type CompareConfig, compareInputs, runModel } from '../../src/cli/eval/compare';
 import { parseCompareArgs } from '../../src/cli/eval/compare-cli';
 import { TARGETS, compareJson, compareMarkdown, compareSheets, summarise } from '../../src/cli/eval/compare-report';
@@ -13,19 +11,9 @@ import { markedSection, withMarkedSection } from '../../src/cli/eval/files';
 import { FLAT_SCENES, flatGuide, makeFlatGuides } from '../../src/cli/eval/flat-guides';
 import { boatAsset, pasteAsset } from '../../src/cli/eval/guides';
 import { readPngFile } from '../../src/cli/png';
+import { HELDOUT, tinyPackPerFile } from './tiny-pack-fixture';
 
-const TINY = path.join(__dirname, '../fixtures/tiny-model');
-const HELDOUT = path.join(__dirname, '../../models/eval/heldout');
-let loaded: LoadedPack;
-let tmp: string;
-beforeAll(async () => {
-  loaded = await loadPackFromDir(TINY, { threads: 1 });
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'sdedit-compare-'));
-});
-afterAll(async () => {
-  await loaded.release();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const fx = tinyPackPerFile('sdedit-compare-');
 
 describe('flat guides', () => {
   it('are deterministic flat-colour scenes with a handful of colours each', () => {
@@ -91,12 +79,12 @@ describe('parseCompareArgs', () => {
 });
 
 it('runs both packs through every part and writes its outputs', async () => {
-  const photos = path.join(tmp, 'photos');
+  const photos = path.join(fx.tmp, 'photos');
   mkdirSync(photos);
   const scenes = readdirSync(HELDOUT).filter((f) => f.endsWith('.png')).sort();
   scenes.slice(0, 3).forEach((f, i) => copyFileSync(path.join(HELDOUT, f), path.join(photos, `guide-a-${i}.png`)));
   scenes.slice(3, 7).forEach((f, i) => copyFileSync(path.join(HELDOUT, f), path.join(photos, `ref-a-${i}.png`)));
-  const flat = path.join(tmp, 'flat');
+  const flat = path.join(fx.tmp, 'flat');
   makeFlatGuides(flat, 32);
   const cfg: CompareConfig = {
     size: 32,
@@ -114,7 +102,7 @@ it('runs both packs through every part and writes its outputs', async () => {
   expect(inputs.photoGuideNames).toEqual(['guide-a-0.png', 'guide-a-1.png', 'guide-a-2.png']);
   expect(inputs.photoRefNames).toHaveLength(4);
   expect(inputs.flatNames).toHaveLength(FLAT_SCENES.length);
-  const runs = [await runModel('A', loaded, inputs, cfg), await runModel('B', loaded, inputs, cfg)];
+  const runs = [await runModel('A', fx.loaded, inputs, cfg), await runModel('B', fx.loaded, inputs, cfg)];
   // the same pack and seeds give the same numbers under both labels
   expect(runs[1].flat[0].retention).toEqual(runs[0].flat[0].retention);
   for (const f of runs[0].flat) {
@@ -137,6 +125,6 @@ it('runs both packs through every part and writes its outputs', async () => {
   expect(md).toMatch(/\| \*\*A\*\* \| [\d.]+ \| -?[\d.]+ [✓✗] \(-?[\d.]+\) \|/);
   const json = compareJson(report, cfg, s, packs);
   expect((json.models as unknown[]).length).toBe(2);
-  const files = compareSheets(report, cfg, tmp);
+  const files = compareSheets(report, cfg, fx.tmp);
   expect(readPngFile(files[2]).width).toBeGreaterThan(4 * 32);
 }, 120_000);

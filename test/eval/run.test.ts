@@ -1,10 +1,8 @@
 /** @jest-environment ./test/model/ort-node-env.js */
 // The evaluation's plumbing with the tiny untrained fixture (no trained pack needed): rows,
 // baselines, masked edits that keep every unmasked pixel, sheets, table, quality block.
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import * as os from 'node:os';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { loadPackFromDir, type LoadedPack } from '../../src/model/node';
 import { parseEvalArgs } from '../../src/cli/eval/main';
 import { gaussianBlur } from '../../src/cli/eval/baselines';
 import { qualityBlock, reportJson, reportMarkdown } from '../../src/cli/eval/report';
@@ -12,20 +10,10 @@ import { evaluate, sdeditMany, type EvalConfig } from '../../src/cli/eval/run';
 import { editsSheet, pictureSheet } from '../../src/cli/eval/sheets';
 import { writeQuality } from '../../src/cli/eval/quality';
 import { readPngFile } from '../../src/cli/png';
+import { HELDOUT, TINY, tinyPackPerFile } from './tiny-pack-fixture';
 import { sdedit } from '../../src/core';
 
-const TINY = path.join(__dirname, '../fixtures/tiny-model');
-const HELDOUT = path.join(__dirname, '../../models/eval/heldout');
-let loaded: LoadedPack;
-let tmp: string;
-beforeAll(async () => {
-  loaded = await loadPackFromDir(TINY, { threads: 1 });
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'sdedit-eval-'));
-});
-afterAll(async () => {
-  await loaded.release();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const fx = tinyPackPerFile('sdedit-eval-');
 
 const cfg: EvalConfig = {
   heldout: HELDOUT,
@@ -46,7 +34,7 @@ const cfg: EvalConfig = {
 };
 
 it('runs the protocol end to end and writes its outputs', async () => {
-  const report = await evaluate(loaded, cfg);
+  const report = await evaluate(fx.loaded, cfg);
   const methods = report.rows.map((r) => `${r.method}:${r.sampler ?? ''}:${r.t0 ?? ''}`);
   expect(methods).toEqual(['real::', 'guide::', 'blur::', 'noised::0.3', 'noised::0.6', 'sdedit:ddim-2:0.3', 'sdedit:ddim-2:0.6', 'sdedit:ddpm-2:0.6']);
   expect(report.rows.find((r) => r.method === 'guide')?.l2_mean).toBe(0);
@@ -55,9 +43,9 @@ it('runs the protocol end to end and writes its outputs', async () => {
   expect(report.timing.network_calls).toBe(2 * 6 + 4);
   for (const e of report.edits) expect(e.max_change_outside_mask).toBe(0);
 
-  pictureSheet(report, 'ddim-2', path.join(tmp, 'sheet.png'));
-  editsSheet(report, path.join(tmp, 'edits.png'));
-  const sheet = readPngFile(path.join(tmp, 'sheet.png'));
+  pictureSheet(report, 'ddim-2', path.join(fx.tmp, 'sheet.png'));
+  editsSheet(report, path.join(fx.tmp, 'edits.png'));
+  const sheet = readPngFile(path.join(fx.tmp, 'sheet.png'));
   expect(sheet.height).toBeGreaterThan(2 * 32);
   expect(sheet.width).toBeGreaterThan(4 * 32); // guide | 2 t0 | real
   const model = { name: 'tiny', sha256: '0'.repeat(64) };
@@ -65,7 +53,7 @@ it('runs the protocol end to end and writes its outputs', async () => {
   expect(md).toMatch(/\| \*\*SDEdit, ddim-2\*\* \|/);
   expect(md).toMatch(/\| guide noised to t0, not denoised \|/);
   expect(reportJson(report, cfg, model).rows).toHaveLength(8);
-  const copy = path.join(tmp, 'model.json');
+  const copy = path.join(fx.tmp, 'model.json');
   copyFileSync(path.join(TINY, 'model.json'), copy);
   const before = JSON.parse(readFileSync(copy, 'utf8'));
   writeQuality(copy, qualityBlock(report, cfg, model));
@@ -78,9 +66,9 @@ it('sdeditMany gives each guide what a lone sdedit gives it', async () => {
   const S = 16;
   const g = [0, 1, 2].map((k) => Float32Array.from({ length: 3 * S * S }, (_, i) => Math.sin(i * 0.1 + k)));
   const spec = { sampler: 'ddim' as const, steps: 3 };
-  const many = await sdeditMany(loaded.denoiser, g, S, loaded.schedule, spec, 0.4, [5, 6, 7]);
+  const many = await sdeditMany(fx.loaded.denoiser, g, S, fx.loaded.schedule, spec, 0.4, [5, 6, 7]);
   for (let k = 0; k < 3; k++) {
-    const one = await sdedit(loaded.denoiser, g[k], [3, S, S], loaded.schedule, { sampler: 'ddim', steps: 3, t0: 0.4, seed: 5 + k, eta: 0 });
+    const one = await sdedit(fx.loaded.denoiser, g[k], [3, S, S], fx.loaded.schedule, { sampler: 'ddim', steps: 3, t0: 0.4, seed: 5 + k, eta: 0 });
     let d = 0;
     for (let i = 0; i < one.length; i++) d = Math.max(d, Math.abs(one[i] - many[k][i]));
     expect(d).toBeLessThan(1e-5);
