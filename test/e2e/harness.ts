@@ -368,6 +368,19 @@ export async function runtimeEvents(frame: Frame): Promise<Record<string, unknow
   return frame.evaluate(() => (globalThis as unknown as { __sdeditRuntime: { events: Record<string, unknown>[] } }).__sdeditRuntime.events);
 }
 
+/** Whether the element's box lies inside the iframe's viewport (and the box, for the log). */
+export async function inViewport(frame: Frame, testid: string): Promise<{ inside: boolean; box: number[] }> {
+  return frame.evaluate((id) => {
+    const el = document.querySelector(`[data-testid="${id}"]`);
+    if (!el) return { inside: false, box: [] };
+    const r = el.getBoundingClientRect();
+    return {
+      inside: r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth,
+      box: [r.left, r.top, r.right, r.bottom, window.innerWidth, window.innerHeight],
+    };
+  }, testid);
+}
+
 /** The panel tests' job: a stroke guide of w×w px with a rectangular Mask, as the sandbox sends it. */
 export function maskEditJob(w: number): { job: JobInput; guideImg: Image; maskImg: Image } {
   const guideImg = strokeGuide(w, w);

@@ -4,10 +4,9 @@
 // size. Needs a WebGPU adapter in headless Chromium (SwiftShader with --enable-unsafe-webgpu, 3–20
 // s per network call: one step at 96 px); registered as skipped, with the reason, where there is
 // none (webgpu-probe.ts).
-import type { Frame } from 'playwright-core';
-import { DEFAULT_SETTINGS, type JobInput } from '../../src/protocol';
+import { DEFAULT_SETTINGS } from '../../src/protocol';
 import { PREVIEW_SIZE } from '../../src/ui/runtime/engine';
-import { browserPerFile, decode, encode, openUi, rectMask, runtimeEvents, screenshotPath, sendToUi, strokeGuide, toPlugin } from './harness';
+import { browserPerFile, decode, inViewport, maskEditJob, openUi, runtimeEvents, screenshotPath, sendToUi, toPlugin } from './harness';
 import { probeWebGPU } from './webgpu-probe';
 
 jest.setTimeout(300_000);
@@ -21,31 +20,7 @@ if (!probe.available) console.log(`live preview on WebGPU skipped: ${probe.detai
 
 const browser = browserPerFile(['--enable-unsafe-webgpu']);
 
-const guideImg = strokeGuide(W, W);
-const job: JobInput = {
-  jobId: 'job-1',
-  mode: 'mask-edit',
-  sourceNodeId: '1:2',
-  sourceName: 'Lake sketch',
-  guidePng: encode(guideImg),
-  maskPng: encode(rectMask(W, W, 16, 32, 80, 88)),
-  maskIsSilhouette: false,
-  workWidth: W,
-  workHeight: W,
-  width: W,
-  height: W,
-  nodeWidth: W,
-  nodeHeight: W,
-};
-
-async function inViewport(frame: Frame, testid: string): Promise<boolean> {
-  return frame.evaluate((id) => {
-    const el = document.querySelector(`[data-testid="${id}"]`);
-    if (!el) return false;
-    const r = el.getBoundingClientRect();
-    return r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth;
-  }, testid);
-}
+const { job } = maskEditJob(W);
 
 gpuTest(`360×600 on WebGPU: the live preview runs at the working size, is in view, and Apply sends it as it is${probe.available ? '' : ` (skipped: ${probe.detail})`}`, async () => {
   expect(W).toBeGreaterThan(PREVIEW_SIZE);
@@ -69,8 +44,8 @@ gpuTest(`360×600 on WebGPU: the live preview runs at the working size, is in vi
   expect(starts.length).toBeGreaterThanOrEqual(1);
   expect(starts.at(-1)).toMatchObject({ width: W, height: W, steps: 1 });
   expect(events.filter((e) => e.type === 'run-end').at(-1)).toMatchObject({ status: 'done', backend: 'webgpu' });
-  expect(await inViewport(frame, 'live-preview-img')).toBe(true);
-  expect(await inViewport(frame, 'live-preview-apply')).toBe(true);
+  expect(await inViewport(frame, 'live-preview-img')).toMatchObject({ inside: true });
+  expect(await inViewport(frame, 'live-preview-apply')).toMatchObject({ inside: true });
   expect(await frame.textContent('[data-testid="preview-caption"]')).toBe('Preview t0 0.50');
   await page.screenshot({ path: screenshotPath('panel-360-live-preview-webgpu.png') });
 

@@ -3,7 +3,7 @@
 // page body, and a screenshot of each state goes to artifacts/screenshots/ (panel-360-*.png).
 import type { Frame, Page } from 'playwright-core';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/protocol';
-import { browserPerFile, maskEditJob, openUi, runtimeEvents, screenshotPath, sendToUi, type Harness, type Theme } from './harness';
+import { browserPerFile, inViewport, maskEditJob, openUi, runtimeEvents, screenshotPath, sendToUi, type Harness, type Theme } from './harness';
 
 jest.setTimeout(240_000);
 
@@ -20,19 +20,6 @@ async function open(theme: Theme, settings: Partial<Settings>, history = true): 
   await sendToUi(ui.page, { type: 'settings', settings: { ...DEFAULT_SETTINGS, size: W, seedMode: 'fixed', seed: 3, livePreview: false, ...settings } });
   if (history) await sendToUi(ui.page, { type: 'history', runs: [] }); // the sandbox's answer to load-history
   return ui;
-}
-
-/** True when the element's box lies inside the iframe's 360×600 viewport. */
-async function inViewport(frame: Frame, testid: string): Promise<{ inside: boolean; box: number[] }> {
-  return frame.evaluate((id) => {
-    const el = document.querySelector(`[data-testid="${id}"]`);
-    if (!el) return { inside: false, box: [] };
-    const r = el.getBoundingClientRect();
-    return {
-      inside: r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth,
-      box: [r.left, r.top, r.right, r.bottom, window.innerWidth, window.innerHeight],
-    };
-  }, testid);
 }
 
 async function focused(frame: Frame): Promise<string> {
