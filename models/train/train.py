@@ -28,6 +28,22 @@ def vp_linear(T=1000, b0=1e-4, b1=0.02):
     return torch.cumprod(1 - betas, 0).float()
 
 
+def apply_update(model, ema, opt, loss, step, lr, ema_max, warm_steps=300, clip=1.0):
+    """One optimiser step on `loss` and the EMA after it: lr warmed up linearly over `warm_steps`,
+    gradients clipped to norm `clip`, EMA decay min(ema_max, (1+step)/(10+step)) so the average
+    starts from the first weights instead of lagging behind them. Shared by v1 and v2."""
+    for pg in opt.param_groups:
+        pg['lr'] = lr * min(1.0, (step + 1) / warm_steps)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    opt.step()
+    decay = min(ema_max, (1 + step) / (10 + step))
+    with torch.no_grad():
+        for pe, pm in zip(ema.parameters(), model.parameters()):
+            pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
+
+
 def load_scenes(n, size, cache_dir):
     os.makedirs(cache_dir, exist_ok=True)
     path = os.path.join(cache_dir, f'scenes_{n}_{size}.npy')
@@ -120,18 +136,8 @@ def main():
         eps = torch.randn(x0.shape, generator=g).to(args.device)
         a = abar[t][:, None, None, None]
         xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
-        warm = min(1.0, (step + 1) / 300)
-        for pg in opt.param_groups:
-            pg['lr'] = args.lr * warm
         loss = F.mse_loss(model(xt, t.float()), eps)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        decay = min(args.ema, (1 + step) / (10 + step))
-        with torch.no_grad():
-            for pe, pm in zip(ema.parameters(), model.parameters()):
-                pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
+        apply_update(model, ema, opt, loss, step, args.lr, args.ema)
         step += 1
         lv = float(loss)
         loss_ema = lv if loss_ema is None else 0.98 * loss_ema + 0.02 * lv

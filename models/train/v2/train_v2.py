@@ -29,7 +29,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 import ckpt  # noqa: E402
 from data import MixedBatches  # noqa: E402
-from train import vp_linear  # noqa: E402
+from train import apply_update, vp_linear  # noqa: E402
 from unet2 import ARCHS, V2_ARCH, UNetV2, count_params  # noqa: E402
 
 
@@ -134,19 +134,10 @@ def main():
         xt = a.sqrt() * x0 + (1 - a).sqrt() * eps
         if args.channels_last:
             xt = xt.contiguous(memory_format=torch.channels_last)
-        for pg in opt.param_groups:
-            pg['lr'] = args.lr * min(1.0, (step + 1) / 300)
         with torch.autocast(device_type=amp_device, dtype=torch.bfloat16, enabled=args.bf16):
             pred = model(xt, t.float())
         loss = F.mse_loss(pred.float(), eps)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        decay = min(args.ema, (1 + step) / (10 + step))
-        with torch.no_grad():
-            for pe, pm in zip(ema.parameters(), model.parameters()):
-                pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
+        apply_update(model, ema, opt, loss, step, args.lr, args.ema)
         step += 1
         images += args.bs
         lv = float(loss)
