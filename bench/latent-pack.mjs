@@ -22,13 +22,11 @@ import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { buildCli } from '../src/cli/build-cli.mjs';
 import { fmtMs, stats } from './lib/stats.mjs';
+import { benchArgs } from './lib/args.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
-};
+const { opt } = benchArgs(argv);
 const pack = opt('--pack', null);
 const model = pack ?? opt('--model', join(root, 'test', 'fixtures', 'latent-packs', 'ortweb-fp32'));
 const size = Number(opt('--size', '512'));

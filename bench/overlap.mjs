@@ -13,18 +13,11 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureOverlap, overlapTable } from './lib/overlap-report.mjs';
+import { benchArgs } from './lib/args.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
-};
-const positive = (name, dflt) => {
-  const v = Number(opt(name, dflt));
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${opt(name, dflt)}`);
-  return v;
-};
+const { opt, positive } = benchArgs(argv);
 const v2PerCall = Number(opt('--v2-per-call', 0.22));
 if (!(v2PerCall > 0)) throw new Error(`--v2-per-call must be > 0, got ${opt('--v2-per-call', '')}`);
 const guide = join(root, 'models/eval/heldout/scene-10000000.png');

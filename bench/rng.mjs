@@ -13,18 +13,11 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stats, table } from './lib/stats.mjs';
+import { benchArgs } from './lib/args.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
-};
-const positive = (name, dflt) => {
-  const v = Number(opt(name, dflt));
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${opt(name, dflt)}`);
-  return v;
-};
+const { opt, positive } = benchArgs(argv);
 const size = positive('--size', 256);
 const reps = positive('--reps', 61);
 const jsonOut = resolve(opt('--json-out', join(root, 'bench/out/rng.json')));

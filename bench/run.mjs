@@ -23,6 +23,7 @@ import { buildCli } from '../src/cli/build-cli.mjs';
 import { chromiumAvailable, openChromium } from './lib/browser.mjs';
 import { stats, fmtMs, table } from './lib/stats.mjs';
 import { measureOverlap, overlapTable } from './lib/overlap-report.mjs';
+import { benchArgs } from './lib/args.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'bench', 'out');
@@ -30,10 +31,7 @@ mkdirSync(out, { recursive: true });
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
-};
+const { opt } = benchArgs(argv);
 if (flag('--help') || flag('-h')) {
   process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 14).map((l) => l.slice(3)).join('\n') + '\n');
   process.exit(0);

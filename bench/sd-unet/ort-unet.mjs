@@ -8,12 +8,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { benchArgs } from '../lib/args.mjs';
 
 const argv = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
-};
+const { opt } = benchArgs(argv);
 const pack = opt('--pack', null);
 if (!pack) throw new Error('--pack DIR is required');
 const latent = Number(opt('--latent', '64'));
