@@ -10,7 +10,7 @@
 //               for every result paired with a different guide (the chance level);
 //   composites  assets pasted on scenes, masked SDEdit: kept pixels unchanged, how much of the
 //               pasted object changed.
-import type { Denoiser } from '../../core';
+import { clampUnit, type Denoiser } from '../../core';
 import type { LoadedPack } from '../../model/node';
 import { EXAMPLE_SCENES, boatAsset, pasteAsset, treeAsset, type MaskedInput } from './guides';
 import { FLAT_SCENES, flatGuide } from './flat-guides';
@@ -100,8 +100,6 @@ export interface CompareReport {
   total_ms: number;
 }
 
-const clip = (o: Float32Array): Float32Array => o.map((v) => (v > 1 ? 1 : v < -1 ? -1 : v));
-
 export function imageStats(chw: Float32Array, size: number): ImageStats {
   const y = luminance(chw, size, size);
   return { lap_std: laplacianStd(y, size, size), slope: spectrumSlope(y, size, size) };
@@ -163,7 +161,8 @@ export function compareInputs(cfg: CompareConfig): CompareInputs {
 
 async function runFlat(denoiser: Denoiser, loaded: LoadedPack, guides: Float32Array[], cfg: CompareConfig, t0: number): Promise<FlatRun> {
   const S = cfg.size;
-  const images = (await sdeditMany(denoiser, guides, S, loaded.schedule, cfg.spec, t0, guides.map((_, i) => cfg.seed + i))).map(clip);
+  const images = await sdeditMany(denoiser, guides, S, loaded.schedule, cfg.spec, t0, guides.map((_, i) => cfg.seed + i));
+  for (const im of images) clampUnit(im);
   const stats = images.map((im) => imageStats(im, S));
   let other = 0;
   let pairs = 0;
@@ -187,8 +186,8 @@ async function runFlat(denoiser: Denoiser, loaded: LoadedPack, guides: Float32Ar
 
 async function runComposite(denoiser: Denoiser, loaded: LoadedPack, c: CompositeInput, cfg: CompareConfig): Promise<CompositeRun> {
   const S = cfg.size;
-  const [raw] = await sdeditMany(denoiser, [c.guide], S, loaded.schedule, cfg.spec, cfg.compositeT0, [cfg.seed], c.mask);
-  const result = clip(raw);
+  const [result] = await sdeditMany(denoiser, [c.guide], S, loaded.schedule, cfg.spec, cfg.compositeT0, [cfg.seed], c.mask);
+  clampUnit(result);
   const HW = S * S;
   let outside = 0;
   let s2 = 0;
