@@ -227,10 +227,10 @@ const hex = (buf: ArrayBuffer): string => Array.from(new Uint8Array(buf), (b) =>
 export const webDigest: Digest = async (bytes) => {
   const subtle = globalThis.crypto?.subtle;
   if (!subtle) throw new Error('SHA-256 is not available here (no crypto.subtle); cannot verify the model file');
-  // Copy into a plain ArrayBuffer: subtle.digest rejects views over SharedArrayBuffer.
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  return hex(await subtle.digest('SHA-256', copy.buffer));
+  // subtle.digest rejects views over a SharedArrayBuffer: only those are copied (a downloaded
+  // UNet of 1.7 GB must not be held twice)
+  const plain = bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : Uint8Array.from(bytes);
+  return hex(await subtle.digest('SHA-256', plain));
 };
 
 /** Check a file's size and sha256 against its pack entry. Throws a clear error on mismatch. */

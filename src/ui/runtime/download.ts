@@ -3,6 +3,7 @@
 // designer's words (a blocked or unreachable host, a missing file, a corrupted download). A
 // download that breaks off is taken up where it stopped when the host serves byte ranges.
 import { abortError } from '../../core';
+import { webDigest } from '../../model/pack';
 
 export interface DownloadProgress {
   loaded: number;
@@ -36,12 +37,6 @@ export interface DownloadOptions {
   retries?: number;
 }
 
-const hex = (buf: ArrayBuffer): string => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
-
-/** The lowercase hex sha256 of `bytes`. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return hex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-}
 
 const hostOf = (url: string): string => {
   try {
@@ -173,7 +168,7 @@ export async function downloadFile(url: string, opts: DownloadOptions = {}): Pro
   const bytes = got.bytes();
   const want = opts.expected?.sha256?.toLowerCase();
   if (want) {
-    const hash = await sha256Hex(bytes);
+    const hash = await webDigest(bytes);
     if (hash !== want) throw new DownloadError('sha256', `${url} does not match its sha256 (got ${hash.slice(0, 12)}…, expected ${want.slice(0, 12)}…): the file is corrupted or was changed; it was not used.`);
   }
   return bytes;
