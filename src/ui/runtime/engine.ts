@@ -120,6 +120,10 @@ export class RuntimeEngine implements Engine {
         this.latent = null;
         return this.load();
       }
+      // The built-in pack may still be starting on this thread's onnxruntime-web (on WebGPU its
+      // start takes seconds): its session creation and ORT's one-time wasm set-up must not see
+      // the env change under them, so a pack picked early waits for that start to end.
+      await this.loading?.catch(() => undefined);
       const t = performance.now();
       // the main thread's onnxruntime-web (WebGPU or WASM), from the bundled binary (no network)
       ort.env.wasm.wasmBinary = await readAsset(ASSET_IDS.wasm);
