@@ -11,7 +11,7 @@
 set -eu
 cd "$(dirname "$0")"
 apt-get install -y --no-install-recommends gnome-backgrounds ukui-wallpapers lomiri-wallpapers \
-  lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 sway-backgrounds
+  lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 sway-backgrounds palapeli-data
 mkdir -p cache/debs
 (cd cache/debs && apt-get download python3-skimage && dpkg -x python3-skimage_*.deb skimage)
 echo "photos installed; check with: /usr/bin/python3 models/train/photos.py --check"

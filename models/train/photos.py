@@ -20,7 +20,9 @@ never cropped for training (they are the evaluation's real photographs).
 
 Licences come from each package's /usr/share/doc/<pkg>/copyright (machine-readable DEP-5: the
 last `Files:` paragraph whose pattern matches the file's name wins; `debian/*` paragraphs cover
-the packaging only). python3-skimage's
+the packaging only), except for palapeli-data, whose copyright file covers the code and whose
+puzzle photographs carry their own licence, author and Wikimedia Commons source in the
+`<name>.desktop` file beside each (read by `desktop_licence`). python3-skimage's
 copyright covers its sample data with the code's BSD-3-Clause; its data module documents each
 photograph's own status, recorded as `licence_note`.
 
@@ -48,7 +50,7 @@ EXTRA_ROOTS = (os.path.join(HERE, 'cache/debs/skimage'),)
 
 # Packages scanned, and the image files of each that are photographs (basename -> what it shows).
 SCANNED = ('gnome-backgrounds', 'ukui-wallpapers', 'lomiri-wallpapers', 'lomiri-wallpapers-16.04',
-           'lomiri-wallpapers-20.04', 'sway-backgrounds', 'python3-skimage')
+           'lomiri-wallpapers-20.04', 'sway-backgrounds', 'python3-skimage', 'palapeli-data')
 PHOTOS = {
     'Bridge_by_Sander_Klootwijk.jpg': 'bridge cables over a beach and sea, sky',
     'Dragonfly_by_Bolly.jpg': 'dragonfly on a shrub, blue sky',
@@ -69,6 +71,11 @@ PHOTOS = {
     'chelsea.png': 'a cat, close up',
     'coffee.png': 'a cup of coffee on a wooden table',
     'rocket.jpg': 'rocket on its launch pad at dusk, towers, lights',
+    'castle-maintenon.jpg': 'a château with towers, lawn, trees and a cloudy sky',
+    'cincinnati-bridge.jpg': 'a suspension bridge lit at night over a river, reflections',
+    'citrus-fruits.jpg': 'slices of oranges, lemons and limes, backlit',
+    'european-honey-bee.jpg': 'a honey bee on a purple aster',
+    'panther-chameleon-female.jpg': 'a chameleon on a branch among leaves',
 }
 # upstream statements for python3-skimage's photographs (skimage/data/_fetchers.py docstrings)
 LICENCE_NOTES = {
@@ -134,6 +141,26 @@ def licence_of(copyright_text, path):
     return found
 
 
+# palapeli-data's .desktop licence names -> SPDX-like names
+DESKTOP_LICENCES = {'FDL': 'GFDL-1.2+', 'GNU-FDL': 'GFDL-1.2+', 'Public Domain': 'public-domain'}
+
+
+def desktop_licence(path):
+    """(licence, author, source) of a palapeli puzzle photograph, from <name>.desktop beside it."""
+    desk = os.path.splitext(resolve(path))[0] + '.desktop'
+    if not os.path.exists(desk):
+        raise SystemExit(f'no .desktop file with the licence of {path}')
+    fields = {}
+    for line in open(desk, encoding='utf-8'):
+        if '=' in line and not line.startswith('['):
+            k, v = line.rstrip('\n').split('=', 1)
+            fields.setdefault(k, v)
+    lic = fields.get('X-KDE-PluginInfo-License', '')
+    if lic not in DESKTOP_LICENCES:
+        raise SystemExit(f'{desk}: licence {lic!r} is not one this recipe knows to be free')
+    return DESKTOP_LICENCES[lic], fields.get('X-KDE-PluginInfo-Author', ''), fields.get('X-KDE-PluginInfo-Website', '')
+
+
 def package_files(pkg):
     """Installed image files of a package, or, for python3-skimage when it is only unpacked by
     get-photos.sh, the files under that unpacked tree (as their installed paths)."""
@@ -180,13 +207,18 @@ def build_manifest():
             local = resolve(path)
             data = open(local, 'rb').read()
             w, h = Image.open(local).size
-            lic, holder = licence_of(text, path)
+            if pkg == 'palapeli-data':
+                lic, holder, source = desktop_licence(path)
+            else:
+                (lic, holder), source = licence_of(text, path), None
             entry = {'path': path, 'package': pkg, 'licence': lic, 'copyright': holder,
                      'sha256': hashlib.sha256(data).hexdigest(), 'bytes': len(data),
                      'size': [w, h], 'split': 'heldout' if base in HELDOUT else 'train',
                      'shows': PHOTOS[base]}
             if base in LICENCE_NOTES:
                 entry['licence_note'] = LICENCE_NOTES[base]
+            if source:
+                entry['source'] = source
             photos.append(entry)
     missing = set(PHOTOS) - {os.path.basename(p['path']) for p in photos}
     if missing:

@@ -16,6 +16,7 @@ grad-clip 1, EMA 0.999), so v1 and v2 differ only in network and data.
 """
 import argparse
 import csv
+import math
 import os
 import signal
 import sys
@@ -51,6 +52,8 @@ def main():
     ap.add_argument('--res', type=int, default=64)
     ap.add_argument('--bs', type=int, default=32)
     ap.add_argument('--lr', type=float, default=4e-4)
+    ap.add_argument('--lr-end', type=float, default=None,
+                    help='anneal the lr from --lr to this over --minutes (half a cosine); default: constant')
     ap.add_argument('--ema', type=float, default=0.999)
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--workers', type=int, default=None, help='processes that render the scenes (default: cores)')
@@ -99,7 +102,8 @@ def main():
     if log_new:
         log.writerow(['step', 'seconds', 'loss', 'loss_ema', 'res', 'bs'])
     seg = {'hardware': hardware(dev, args.threads), 'res': args.res, 'batch': args.bs, 'bf16': args.bf16,
-           'photo_share': args.photo_share, 'from_step': step, 'to_step': step, 'minutes': 0.0}
+           'photo_share': args.photo_share, 'lr': args.lr, 'lr_end': args.lr_end,
+           'from_step': step, 'to_step': step, 'minutes': 0.0}
     segments.append(seg)
 
     stop = {'why': None}
@@ -122,6 +126,15 @@ def main():
         logf.flush()
 
     amp_device = 'cuda' if dev.startswith('cuda') else 'cpu'
+
+    def lr_now():
+        """--lr, or half a cosine from --lr to --lr-end over this invocation's --minutes: a
+        resumed run that ends a long schedule settles into a minimum instead of stopping mid-stride."""
+        if args.lr_end is None:
+            return args.lr
+        frac = min(1.0, (time.time() - start) / (args.minutes * 60))
+        return args.lr_end + (args.lr - args.lr_end) * 0.5 * (1 + math.cos(math.pi * frac))
+
     last_ckpt = time.time()
     while time.time() - start < args.minutes * 60 and (args.max_steps is None or step < args.max_steps):
         if stop['why']:
@@ -137,7 +150,7 @@ def main():
         with torch.autocast(device_type=amp_device, dtype=torch.bfloat16, enabled=args.bf16):
             pred = model(xt, t.float())
         loss = F.mse_loss(pred.float(), eps)
-        apply_update(model, ema, opt, loss, step, args.lr, args.ema)
+        apply_update(model, ema, opt, loss, step, lr_now(), args.ema)
         step += 1
         images += args.bs
         lv = float(loss)
