@@ -21,7 +21,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from photos import load_manifest, load_photos, _centre_square  # noqa: E402
 
-SIZE = 128
+# the panel's default working size (src/protocol.ts DEFAULT_SETTINGS.size), where the comparison runs
+SIZE = 256
 GUIDES = 4
 REFS = 11
 MIN_FRAC = 0.3

@@ -12,6 +12,7 @@ import { FLAT_SCENES, flatGuide, makeFlatGuides } from '../../src/cli/eval/flat-
 import { boatAsset, pasteAsset } from '../../src/cli/eval/guides';
 import { readPngFile } from '../../src/cli/png';
 import { HELDOUT, tinyPackPerFile } from './tiny-pack-fixture';
+import { DEFAULT_SETTINGS } from '../../src/protocol';
 
 const fx = tinyPackPerFile('sdedit-compare-');
 
@@ -65,7 +66,7 @@ describe('parseCompareArgs', () => {
     const p = parseCompareArgs(['--compare', 'x/v2']);
     expect(p.models).toEqual(['models/default', 'x/v2']);
     expect(p.cfg.spec).toEqual({ sampler: 'dpmpp2m-sde', steps: 10 });
-    expect(p.cfg.size).toBe(128);
+    expect(p.cfg.size).toBe(DEFAULT_SETTINGS.size);
     expect(p.out).toBe('models/default/eval');
   });
 

@@ -22,7 +22,7 @@ OUT/results.md (the rest of that file is left as it is).
   --model DIR        pack A                                        [models/default]
   --labels A,B       names of the two packs in the tables           [v1,v2]
   --out DIR          outputs                                       [models/default/eval]
-  --size PX          working size, a multiple of 32 and of both packs' multiples   [128]
+  --size PX          working size, a multiple of 32 and of both packs' multiples   [${DEFAULT_SETTINGS.size}, the panel's]
   --steps N          sampler steps                                 [${DEFAULT_SETTINGS.steps}]
   --photos DIR       held-out photo crops (guide-*.png, ref-*.png) [models/eval/photos-heldout]
   --t0 LIST          t0 of the photo protocol                      [0.3,0.5,0.7]
@@ -52,7 +52,9 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     a.set(name, v);
   }
   const { int, t0List: list } = optionValues(a);
-  const size = int('size', 128, 32);
+  // the panel's working size by default: the size a designer's edit runs at (and the held-out
+  // photo crops' size, so their statistics are not those of upsampled images)
+  const size = int('size', DEFAULT_SETTINGS.size, 32);
   if (size % 32 !== 0) throw new Error(`--size must be a multiple of 32, got ${size}`);
   const flatT0s = list('flat-t0', [0.3, 0.5, 0.7]);
   if (!flatT0s.includes(0.5)) throw new Error('--flat-t0 must hold 0.5 (the flat-guide realism measures are taken there)');
