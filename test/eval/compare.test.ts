@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { type CompareConfig, compareInputs, runModel } from '../../src/cli/eval/compare';
 import { parseCompareArgs } from '../../src/cli/eval/compare-cli';
-import { TARGETS, compareJson, compareMarkdown, compareSheets, summarise } from '../../src/cli/eval/compare-report';
+import { TARGETS, compareJson, compareMarkdown, compareSheets, sideBySideBlock, summarise } from '../../src/cli/eval/compare-report';
 import { markedSection, withMarkedSection } from '../../src/cli/eval/files';
 import { FLAT_SCENES, flatGuide, makeFlatGuides } from '../../src/cli/eval/flat-guides';
 import { boatAsset, pasteAsset } from '../../src/cli/eval/guides';
@@ -126,6 +126,11 @@ it('runs both packs through every part and writes its outputs', async () => {
   expect(md).toMatch(/\| \*\*A\*\* \| [\d.]+ \| -?[\d.]+ [✓✗] \(-?[\d.]+\) \|/);
   const json = compareJson(report, cfg, s, packs);
   expect((json.models as unknown[]).length).toBe(2);
+  // what the candidate's model.json keeps: both packs' summaries, none of the per-image inputs
+  const kept = sideBySideBlock(json);
+  expect(kept.models).toEqual(json.models);
+  expect(kept.size).toBe(32);
+  expect(JSON.stringify(kept)).not.toContain('guide-a-0.png');
   const files = compareSheets(report, cfg, fx.tmp);
   expect(readPngFile(files[2]).width).toBeGreaterThan(4 * 32);
 }, 120_000);

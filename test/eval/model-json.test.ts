@@ -1,5 +1,5 @@
 // Writing the quality block leaves every other byte of model.json as export.py wrote it.
-import { withQuality } from '../../src/cli/eval/quality';
+import { withQuality, withSideBySide } from '../../src/cli/eval/quality';
 
 const PY = `{
   "name": "default",
@@ -39,4 +39,24 @@ it('replaces only the quality value, in Python json.dumps style', () => {
 it('adds quality when the key is missing', () => {
   const out = withQuality('{\n  "name": "x"\n}\n', { a: 1 });
   expect(JSON.parse(out)).toEqual({ name: 'x', quality: { a: 1 } });
+});
+
+describe('withSideBySide', () => {
+  const packText = (quality: unknown) => `{\n  "name": "v2",\n  "quality": ${JSON.stringify(quality)}\n}\n`;
+  const block = { models: [{ label: 'v1' }, { label: 'v2' }] };
+
+  it('adds the comparison to a quality block measured on the same model.onnx', () => {
+    const out = JSON.parse(withSideBySide(packText({ model_sha256: 'abc', kid: [1, 2] }), 'abc', block));
+    expect(out.quality).toEqual({ model_sha256: 'abc', kid: [1, 2], side_by_side: block });
+    expect(out.name).toBe('v2');
+  });
+
+  it('drops a quality block of other weights instead of mixing two models’ numbers', () => {
+    const out = JSON.parse(withSideBySide(packText({ model_sha256: 'old', kid: [9] }), 'new', block));
+    expect(out.quality).toEqual({ model_sha256: 'new', side_by_side: block });
+  });
+
+  it('starts a quality block when there is none', () => {
+    expect(JSON.parse(withSideBySide(packText(null), 'abc', block)).quality).toEqual({ model_sha256: 'abc', side_by_side: block });
+  });
 });

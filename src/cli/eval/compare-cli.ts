@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { DEFAULT_SETTINGS } from '../../protocol';
 import { loadPackFromDir } from '../../model/node';
 import { type CompareConfig, type CompareReport, compareInputs, runModel } from './compare';
-import { type PackSource, compareJson, compareMarkdown, compareSheets, summarise } from './compare-report';
+import { type PackSource, compareJson, compareMarkdown, compareSheets, sideBySideBlock, summarise } from './compare-report';
+import { withSideBySide } from './quality';
 import { readTextOr, withMarkedSection } from './files';
 import { writeFileAtomic } from '../atomic-write';
 import { FLAT_GUIDES_DIR } from './flat-guides';
@@ -16,8 +17,9 @@ export const COMPARE_USAGE = `usage: sdedit-eval --compare DIR [options]
 Runs --model (A, [models/default]) and DIR (B) side by side through src/core with the panel's
 default sampler (${DEFAULT_SETTINGS.sampler}, ${DEFAULT_SETTINGS.steps} steps): held-out photographs (L2, KID vs t0),
 flat-colour guides (Laplacian std, spectrum slope, gap shares, 32-px RMS, edges kept), composites.
-Writes OUT/compare.json, OUT/compare-{photos,flat,composites}.png and the "compare" section of
-OUT/results.md (the rest of that file is left as it is).
+Writes OUT/compare.json, OUT/compare-{photos,flat,composites}.png, the "compare" section of
+OUT/results.md (the rest of that file is left as it is) and quality.side_by_side in DIR/model.json
+(the rest of its quality block is kept if it was measured on the same model.onnx).
 
   --model DIR        pack A                                        [models/default]
   --labels A,B       names of the two packs in the tables           [v1,v2]
@@ -125,10 +127,15 @@ export async function compareMain(argv: readonly string[]): Promise<number> {
     const summary = summarise(report, cfg);
     const sheets = compareSheets(report, cfg, p.out);
     const packs = p.models.map(packSource);
-    writeFileAtomic(path.join(p.out, 'compare.json'), JSON.stringify(compareJson(report, cfg, summary, packs), null, 2) + '\n');
+    const json = compareJson(report, cfg, summary, packs);
+    writeFileAtomic(path.join(p.out, 'compare.json'), JSON.stringify(json, null, 2) + '\n');
+    // B (the candidate) keeps the comparison in its model.json, so a shipped pack carries the
+    // numbers that justified shipping it, with A's beside them
+    const bJson = path.join(p.models[1], 'model.json');
+    writeFileAtomic(bJson, withSideBySide(readTextOr(bJson), summary.models[1].sha256, sideBySideBlock(json)));
     const md = path.join(p.out, 'results.md');
     writeFileAtomic(md, withMarkedSection(readTextOr(md), 'compare', compareMarkdown(report, cfg, summary, packs)));
-    log(`sdedit-eval: wrote ${p.out}/compare.json, ${sheets.map((s) => path.basename(s)).join(', ')} and the compare section of ${md} in ${((performance.now() - start) / 1000).toFixed(0)} s`);
+    log(`sdedit-eval: wrote ${p.out}/compare.json, ${sheets.map((s) => path.basename(s)).join(', ')}, the compare section of ${md} and quality.side_by_side of ${bJson} in ${((performance.now() - start) / 1000).toFixed(0)} s`);
     return 0;
   } catch (e) {
     process.stderr.write(`sdedit-eval: ${(e as Error).message}\n`);

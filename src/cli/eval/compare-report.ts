@@ -124,6 +124,26 @@ export function compareJson(report: CompareReport, cfg: CompareConfig, s: Compar
   }) as Record<string, unknown>;
 }
 
+/** What a pack's model.json keeps of a comparison (`quality.side_by_side`): the summary of
+ *  both packs, without the per-image inputs that compare.json lists. */
+export function sideBySideBlock(json: Record<string, unknown>): Record<string, unknown> {
+  const pick = (k: string): unknown => json[k];
+  const mean = (k: string): unknown => (json[k] as { mean?: unknown } | undefined)?.mean;
+  return {
+    date: pick('date'),
+    command: pick('command'),
+    protocol: pick('protocol'),
+    size: pick('size'),
+    sampler: pick('sampler'),
+    seed: pick('seed'),
+    targets: pick('targets'),
+    flat_guides_mean: mean('flat_guides_stats'),
+    photographs_mean: mean('photographs_stats'),
+    models: pick('models'),
+    details: 'eval/compare.json and eval/results.md of this pack',
+  };
+}
+
 const f = (v: number, d = 2): string => (Number.isFinite(v) ? v.toFixed(d) : '–');
 const ok = (b: boolean | null): string => (b === null ? '' : b ? ' ✓' : ' ✗');
 

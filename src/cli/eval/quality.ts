@@ -1,7 +1,8 @@
 // Write the `quality` block of a pack's model.json, leaving every other byte of the file as it is
 // (models/train/export.py writes the rest with Python's json.dumps, whose escapes and number
 // formatting JSON.stringify would not reproduce).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-write';
 
 /** End index (exclusive) of the JSON value starting at `i` in `text`. */
 function valueEnd(text: string, i: number): number {
@@ -61,5 +62,17 @@ export function withQuality(text: string, quality: unknown): string {
 }
 
 export function writeQuality(file: string, quality: unknown): void {
-  writeFileSync(file, withQuality(readFileSync(file, 'utf8'), quality));
+  writeFileAtomic(file, withQuality(readFileSync(file, 'utf8'), quality));
+}
+
+/**
+ * The text of model.json with `quality.side_by_side` set to `block` (a comparison with another
+ * pack, measured on this pack's model.onnx `sha256`). The rest of the quality block is kept when it
+ * was measured on the same model.onnx, and dropped (it describes other weights) when it was not.
+ */
+export function withSideBySide(text: string, sha256: string, block: unknown): string {
+  const q = (JSON.parse(text) as { quality?: unknown }).quality;
+  const same = !!q && typeof q === 'object' && (q as { model_sha256?: unknown }).model_sha256 === sha256;
+  const base = same ? (q as Record<string, unknown>) : { model_sha256: sha256 };
+  return withQuality(text, { ...base, side_by_side: block });
 }
