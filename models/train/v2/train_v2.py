@@ -23,7 +23,6 @@ import sys
 import time
 
 import torch
-import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -55,6 +54,10 @@ def main():
     ap.add_argument('--lr-end', type=float, default=None,
                     help='anneal the lr from --lr to this over --minutes (half a cosine); default: constant')
     ap.add_argument('--ema', type=float, default=0.999)
+    ap.add_argument('--hi-t-weight', type=float, default=None, metavar='G',
+                    help='weight each sample\'s ε-MSE by clamp((1-ᾱ)/ᾱ, 1, G) (normalised to mean 1 over t): '
+                         'more of the network for the noisy end, where ε errors are magnified 1/√ᾱ in x̂0 '
+                         '(SDEdit at t0 ≥ 0.5 and every step of the sampler\'s x̂0); default: plain ε-MSE')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--workers', type=int, default=None, help='processes that render the scenes (default: cores)')
     ap.add_argument('--seed', type=int, default=0)
@@ -95,6 +98,11 @@ def main():
     batches = MixedBatches(args.res, dev, args.photo_share, args.scenes, args.photo_max_short, args.workers)
     print(f'data: {batches.n_photos} training photographs (share {args.photo_share}), {args.scenes} scenes', flush=True)
     abar = vp_linear().to(dev)
+    # per-timestep loss weights (mean 1 over the uniform t): 1/SNR = (1-ᾱ)/ᾱ clamped to [1, G]
+    t_weight = None
+    if args.hi_t_weight:
+        t_weight = ((1 - abar) / abar).clamp(1.0, args.hi_t_weight)
+        t_weight = t_weight / t_weight.mean()
     log_path = os.path.join(args.run, 'loss.csv')
     log_new = not os.path.exists(log_path)
     logf = open(log_path, 'a', newline='')
@@ -102,7 +110,7 @@ def main():
     if log_new:
         log.writerow(['step', 'seconds', 'loss', 'loss_ema', 'res', 'bs'])
     seg = {'hardware': hardware(dev, args.threads), 'res': args.res, 'batch': args.bs, 'bf16': args.bf16,
-           'photo_share': args.photo_share, 'lr': args.lr, 'lr_end': args.lr_end,
+           'photo_share': args.photo_share, 'lr': args.lr, 'lr_end': args.lr_end, 'hi_t_weight': args.hi_t_weight,
            'from_step': step, 'to_step': step, 'minutes': 0.0}
     segments.append(seg)
 
@@ -149,8 +157,10 @@ def main():
             xt = xt.contiguous(memory_format=torch.channels_last)
         with torch.autocast(device_type=amp_device, dtype=torch.bfloat16, enabled=args.bf16):
             pred = model(xt, t.float())
-        loss = F.mse_loss(pred.float(), eps)
-        apply_update(model, ema, opt, loss, step, lr_now(), args.ema)
+        per_sample = (pred.float() - eps).pow(2).mean(dim=(1, 2, 3))
+        loss = per_sample.mean()  # the plain ε-MSE, logged whatever the weighting
+        objective = loss if t_weight is None else (per_sample * t_weight[t]).mean()
+        apply_update(model, ema, opt, objective, step, lr_now(), args.ema)
         step += 1
         images += args.bs
         lv = float(loss)
