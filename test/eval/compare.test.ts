@@ -4,7 +4,7 @@
 // JSON, markdown section and sheets; the flat guides and the marked section of results.md.
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { type CompareConfig, compareInputs, runModel } from '../../src/cli/eval/compare';
+import { type CompareConfig, X0_ERROR_TS, compareInputs, runModel } from '../../src/cli/eval/compare';
 import { parseCompareArgs } from '../../src/cli/eval/compare-cli';
 import { TARGETS, compareJson, compareMarkdown, compareSheets, sideBySideBlock, summarise } from '../../src/cli/eval/compare-report';
 import { markedSection, withMarkedSection } from '../../src/cli/eval/files';
@@ -111,8 +111,12 @@ it('runs both packs through every part and writes its outputs', async () => {
     for (const v of f.l2_rms32) expect(v).toBeGreaterThan(0);
   }
   for (const c of runs[0].composites) expect(c.max_change_outside_mask).toBe(0);
-  // 3 photo guides × 2 steps + 6 flat guides × 2 t0 × 2 steps + 3 composites × 2 steps
-  expect(runs[0].timing.network_calls).toBe(3 * 2 + FLAT_SCENES.length * 2 * 2 + 3 * 2);
+  // 3 photo guides × 2 steps + 6 flat guides × 2 t0 × 2 steps + 3 composites × 2 steps + 3 crops × 5 t (x̂0 error)
+  expect(runs[0].timing.network_calls).toBe(3 * 2 + FLAT_SCENES.length * 2 * 2 + 3 * 2 + 3 * X0_ERROR_TS.length);
+  // the denoiser alone: an error per t, larger where less of the crop is left in x_t
+  expect(runs[0].x0_error.map((r) => r.t)).toEqual([...X0_ERROR_TS]);
+  for (const r of runs[0].x0_error) expect(r.rms).toBeGreaterThan(0);
+  expect(runs[0].x0_error[runs[0].x0_error.length - 1].rms).toBeGreaterThan(runs[0].x0_error[0].rms);
   const report = { size: 32, inputs, runs, total_ms: 1 };
   const s = summarise(report, cfg);
   expect(s.models.map((m) => m.label)).toEqual(['A', 'B']);
@@ -123,6 +127,7 @@ it('runs both packs through every part and writes its outputs', async () => {
   expect(md).toContain('7 training steps (224 images seen)');
   expect(md).toMatch(/## A and B side by side/);
   expect(md).toMatch(/\| KID, B \|/);
+  expect(md).toMatch(/x̂0 error against t[\s\S]*\| B \| [\d.]+ \|/);
   expect(md).toMatch(/\| \*\*A\*\* \| [\d.]+ \| -?[\d.]+ [✓✗] \(-?[\d.]+\) \|/);
   const json = compareJson(report, cfg, s, packs);
   expect((json.models as unknown[]).length).toBe(2);

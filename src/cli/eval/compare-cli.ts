@@ -16,7 +16,8 @@ export const COMPARE_USAGE = `usage: sdedit-eval --compare DIR [options]
 
 Runs --model (A, [models/default]) and DIR (B) side by side through src/core with the panel's
 default sampler (${DEFAULT_SETTINGS.sampler}, ${DEFAULT_SETTINGS.steps} steps): held-out photographs (L2, KID vs t0),
-flat-colour guides (Laplacian std, spectrum slope, gap shares, 32-px RMS, edges kept), composites.
+flat-colour guides (Laplacian std, spectrum slope, gap shares, 32-px RMS, edges kept), composites,
+and the denoiser alone (x̂0 error against t on the held-out photo crops).
 Writes OUT/compare.json, OUT/compare-{photos,flat,composites}.png, the "compare" section of
 OUT/results.md (the rest of that file is left as it is) and quality.side_by_side in DIR/model.json
 (the rest of its quality block is kept if it was measured on the same model.onnx).

@@ -30,6 +30,7 @@ export interface ModelSummary {
   flat: { t0: number; lap_std: number; slope: number; l2_rms32: number; l2_rms32_max: number; retention: number; retention_other: number }[];
   at_measure_t0: { t0: number; lap_std_gap_position: number; lap_std_gap_closed: number; slope_gap_position: number; slope_gap_closed: number; l2_rms32: number };
   composites: { name: string; max_change_outside_mask: number; object_rms_change: number }[];
+  x0_error: { t: number; rms: number }[];
   targets: { lap_std_gap_closed: boolean; slope_gap_closed: boolean; l2_rms32: boolean; retention: boolean | null };
   timing: { network_calls: number; network_s: number; total_s: number };
 }
@@ -81,6 +82,7 @@ export function summarise(report: CompareReport, cfg: CompareConfig): CompareSum
         l2_rms32: at.l2_rms32,
       },
       composites: run.composites.map((c) => ({ name: c.name, max_change_outside_mask: c.max_change_outside_mask, object_rms_change: c.object_rms_change })),
+      x0_error: run.x0_error,
       targets: {
         lap_std_gap_closed: lapClosed >= TARGETS.gap_share_min,
         slope_gap_closed: slopeClosed >= TARGETS.gap_share_min,
@@ -216,6 +218,17 @@ export function compareMarkdown(report: CompareReport, cfg: CompareConfig, s: Co
   o.push(`|---|${[...s.models, ...s.models].map(() => '---:').join('|')}|`);
   inp.composites.forEach((c, i) => o.push(`| ${c.name} | ${s.models.map((m) => f(m.composites[i].object_rms_change, 3)).join(' | ')} | ${s.models.map((m) => String(m.composites[i].max_change_outside_mask)).join(' | ')} |`));
   o.push('');
+  const xt = [...new Set(s.models.flatMap((m) => m.x0_error.map((r) => r.t)))];
+  if (xt.length) {
+    o.push('### The denoiser alone: x̂0 error against t');
+    o.push('');
+    o.push(`The ${inp.photoGuideNames.length} held-out photo guide crops noised to t (seed of crop i = ${cfg.seed} + i), one network call, x̂0 = (x_t − √(1−ᾱ)·ε̂)/√ᾱ clipped to [−1, 1]: RMS against the crop (values in [−1, 1]). Every sampler step leans on this estimate; SDEdit from a high t0 on the high-t end of it.`);
+    o.push('');
+    o.push(`| | ${xt.map((t) => `t = ${t}`).join(' | ')} |`);
+    o.push(`|---|${xt.map(() => '---:').join('|')}|`);
+    for (const m of s.models) o.push(`| ${m.label} | ${xt.map((t) => f(m.x0_error.find((r) => r.t === t)?.rms ?? NaN, 3)).join(' | ')} |`);
+    o.push('');
+  }
   o.push('### Timing');
   o.push('');
   o.push(s.models.map((m) => `${m.label}: ${m.timing.network_calls} network evaluations (images at ${S}²), network ${f(m.timing.network_s, 0)} s, total ${f(m.timing.total_s, 0)} s`).join('; ') + ` (onnxruntime-node, CPU${a && b ? `; ${b.label}/${a.label} network time ${f(b.timing.network_s / a.timing.network_s)}` : ''}).`);

@@ -9,8 +9,11 @@
 //               32-px RMS to the guide, and the guide's strong edges kept (image-stats.ts), also
 //               for every result paired with a different guide (the chance level);
 //   composites  assets pasted on scenes, masked SDEdit: kept pixels unchanged, how much of the
-//               pasted object changed.
-import { clampUnit, type Denoiser } from '../../core';
+//               pasted object changed;
+//   x̂0 error    the denoiser alone: the held-out photo crops noised to t, one call, RMS of the
+//               clipped x̂0 against the crop (what every sampler step leans on; at high t an ε
+//               error is magnified 1/√ᾱ in x̂0).
+import { clampUnit, gaussian, streamId, type Denoiser, type Schedule } from '../../core';
 import type { LoadedPack } from '../../model/node';
 import { EXAMPLE_SCENES, boatAsset, pasteAsset, treeAsset, type MaskedInput } from './guides';
 import { FLAT_SCENES, flatGuide } from './flat-guides';
@@ -75,7 +78,42 @@ export interface ModelRun {
   photoImages: Map<number, Float32Array[]>;
   flat: FlatRun[];
   composites: CompositeRun[];
+  /** x̂0 RMS error on the held-out photo crops at each of X0_ERROR_TS (empty for a VE pack) */
+  x0_error: { t: number; rms: number }[];
   timing: { network_calls: number; network_ms: number; total_ms: number };
+}
+
+/** t of the x̂0-error measure */
+export const X0_ERROR_TS: readonly number[] = [0.1, 0.3, 0.5, 0.7, 0.9];
+
+/** RMS of clip(x̂0) − x0 over `images` noised to each t (image k with seed + k), one batched call
+ *  per t: x̂0 = (x_t − √(1−ᾱ)·ε̂)/√ᾱ. */
+export async function x0Error(denoiser: Denoiser, schedule: Schedule, images: readonly Float32Array[], size: number, seed: number): Promise<{ t: number; rms: number }[]> {
+  if (schedule.type !== 'vp' || denoiser.kind !== 'eps' || !images.length) return [];
+  const n = images.length;
+  const len = 3 * size * size;
+  const rows = [];
+  for (const t of X0_ERROR_TS) {
+    const ab = schedule.alphaBar(t);
+    const a = Math.sqrt(ab);
+    const sig = Math.sqrt(1 - ab);
+    const xt = new Float32Array(n * len);
+    const eps = new Float32Array(len);
+    for (let k = 0; k < n; k++) {
+      gaussian(seed + k, streamId(0x30e7, Math.round(t * 1000)), eps);
+      for (let i = 0; i < len; i++) xt[k * len + i] = a * images[k][i] + sig * eps[i];
+    }
+    const e = await denoiser.predict(xt, [n, 3, size, size], new Float32Array(n).fill(t));
+    let se = 0;
+    for (let k = 0; k < n; k++) {
+      for (let i = 0; i < len; i++) {
+        const x0 = Math.max(-1, Math.min(1, (xt[k * len + i] - sig * e[k * len + i]) / a));
+        se += (x0 - images[k][i]) ** 2;
+      }
+    }
+    rows.push({ t, rms: Math.sqrt(se / (n * len)) });
+  }
+  return rows;
 }
 
 export interface CompareInputs {
@@ -256,6 +294,8 @@ export async function runModel(label: string, loaded: LoadedPack, inputs: Compar
     composites.push(r);
     log(`${label} composite ${c.name}: max change outside the mask ${r.max_change_outside_mask}, object RMS change ${r.object_rms_change.toFixed(3)}`);
   }
+  const x0_error = await x0Error(counting, loaded.schedule, inputs.photoScenes, S, cfg.seed);
+  log(`${label} x̂0 error: ${x0_error.map((r) => `t ${r.t}: ${r.rms.toFixed(3)}`).join(', ')}`);
   return {
     label,
     name: loaded.pack.name,
@@ -264,6 +304,7 @@ export async function runModel(label: string, loaded: LoadedPack, inputs: Compar
     photoImages: photo.images.get(samplerLabel(cfg.spec)) ?? new Map(),
     flat,
     composites,
+    x0_error,
     timing: { network_calls: calls, network_ms: loaded.networkMs() - ms0, total_ms: performance.now() - start },
   };
 }
