@@ -5,14 +5,19 @@
 // same numbers as item 0 of a run with seed s + b.
 //
 // The bits come from a keyed integer hash (three rounds of a 32-bit avalanche mixer over the
-// counter, keyed by the seed and the stream); Gaussians come from Box–Muller on a pair of
-// uniforms (words 2k and 2k+1), and the pair k feeds the indices 2k and 2k+1:
-//   z_2k = r·cos θ, z_2k+1 = r·sin θ,  r = √(−2 ln u1), θ = 2π·u2,  u = (word + ½)/2³².
-// ln, cos and sin are evaluated here with polynomials (error < 1e-9, far below float32's
-// rounding; test/core/schedule-rng.test.ts checks every output against Math.log/cos/sin within
-// one float32 step) instead of Math.log/cos/sin: they were ≈ 80% of a draw's time, and the
-// polynomials use only +, −, ×, ÷ and √ (IEEE 754 operations), so a draw's bytes no longer
-// depend on how an engine rounds ln, cos and sin in the last bit.
+// counter, keyed by the seed and the stream); uniforms are u = (word + ½)/2³².
+//
+// Gaussians: the ziggurat (Marsaglia & Tsang 2000, 256 layers) over the words of xoshiro128**
+// (Blackman & Vigna), run in blocks of 1024 draws from a state the keyed hash gives each block.
+// Draw i takes its block's word i, whose low 8 bits pick a layer and whose top 24 bits (signed)
+// a point across it; 98.5% of draws end there with one multiply. The rest (a point in a layer's
+// wedge, or beyond the base layer's edge R) are settled by `slowNormal` with words of a second
+// keyed hash of (i, attempt). This replaced Box–Muller on pairs of hashed words, ≈ 2.4× slower
+// (bench/rng.mjs): the default SDE sampler draws once per step, and those draws were most of the
+// sampler's own work, several per cent of an edit with the faster model v2. Every seeded result
+// changed with it. ln and exp (the tables, wedges and tail) are evaluated with +, −, ×, ÷ and √
+// only (IEEE 754 operations; relative error < 1e-14), so a draw's bytes do not depend on how an
+// engine rounds Math.exp or Math.log in the last bit.
 
 // Local alias: a global lookup per call is slow inside vm contexts (jest), so hot loops
 // reach Math through a module constant.
@@ -54,85 +59,181 @@ function word(x: number, ka: number, kb: number): number {
   return mix32(mix32((mix32((x ^ ka) >>> 0) + kb) >>> 0) ^ ka);
 }
 
-// ---- Box–Muller's ln, cos and sin without Math.log/cos/sin ----------------------------------
-//
-// ln u1, u1 = (w1 + ½)/2³²: the leading-zero count and the next bit of w1 split u1 exactly into
-// 2^x·m with m ∈ [0.75, 1.5); ln m = 2·atanh(s), s = (m − 1)/(m + 1) ∈ [−0.143, 0.2), by its odd
-// series to s¹³ (truncation < 2e-10, and relative to s, so ln u1 stays accurate as u1 → 1).
-// cos/sin θ, θ = 2π·(w2 + ½)/2³²: w2's top three bits are the octant; the other 29 give an
-// angle φ ∈ (0, π/4) from the octant's nearer quadrant axis (exactly, in integers); Taylor
-// series of sin to φ¹¹ and cos to φ¹² (truncation < 1e-11), then the octant's swap and signs
-// (products with 0 and ±1 only, exact).
+// ---- ln and exp with IEEE operations only ----------------------------------------------------
 
-/** 2^−e for e = −1 … 32 (index e + 1) */
-const POW2_NEG = Float64Array.from({ length: 34 }, (_, i) => 2 ** -(i - 1));
 const LN2 = 0.6931471805599453;
-// cos θ = OCT_CC·cos φ + OCT_CS·sin φ and sin θ = OCT_SC·cos φ + OCT_SS·sin φ, per octant: in an
-// even octant θ = qπ/2 + φ, in an odd one θ = qπ/2 + π/2 − φ (q = octant >> 1)
-const OCT_CC = Float64Array.of(1, 0, 0, -1, -1, 0, 0, 1);
-const OCT_CS = Float64Array.of(0, 1, -1, 0, 0, -1, 1, 0);
-const OCT_SC = Float64Array.of(0, 1, 1, 0, 0, -1, -1, 0);
-const OCT_SS = Float64Array.of(1, 0, 0, 1, -1, 0, 0, -1);
-/** the angle bits of an odd octant count down from its far end */
-const OCT_FLIP = Int32Array.of(0, 0x1fffffff, 0, 0x1fffffff, 0, 0x1fffffff, 0, 0x1fffffff);
-/** φ = (angle bits + ½)·(π/2)/2³⁰ = bits·PHI_SCALE + PHI_HALF */
-const PHI_SCALE = M.PI / 2 / 1073741824;
-const PHI_HALF = 0.5 * PHI_SCALE;
-// Taylor coefficients: (−1)^k / (2k+1)! and (−1)^k / (2k)!
-const S3 = -1 / 6, S5 = 1 / 120, S7 = -1 / 5040, S9 = 1 / 362880, S11 = -1 / 39916800;
-const C2 = -1 / 2, C4 = 1 / 24, C6 = -1 / 720, C8 = 1 / 40320, C10 = -1 / 3628800, C12 = 1 / 479001600;
-
-/**
- * The Box–Muller pair of two words: out[at] = r·cos θ, out[at + 1] = r·sin θ with
- * r = √(−2 ln u1), θ = 2π·u2, u = (word + ½)/2³² (never 0, so r is finite: ≤ 6.7).
- */
-export function normalPair(w1: number, w2: number, out: Float32Array, at: number): void {
-  // u1 = 2^(e + hi − 32)·m: 2^e ≤ w1 < 2^(e+1), hi = the bit below w1's top bit (m < 1 when set)
-  const e = 31 - M.clz32(w1); // −1 for w1 = 0, then hi = 0 and m = 1
-  const hi = (w1 >>> (e - 1)) & 1; // shift counts are mod 32: 0 for w1 ≤ 1
-  const m = (w1 + 0.5) * POW2_NEG[e + 1 + hi];
-  const s = (m - 1) / (m + 1);
-  const s2 = s * s;
-  const s4 = s2 * s2;
-  const atanh = s * (1 + s2 * (1 / 3) + s4 * (1 / 5 + s2 * (1 / 7) + s4 * (1 / 9 + s2 * (1 / 11) + s4 * (1 / 13))));
-  const r = M.sqrt(-2 * ((e + hi - 32) * LN2 + 2 * atanh));
-  const oct = w2 >>> 29;
-  const phi = ((w2 & 0x1fffffff) ^ OCT_FLIP[oct]) * PHI_SCALE + PHI_HALF;
-  const p2 = phi * phi;
-  const p4 = p2 * p2;
-  const sin = phi * (1 + p2 * S3 + p4 * (S5 + p2 * S7 + p4 * (S9 + p2 * S11)));
-  const cos = 1 + p2 * C2 + p4 * (C4 + p2 * C6 + p4 * (C8 + p2 * C10 + p4 * C12));
-  out[at] = r * (OCT_CC[oct] * cos + OCT_CS[oct] * sin);
-  out[at + 1] = r * (OCT_SC[oct] * cos + OCT_SS[oct] * sin);
+/** 2^−k for k = 0 … 64 */
+const POW2_NEG = Float64Array.from({ length: 65 }, (_, k) => 2 ** -k);
+/** 1/n! for n = 0 … 14, each an IEEE division of the one before */
+const INV_FACT = new Float64Array(15);
+for (let n = 0, v = 1; n < 15; n++) {
+  if (n) v /= n;
+  INV_FACT[n] = v;
 }
 
-// Words are hashed a block at a time into a scratch array, then turned into normals: two small
-// loops that the JIT inlines whole (one loop doing both is too big to inline, and its calls
-// then box every word above 2³¹).
-const BLOCK = 1024; // even: a block holds whole pairs
-const blockWords = new Uint32Array(BLOCK);
-/** the odd last draw's pair */
-const lastPair = new Float32Array(2);
+/** ln x for finite x > 0: x = 2^e·m with m ∈ [0.75, 1.5) by exact halvings and doublings, then
+ *  ln m = 2·atanh(s), s = (m − 1)/(m + 1) ∈ [−0.143, 0.2), by its odd series to s²⁵. */
+export function lnIeee(x: number): number {
+  if (!(x > 0) || x === Infinity) throw new Error(`rng: ln of ${x}`);
+  let e = 0;
+  let m = x;
+  while (m >= 1.5) {
+    m *= 0.5;
+    e++;
+  }
+  while (m < 0.75) {
+    m *= 2;
+    e--;
+  }
+  const s = (m - 1) / (m + 1);
+  const s2 = s * s;
+  let sum = 0;
+  for (let k = 25; k >= 1; k -= 2) sum = sum * s2 + 1 / k;
+  return e * LN2 + 2 * s * sum;
+}
+
+/** e^−y for y ≥ 0: y = k·ln 2 − g with |g| ≤ ln 2 / 2, e^g by its Taylor series to g¹⁴; 0 past 2⁻⁶⁴. */
+export function expNegIeee(y: number): number {
+  const k = M.floor(y / LN2 + 0.5);
+  if (k > 64) return 0;
+  const g = k * LN2 - y;
+  let sum = INV_FACT[14];
+  for (let n = 13; n >= 0; n--) sum = sum * g + INV_FACT[n];
+  return sum * POW2_NEG[k];
+}
+
+// ---- the ziggurat's tables -------------------------------------------------------------------
+//
+// 256 layers of equal area V under f(x) = e^(−x²/2), x ≥ 0: layer 0 is the base strip [0, R]
+// under f plus the tail beyond R; layer i ≥ 1 spans the heights f(x_i) … f(x_{i−1}), with
+// x_255 = R and x_0 = 0 (the top). A point j of layer i (24-bit signed: |j| < 2²³) is
+// x = j·W[i]; it is under f for sure when |j| < K[i] (x within the width of the layer above),
+// else it is in the layer's wedge (or, for layer 0, the tail). R and V are the 256-layer values
+// of Marsaglia & Tsang.
+
+const LAYERS = 256;
+const ZIG_R = 3.6541528853610088;
+const ZIG_V = 0.00492867323399;
+const POINT = 8388608; // 2²³
+/** |j| < K[i]: accepted at once */
+const ZIG_K = new Int32Array(LAYERS);
+/** x = j·W[i] */
+const ZIG_W = new Float64Array(LAYERS);
+/** f(x_i), F[0] = 1: layer i ≥ 1 spans the heights F[i] … F[i − 1] */
+const ZIG_F = new Float64Array(LAYERS);
+{
+  const f = (x: number): number => expNegIeee(0.5 * x * x);
+  const q = ZIG_V / f(ZIG_R); // the base strip as a rectangle of area V
+  ZIG_K[0] = M.floor((ZIG_R / q) * POINT);
+  ZIG_W[0] = q / POINT;
+  ZIG_F[0] = 1;
+  ZIG_W[LAYERS - 1] = ZIG_R / POINT;
+  ZIG_F[LAYERS - 1] = f(ZIG_R);
+  let x = ZIG_R;
+  for (let i = LAYERS - 2; i >= 1; i--) {
+    const xi = M.sqrt(-2 * lnIeee(ZIG_V / x + f(x))); // the layer above x has area V
+    ZIG_K[i + 1] = M.floor((xi / x) * POINT);
+    x = xi;
+    ZIG_W[i] = x / POINT;
+    ZIG_F[i] = f(x);
+  }
+  ZIG_K[1] = 0; // the top layer has no rectangle under f: always the wedge test
+}
+
+/** Word a ≥ 1 of draw `index`'s second hash (its wedge and tail uniforms, fresh points). */
+function extraWord(index: number, a: number, kc: number, kd: number): number {
+  return mix32((mix32((index ^ kc) >>> 0) + M.imul(a, 0x9e3779b9)) ^ kd);
+}
+
+/**
+ * Draw `index`, whose first word (signed) fell outside its layer's rectangle: the wedge test
+ * (for layer 0 the tail beyond R) with uniforms from words 1, 2, … of the draw's second hash,
+ * and a fresh point from the next word when the wedge rejects.
+ */
+function slowNormal(first: number, index: number, kc: number, kd: number): number {
+  let w = first;
+  let a = 0;
+  for (;;) {
+    const j = w >> 8;
+    const i = w & 255;
+    if ((j < 0 ? -j : j) < ZIG_K[i]) return j * ZIG_W[i];
+    if (i === 0) {
+      // beyond R: x = R + t, density ∝ e^(−R·t − t²/2), by Marsaglia's exponential rejection
+      for (;;) {
+        const t = -lnIeee((extraWord(index, ++a, kc, kd) + 0.5) * INV_2_32) / ZIG_R;
+        const y = -lnIeee((extraWord(index, ++a, kc, kd) + 0.5) * INV_2_32);
+        if (y + y >= t * t) return j < 0 ? -ZIG_R - t : ZIG_R + t;
+      }
+    }
+    const x = j * ZIG_W[i];
+    const u = (extraWord(index, ++a, kc, kd) + 0.5) * INV_2_32;
+    if (ZIG_F[i] + u * (ZIG_F[i - 1] - ZIG_F[i]) < expNegIeee(0.5 * x * x)) return x;
+    w = extraWord(index, ++a, kc, kd) | 0;
+  }
+}
+
+// ---- the words: xoshiro128** in blocks of 1024 draws, each block seeded by the keyed hash ----
+//
+// The keyed hash costs more than the ziggurat itself, so it only seeds: block b (draws 1024·b …)
+// runs xoshiro128** from the state (word 4b, …, word 4b+3) of (seed, stream), which keeps every
+// draw a pure function of (seed, stream, i) (draw i needs at most the 1023 words before it in its
+// block). One loop makes the words and the fast-path normals; the few draws outside their
+// rectangle are noted and settled after it.
+const BLOCK = 1024;
+/** the first word and the index in the block of each draw the fast path left */
+const slowWord = new Int32Array(BLOCK);
+const slowAt = new Int32Array(BLOCK);
+
+/** Word k (k < 4) of block `block`'s xoshiro128** state: the keyed hash of the counter 4·block + k. */
+function blockState(block: number, k: number, ka: number, kb: number): number {
+  return word(4 * block + k, ka, kb) | 0;
+}
 
 /**
  * Fill out[offset .. offset+count) with standard normal draws number 0 .. count−1 of
- * (seed, stream). `count` defaults to the rest of `out`. Draw i comes from word i: the pair
- * (2k, 2k+1) from words 2k and 2k+1 (normalPair).
+ * (seed, stream). `count` defaults to the rest of `out`. Draw i is the ziggurat of word i (and,
+ * for the 1.5% outside their layer's rectangle, of draw i's words of the second hash).
  */
 export function gaussian(seed: number, stream: number, out: Float32Array, offset = 0, count = out.length - offset): Float32Array {
   const [ka, kb] = streamKeys(seed, stream);
   if (!Number.isInteger(offset) || !Number.isInteger(count) || offset < 0 || count < 0 || offset + count > out.length) {
     throw new Error(`rng: ${count} draws at offset ${offset} do not fit an array of ${out.length}`);
   }
-  for (let base = 0; base < count; base += BLOCK) {
+  const kc = mix32((ka ^ 0x5bd1e995) >>> 0);
+  const kd = mix32((kb ^ 0x1b873593) >>> 0);
+  for (let base = 0, block = 0; base < count; base += BLOCK, block++) {
     const n = M.min(BLOCK, count - base); // draws in this block
-    const whole = n & ~1;
-    for (let i = 0, nw = n + (n & 1); i < nw; i++) blockWords[i] = word(base + i, ka, kb);
+    let s0 = blockState(block, 0, ka, kb);
+    let s1 = blockState(block, 1, ka, kb);
+    let s2 = blockState(block, 2, ka, kb);
+    let s3 = blockState(block, 3, ka, kb);
+    if ((s0 | s1 | s2 | s3) === 0) s0 = 1; // xoshiro's state is never all zero
     const at = offset + base;
-    for (let i = 0; i < whole; i += 2) normalPair(blockWords[i], blockWords[i + 1], out, at + i);
-    if (n & 1) {
-      normalPair(blockWords[whole], blockWords[whole + 1], lastPair, 0);
-      out[at + whole] = lastPair[0];
+    let slow = 0;
+    for (let i = 0; i < n; i++) {
+      // xoshiro128**: the word is rotl(s1·5, 7)·9, then the state steps
+      const m = M.imul(s1, 5);
+      const w = M.imul((m << 7) | (m >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      // the ziggurat's fast path; a draw outside its layer's rectangle is noted without a branch
+      // (a branch here cost more than the rest of the loop)
+      const j = w >> 8;
+      const layer = w & 255;
+      out[at + i] = j * ZIG_W[layer];
+      const absJ = (j ^ (j >> 31)) - (j >> 31);
+      slowWord[slow] = w;
+      slowAt[slow] = i;
+      slow += (ZIG_K[layer] - 1 - absJ) >>> 31;
+    }
+    for (let k = 0; k < slow; k++) {
+      const i = slowAt[k];
+      out[at + i] = slowNormal(slowWord[k], base + i, kc, kd);
     }
   }
   return out;

@@ -1,5 +1,5 @@
 import { describeT0, signalAt, veGeometric, vpCosine, vpLinear } from '../../src/core/schedule';
-import { gaussian, mix32, normalPair, streamId, streamKeys, uniform } from '../../src/core/rng';
+import { expNegIeee, gaussian, lnIeee, streamId, uniform } from '../../src/core/rng';
 import { noiseStream, seededNoise } from '../../src/core/sdedit';
 
 describe('VP schedules', () => {
@@ -122,42 +122,57 @@ describe('counter-based Gaussian generator', () => {
     expect(() => gaussian(1, 1, new Float32Array(10), -1, 2)).toThrow(/do not fit/);
   });
 
-  test('every draw is Box–Muller of its two words within float32 rounding (ln, cos, sin checked against Math)', () => {
-    // the documented hash: word x = three mixer rounds over the counter, keyed by (ka, kb)
-    const word = (x: number, ka: number, kb: number): number => mix32((mix32((mix32((x ^ ka) >>> 0) + kb) >>> 0) ^ ka) >>> 0);
-    const reference = (w1: number, w2: number): [number, number, number] => {
-      const r = Math.sqrt(-2 * Math.log((w1 + 0.5) / 2 ** 32));
-      const th = (2 * Math.PI * (w2 + 0.5)) / 2 ** 32;
-      return [r * Math.cos(th), r * Math.sin(th), r];
-    };
-    // Float32 rounding of the exact value is at most half a step (2⁻²⁴ relative): allow a full
-    // step, plus the reference's own error near an axis (θ rounded in double: ±1e-15·r absolute).
-    let worst = 0;
-    const check = (got: number, want: number, r: number): void => {
-      worst = Math.max(worst, Math.abs(got - want) / (Math.abs(want) * 2 ** -23 + 1e-15 * r + 1e-300));
-    };
-    const n = 100_000;
-    const z = gaussian(9, 4, new Float32Array(n));
-    const [ka, kb] = streamKeys(9, 4);
-    for (let k = 0; k < n / 2; k++) {
-      const [c, s, r] = reference(word(2 * k, ka, kb), word(2 * k + 1, ka, kb));
-      check(z[2 * k], c, r);
-      check(z[2 * k + 1], s, r);
+  test('ln and exp by IEEE operations only agree with Math.log and Math.exp (relative error < 1e-14)', () => {
+    let worstLn = 0;
+    for (let x = 1e-12; x < 1e12; x *= 1.0137) {
+      const want = Math.log(x);
+      worstLn = Math.max(worstLn, Math.abs(lnIeee(x) - want) / Math.max(Math.abs(want), 1e-3));
     }
-    // the ends of the ranges: u1 at 0, 1 and every power of two; θ at every quadrant's edges
-    const w1s = [0, 1, 2, 3, 0xffffffff, 0xfffffffe, 0x80000000, 0x7fffffff];
-    for (let b = 2; b < 32; b++) w1s.push(2 ** b - 1, 2 ** b, 2 ** b + 1);
-    const w2s = [0, 1, 0x3fffffff, 0x40000000, 0x7fffffff, 0x80000000, 0xbfffffff, 0xc0000000, 0xffffffff, 0x2aaaaaaa, 0x15555555];
-    const pair = new Float32Array(2);
-    for (const w1 of w1s) {
-      for (const w2 of w2s) {
-        normalPair(w1, w2, pair, 0);
-        const [c, s, r] = reference(w1, w2);
-        check(pair[0], c, r);
-        check(pair[1], s, r);
-      }
+    // u = (word + ½)/2³² at its ends, where the tail takes its logs
+    for (const w of [0, 1, 2, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff]) {
+      const u = (w + 0.5) / 2 ** 32;
+      worstLn = Math.max(worstLn, Math.abs(lnIeee(u) - Math.log(u)) / Math.max(Math.abs(Math.log(u)), 1e-12));
     }
-    expect(worst).toBeLessThanOrEqual(1);
+    let worstExp = 0;
+    for (let y = 0; y < 40; y += 0.00917) worstExp = Math.max(worstExp, Math.abs(expNegIeee(y) - Math.exp(-y)) / Math.exp(-y));
+    expect(worstLn).toBeLessThan(1e-14);
+    expect(worstExp).toBeLessThan(1e-14);
+    expect(() => lnIeee(0)).toThrow(/ln of 0/);
+  });
+
+  test('the tails: the share of draws beyond 2, 3.65 (the ziggurat\'s base edge) and 4.5 matches the normal\'s', () => {
+    const n = 1_000_000;
+    const z = gaussian(21, 5, new Float32Array(n));
+    const cuts = [2, 3.6541528853610088, 4.5];
+    const beyond = [0, 0, 0];
+    for (let i = 0; i < n; i++) {
+      const a = Math.abs(z[i]);
+      for (let k = 0; k < 3; k++) if (a > cuts[k]) beyond[k]++;
+    }
+    // two-sided normal tail masses
+    [0.0455003, 2.5807e-4, 6.795e-6].forEach((p, k) => {
+      const sd = Math.sqrt(n * p * (1 - p));
+      expect(Math.abs(beyond[k] - n * p)).toBeLessThan(4.5 * sd + 1);
+    });
+    let m = 0;
+    for (const v of z) m = Math.max(m, Math.abs(v));
+    expect(m).toBeLessThan(7); // and nothing absurd
+    let s4 = 0;
+    for (const v of z) s4 += v ** 4;
+    expect(Math.abs(s4 / n - 3)).toBeLessThan(4.5 * Math.sqrt(96 / n)); // kurtosis 3 (Var z⁴ = 96)
+  });
+
+  test('draws a block apart (1024 draws, a fresh generator state) and streams are uncorrelated', () => {
+    const n = 1024 * 200;
+    const z = gaussian(8, 2, new Float32Array(n));
+    const w = gaussian(8, 3, new Float32Array(n));
+    let c1 = 0;
+    let c2 = 0;
+    for (let i = 0; i + 1024 < n; i++) c1 += z[i] * z[i + 1024];
+    for (let i = 0; i < n; i++) c2 += z[i] * w[i];
+    const bound = 4.5 / Math.sqrt(n - 1024);
+    expect(Math.abs(c1 / (n - 1024))).toBeLessThan(bound);
+    expect(Math.abs(c2 / n)).toBeLessThan(bound);
   });
 
   test('Kolmogorov–Smirnov against the normal CDF; pairs and neighbours independent (2-D serial χ²)', () => {
@@ -177,7 +192,7 @@ describe('counter-based Gaussian generator', () => {
       d = Math.max(d, f - i / n, (i + 1) / n - f);
     }
     expect(d * Math.sqrt(n)).toBeLessThan(1.95); // P(√n·D > 1.95) ≈ 0.001
-    // (z_i, z_i+1) on a 10×10 grid of Φ: within a Box–Muller pair (i even) and across pairs (i odd)
+    // (z_i, z_i+1) on a 10×10 grid of Φ, for even and for odd i
     for (const parity of [0, 1]) {
       const bins = new Float64Array(100);
       let m = 0;
@@ -189,7 +204,7 @@ describe('counter-based Gaussian generator', () => {
       for (const b of bins) chi2 += (b - m / 100) ** 2 / (m / 100);
       expect(chi2).toBeLessThan(153); // χ²(99) at p ≈ 1e-4
     }
-    // the pair's radius and angle are independent: cov(z₀², z₁²) = 0, Var((z₀²−1)(z₁²−1)) = 4
+    // neighbours' magnitudes are independent too: cov(z₀², z₁²) = 0, Var((z₀²−1)(z₁²−1)) = 4
     let c = 0;
     for (let k = 0; k < n / 2; k++) c += (z[2 * k] ** 2 - 1) * (z[2 * k + 1] ** 2 - 1);
     expect(Math.abs(c / (n / 2))).toBeLessThan(4.5 * (2 / Math.sqrt(n / 2)));
