@@ -396,11 +396,11 @@ function report(res) {
     );
   } else if (res.ui_edit) print(`\nWhole edit in the product: ${res.ui_edit.error ?? res.ui_edit.skipped}`);
   if (res.overhead?.rows) {
-    print(`\n## Sampler overhead (whole edit, PNG in → PNG out, masked, onnxruntime-node 1 thread)`);
+    print(`\n## Sampler overhead (whole edit, PNG in → PNG out, masked, onnxruntime-node 1 thread; "sampler's own": the work inside sdedit() besides the network — noising, updates, step draws, mask re-noising, previews — without the PNG and colour conversions around it)`);
     print(
       table(
-        ['sampler', 'size', 'calls', 'zero-cost denoiser edit ms', 'real edit ms', 'network ms', 'overhead ms', 'overhead share'],
-        res.overhead.rows.map((r) => [r.sampler, `${r.size}²`, r.calls, r.zero_denoiser_edit_ms.toFixed(1), r.real_total_ms.toFixed(0), r.real_network_ms.toFixed(0), r.real_overhead_ms.toFixed(1), `${(100 * r.share_real).toFixed(2)}%`]),
+        ['sampler', 'size', 'calls', 'zero-cost denoiser edit ms', 'real edit ms', 'network ms', 'overhead ms', 'overhead share', "sampler's own ms", "sampler's share"],
+        res.overhead.rows.map((r) => [r.sampler, `${r.size}²`, r.calls, r.zero_denoiser_edit_ms.toFixed(1), r.real_total_ms.toFixed(0), r.real_network_ms.toFixed(0), r.real_overhead_ms.toFixed(1), `${(100 * r.share_real).toFixed(2)}%`, r.real_sampler_ms.toFixed(1), `${(100 * r.share_sampler_real).toFixed(2)}%`]),
       ),
     );
   }
@@ -436,6 +436,8 @@ function summarise(res) {
     // the panel's default sampler (src/protocol.ts), and every sampler measured
     overhead_share: ov ? round((ov.find((r) => r.sampler === 'dpmpp2m-sde') ?? ov.reduce((a, b) => (b.share_real > a.share_real ? b : a))).share_real, 4) : null,
     overhead_share_by_sampler: ov ? Object.fromEntries(ov.map((r) => [r.sampler, round(r.share_real, 4)])) : null,
+    // the panel default's own work inside sdedit() as a share of the edit (no PNG / conversions)
+    sampler_share: ov ? round((ov.find((r) => r.sampler === 'dpmpp2m-sde') ?? ov[0]).share_sampler_real, 4) : null,
     overhead_share_ui: res.ui_edit?.share !== undefined ? round(res.ui_edit.share, 4) : null,
     overhead_share_overlap_worker: res.overlap?.overlap ? round(res.overlap.overlap.share, 4) : null,
     overhead_share_serial_worker: res.overlap?.serial ? round(res.overlap.serial.share, 4) : null,

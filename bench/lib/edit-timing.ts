@@ -67,6 +67,12 @@ export interface EditSetup {
 
 /** One whole edit, PNG bytes in, PNG bytes out. Returns total ms. */
 export async function timedEdit(den: Denoiser, setup: EditSetup, sampler: string, steps: number): Promise<number> {
+  return (await timedEditParts(den, setup, sampler, steps)).totalMs;
+}
+
+/** One whole edit: its total ms and the ms inside sdedit() (the sampler and the network calls,
+ *  without the PNG decode/encode, resizes and colour conversions around it). */
+export async function timedEditParts(den: Denoiser, setup: EditSetup, sampler: string, steps: number): Promise<{ totalMs: number; sdeditMs: number }> {
   const start = now();
   const g = PNG.sync.read(setup.guidePng);
   const m = PNG.sync.read(setup.maskPng);
@@ -84,7 +90,9 @@ export async function timedEdit(den: Denoiser, setup: EditSetup, sampler: string
       if (info.step % 4 === 0) info.x0.slice(0, 3 * S * S);
     },
   };
+  const s0 = now();
   const out = await sdedit(den, guide, [3, S, S], setup.schedule, opts);
+  const sdeditMs = now() - s0;
   encodePng(chwToRgba(out, S, S), S, S);
-  return now() - start;
+  return { totalMs: now() - start, sdeditMs };
 }

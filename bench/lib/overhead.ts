@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import type { Denoiser, Shape4 } from '../../src/core';
 import { loadPackFromDir } from '../../src/model/node';
-import { cpuMs, gradientPng, rectMaskPng, timedEdit, ZeroDenoiser, type EditSetup } from './edit-timing';
+import { cpuMs, gradientPng, rectMaskPng, timedEdit, timedEditParts, ZeroDenoiser, type EditSetup } from './edit-timing';
 
 interface Config {
   model: string;
@@ -49,23 +49,30 @@ async function main(): Promise<void> {
     await timedEdit(zero, setup, sampler, steps);
     const zeroMs: number[] = [];
     const zeroCpu: number[] = [];
+    const zeroSampler: number[] = [];
     for (let i = 0; i < cfg.reps; i++) {
       const c0 = cpuMs();
-      zeroMs.push(await timedEdit(zero, setup, sampler, steps));
+      const parts = await timedEditParts(zero, setup, sampler, steps);
+      zeroMs.push(parts.totalMs);
+      zeroSampler.push(parts.sdeditMs);
       zeroCpu.push(cpuMs() - c0);
     }
     zeroMs.sort((a, b) => a - b);
     zeroCpu.sort((a, b) => a - b);
+    zeroSampler.sort((a, b) => a - b);
+    // the sampler's own work (inside sdedit(): noising, updates, step draws, mask re-noising, x̂0
+    // previews), without the PNG decode/encode, resizes and colour conversions of the edit
+    const samplerZero = zeroSampler[Math.floor(zeroSampler.length / 2)];
     const overheadZero = zeroMs[Math.floor(zeroMs.length / 2)];
     const overheadZeroCpu = zeroCpu[Math.floor(zeroCpu.length / 2)];
     if (cfg.zeroOnly) {
-      rows.push({ sampler, steps, size: cfg.size, zero_denoiser_edit_ms: overheadZero, zero_denoiser_edit_ms_min: zeroMs[0], zero_denoiser_edit_ms_max: zeroMs[zeroMs.length - 1], zero_denoiser_edit_cpu_ms: overheadZeroCpu, reps: cfg.reps });
+      rows.push({ sampler, steps, size: cfg.size, zero_denoiser_edit_ms: overheadZero, zero_denoiser_edit_ms_min: zeroMs[0], zero_denoiser_edit_ms_max: zeroMs[zeroMs.length - 1], zero_denoiser_edit_cpu_ms: overheadZeroCpu, zero_denoiser_sampler_ms: samplerZero, reps: cfg.reps });
       continue;
     }
     // the real network: overhead = total − time inside session.run
     calls = 0;
     const net0 = loaded.networkMs();
-    const total = await timedEdit(real, setup, sampler, steps);
+    const { totalMs: total, sdeditMs } = await timedEditParts(real, setup, sampler, steps);
     const network = loaded.networkMs() - net0;
     rows.push({
       sampler,
@@ -80,6 +87,10 @@ async function main(): Promise<void> {
       real_overhead_ms: total - network,
       share_real: (total - network) / total,
       share_zero_vs_real_network: overheadZero / (overheadZero + network),
+      zero_denoiser_sampler_ms: samplerZero,
+      real_sampler_ms: sdeditMs - network,
+      // the sampler's own share of the edit (its work inside sdedit() over the whole edit)
+      share_sampler_real: (sdeditMs - network) / total,
     });
   }
   await loaded.release();
