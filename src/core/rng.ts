@@ -12,7 +12,7 @@
 // Draw i takes its block's word i, whose low 8 bits pick a layer and whose top 24 bits (signed)
 // a point across it; 98.5% of draws end there with one multiply. The rest (a point in a layer's
 // wedge, or beyond the base layer's edge R) are settled by `slowNormal` with words of a second
-// keyed hash of (i, attempt). This replaced Box–Muller on pairs of hashed words, ≈ 2.4× slower
+// keyed hash of (i, attempt). This replaced Box–Muller on pairs of hashed words, ≈ 2× slower
 // (bench/rng.mjs): the default SDE sampler draws once per step, and those draws were most of the
 // sampler's own work, several per cent of an edit with the faster model v2. Every seeded result
 // changed with it. ln and exp (the tables, wedges and tail) are evaluated with +, −, ×, ÷ and √
