@@ -147,11 +147,14 @@ export interface LoopPlan extends KeptLevels {
 
 /** A sampler's update: `step(r, j)` calls state.predict (once, or more for a corrector), drawing
  *  the step's noise while the call is pending, updates state.x from ts[j] to ts[j+1] and fills
- *  state.x0 when it is not null. The loop then re-noises
- *  the kept pixels to level j+1 and reports progress. `repeat(r)` runs before each repeat. */
+ *  state.x0 when it is not null — or leaves that to `x0()`, which the loop calls only when a
+ *  listener reads the step's x̂0 (a sampler whose update does not make x̂0 in place then skips a
+ *  copy on every step nobody previews). The loop then re-noises the kept pixels to level j+1 and
+ *  reports progress. `repeat(r)` runs before each repeat. */
 export interface Stepper {
   repeat?(r: number): void;
   step(r: number, j: number): Promise<void> | void;
+  x0?(): void;
 }
 
 /** Kept-pixel multipliers for VP levels ᾱ: √ᾱ and √(1−ᾱ). */
@@ -255,7 +258,20 @@ export async function runLoop(
       state.replaceKept(j + 1);
       done++;
       if (onStep) {
-        const info: StepInfo = { step: done, total: totalSteps, repeat: r, t: ts[j + 1], x, x0: state.x0 as Float32Array };
+        const x0 = state.x0 as Float32Array;
+        let x0Ready = !stepper.x0;
+        const info: StepInfo = {
+          step: done,
+          total: totalSteps,
+          repeat: r,
+          t: ts[j + 1],
+          x,
+          get x0() {
+            if (!x0Ready) stepper.x0?.();
+            x0Ready = true;
+            return x0;
+          },
+        };
         await onStep(info);
       }
     }

@@ -222,10 +222,13 @@ export async function sdeditFastWithNoise(
           x.set(d0);
           if (zj) addScaled(x, zj, c.noise);
         } else multistepUpdate(x, eps, d0, c.x0Prev !== 0 ? d1 : null, { ...c, ...estimate }, zj);
-        if (x0) copyClipped(x0, d0);
         const previous = d1;
         d1 = d0;
         d0 = previous;
+      },
+      // the step's x̂0 (now d1), clipped, only for a step whose preview is read
+      x0() {
+        if (x0) copyClipped(x0, d1);
       },
     };
   };

@@ -42,8 +42,9 @@ export interface StepInfo {
   t: number;
   /** current sample, NCHW, do not mutate. */
   x: Float32Array;
-  /** the model's current estimate of the clean image x̂0, NCHW (clipped to [-1, 1]). */
-  x0: Float32Array;
+  /** the model's current estimate of the clean image x̂0, NCHW (clipped to [-1, 1]); made when
+   *  first read, so read it during the callback (a later step reuses the buffer). */
+  readonly x0: Float32Array;
 }
 
 export interface SDEditOptions {
