@@ -82,6 +82,8 @@ def data_sources():
              'copyright': p['copyright']}
         if p.get('licence_note'):
             c['licence_note'] = p['licence_note']
+        if p.get('source'):
+            c['source'] = p['source']
         credits.append(c)
     packages = [{'package': k, 'photos': v['photos'], 'licences': sorted(v['licences'])} for k, v in sorted(pk.items())]
     return packages, sorted(credits, key=lambda c: (c['package'], c['file']))

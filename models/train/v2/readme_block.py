@@ -100,6 +100,7 @@ def pack_block(pack, root):
         lines.append('|---|---|---|---|')
         for c in credits:
             note = f' ({c["licence_note"]})' if c.get('licence_note') else ''
+            note += f', from {c["source"]}' if c.get('source') else ''
             lines.append(f'| {c["file"]} | {c["copyright"] or "—"} | {c["licence"]}{note} | {c["package"]} |')
     return '\n'.join(lines)
 
