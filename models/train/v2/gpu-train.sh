@@ -4,7 +4,8 @@
 #
 #   bash /tmp/v2/models/train/v2/gpu-train.sh            # ≈ 9 min in all with the defaults
 #   env: V2_MINUTES (training minutes, whole, 7), V2_RES (128), V2_BS (128), V2_SCENES (3000),
-#        V2_PHOTO_SHARE (0.5), V2_EXTRA (more train_v2.py flags, e.g. "--lr 3e-4");
+#        V2_PHOTO_SHARE (0.5), V2_HI_T_WEIGHT (4, train_v2.py --hi-t-weight), V2_LR_END (2e-5, the lr
+#        annealed to over the run), V2_EXTRA (more train_v2.py flags, e.g. "--lr 3e-4");
 #        V2_DEVICE=cpu PYTHON=/usr/bin/python3 rehearse the whole flow on a CPU machine
 #
 # Writes $OUT/run/ (ckpt/ema.pt, model.pt, opt.pt with bf16 moments, state.json; loss.csv;
@@ -38,7 +39,7 @@ cd "$TOP"
 timeout --signal=TERM --kill-after=45 $(( MINUTES * 60 + 60 )) \
   "$PY" models/train/v2/train_v2.py --run "$RUN" --device "$DEVICE" --bf16 --opt-bf16 --channels-last \
     --minutes "$MINUTES" --res "${V2_RES:-128}" --bs "${V2_BS:-128}" --scenes "${V2_SCENES:-3000}" \
-    --photo-share "${V2_PHOTO_SHARE:-0.5}" --threads 8 --workers 16 --ckpt-minutes 2 ${V2_EXTRA:-}
+    --photo-share "${V2_PHOTO_SHARE:-0.5}" --hi-t-weight "${V2_HI_T_WEIGHT:-4}" --lr-end "${V2_LR_END:-2e-5}" --threads 8 --workers 16 --ckpt-minutes 2 ${V2_EXTRA:-}
 rc=$?
 echo "gpu-train: train_v2.py exit $rc; $(date -u +%FT%TZ)"
 ls -la "$RUN" "$RUN/ckpt" 2>/dev/null
