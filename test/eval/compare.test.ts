@@ -2,16 +2,16 @@
 // The side-by-side comparison's plumbing with the tiny untrained fixture run as both packs:
 // inputs, measures in range, masked composites that keep every unmasked pixel, the summary,
 // JSON, markdown section and sheets; the flat guides and the marked section of results.md.
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { type CompareConfig, X0_ERROR_TS, compareInputs, runModel } from '../../src/cli/eval/compare';
-import { parseCompareArgs } from '../../src/cli/eval/compare-cli';
+import { compareMain, parseCompareArgs } from '../../src/cli/eval/compare-cli';
 import { TARGETS, compareJson, compareMarkdown, compareSheets, sideBySideBlock, summarise } from '../../src/cli/eval/compare-report';
 import { markedSection, withMarkedSection } from '../../src/cli/eval/files';
 import { FLAT_SCENES, flatGuide, makeFlatGuides } from '../../src/cli/eval/flat-guides';
 import { boatAsset, pasteAsset } from '../../src/cli/eval/guides';
 import { readPngFile } from '../../src/cli/png';
-import { HELDOUT, tinyPackPerFile } from './tiny-pack-fixture';
+import { HELDOUT, TINY, tinyPackPerFile } from './tiny-pack-fixture';
 import { DEFAULT_SETTINGS } from '../../src/protocol';
 
 const fx = tinyPackPerFile('sdedit-compare-');
@@ -138,4 +138,26 @@ it('runs both packs through every part and writes its outputs', async () => {
   expect(JSON.stringify(kept)).not.toContain('guide-a-0.png');
   const files = compareSheets(report, cfg, fx.tmp);
   expect(readPngFile(files[2]).width).toBeGreaterThan(4 * 32);
+}, 120_000);
+
+it('the command writes its outputs and the comparison into the candidate pack, leaving the reference pack as it was', async () => {
+  const root = path.join(fx.tmp, 'cli');
+  const [a, b, photos, flat, out] = ['a', 'b', 'photos', 'flat', 'out'].map((d) => path.join(root, d));
+  cpSync(TINY, a, { recursive: true });
+  cpSync(TINY, b, { recursive: true });
+  mkdirSync(photos, { recursive: true });
+  const scenes = readdirSync(HELDOUT).filter((f) => f.endsWith('.png')).sort();
+  scenes.slice(0, 2).forEach((f, i) => copyFileSync(path.join(HELDOUT, f), path.join(photos, `guide-a-${i}.png`)));
+  scenes.slice(2, 5).forEach((f, i) => copyFileSync(path.join(HELDOUT, f), path.join(photos, `ref-a-${i}.png`)));
+  makeFlatGuides(flat, 32);
+  const aBefore = readFileSync(path.join(a, 'model.json'));
+  const args = ['--compare', b, '--model', a, '--out', out, '--size', '32', '--steps', '2', '--photos', photos, '--t0', '0.5', '--flat-guides', flat, '--flat-t0', '0.5,0.7', '--heldout', HELDOUT, '--threads', '1'];
+  expect(await compareMain(args)).toBe(0);
+  for (const f of ['compare.json', 'results.md', 'compare-flat.png']) expect(existsSync(path.join(out, f))).toBe(true);
+  expect(readFileSync(path.join(a, 'model.json')).equals(aBefore)).toBe(true);
+  const pack = JSON.parse(readFileSync(path.join(b, 'model.json'), 'utf8')) as { files: { sha256: string }[]; quality: { model_sha256: string; side_by_side: { size: number; models: { label: string; x0_error: unknown[] }[] } } };
+  expect(pack.quality.model_sha256).toBe(pack.files[0].sha256);
+  expect(pack.quality.side_by_side.size).toBe(32);
+  expect(pack.quality.side_by_side.models.map((m) => m.label)).toEqual(['v1', 'v2']);
+  expect(pack.quality.side_by_side.models[1].x0_error).toHaveLength(X0_ERROR_TS.length);
 }, 120_000);
