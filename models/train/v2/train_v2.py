@@ -110,7 +110,8 @@ def main():
     if log_new:
         log.writerow(['step', 'seconds', 'loss', 'loss_ema', 'res', 'bs'])
     seg = {'hardware': hardware(dev, args.threads), 'res': args.res, 'batch': args.bs, 'bf16': args.bf16,
-           'photo_share': args.photo_share, 'lr': args.lr, 'lr_end': args.lr_end, 'hi_t_weight': args.hi_t_weight,
+           'photo_share': args.photo_share, 'photos': batches.n_photos, 'scenes': args.scenes,
+           'lr': args.lr, 'lr_end': args.lr_end, 'hi_t_weight': args.hi_t_weight,
            'from_step': step, 'to_step': step, 'minutes': 0.0}
     segments.append(seg)
 
