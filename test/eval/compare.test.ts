@@ -70,6 +70,11 @@ describe('parseCompareArgs', () => {
     expect(p.out).toBe('models/default/eval');
   });
 
+  it('takes another sampler when asked, and says so in the report', () => {
+    expect(parseCompareArgs(['--compare', 'x', '--sampler', 'dpmpp2m']).cfg.spec).toEqual({ sampler: 'dpmpp2m', steps: 10 });
+    expect(() => parseCompareArgs(['--compare', 'x', '--sampler', 'euler'])).toThrow(/--sampler must be one of/);
+  });
+
   it('refuses bad values clearly', () => {
     expect(() => parseCompareArgs(['--compare', 'x', '--size', '100'])).toThrow(/multiple of 32/);
     expect(() => parseCompareArgs(['--compare', 'x', '--flat-t0', '0.3,0.7'])).toThrow(/0\.5/);

@@ -1,7 +1,7 @@
 // `npm run eval -- --compare DIR`: the model pack of --model (v1) and DIR (v2) side by side
 // (compare.ts), written to --out: compare.json, the sheets and a marked section of results.md.
 import * as path from 'node:path';
-import { DEFAULT_SETTINGS } from '../../protocol';
+import { DEFAULT_SETTINGS, SAMPLER_CHOICES, type SamplerChoice } from '../../protocol';
 import { loadPackFromDir } from '../../model/node';
 import { type CompareConfig, type CompareReport, compareInputs, runModel } from './compare';
 import { type PackSource, compareJson, compareMarkdown, compareSheets, sideBySideBlock, summarise } from './compare-report';
@@ -15,7 +15,7 @@ import { optionValues } from './option-values';
 export const COMPARE_USAGE = `usage: sdedit-eval --compare DIR [options]
 
 Runs --model (A, [models/default]) and DIR (B) side by side through src/core with the panel's
-default sampler (${DEFAULT_SETTINGS.sampler}, ${DEFAULT_SETTINGS.steps} steps): held-out photographs (L2, KID vs t0),
+default sampler (${DEFAULT_SETTINGS.sampler}, ${DEFAULT_SETTINGS.steps} steps; --sampler for another): held-out photographs (L2, KID vs t0),
 flat-colour guides (Laplacian std, spectrum slope, gap shares, 32-px RMS, edges kept), composites,
 and the denoiser alone (x̂0 error against t on the held-out photo crops).
 Writes OUT/compare.json, OUT/compare-{photos,flat,composites}.png, the "compare" section of
@@ -26,6 +26,7 @@ OUT/results.md (the rest of that file is left as it is) and quality.side_by_side
   --labels A,B       names of the two packs in the tables           [v1,v2]
   --out DIR          outputs                                       [models/default/eval]
   --size PX          working size, a multiple of 32 and of both packs' multiples   [${DEFAULT_SETTINGS.size}, the panel's]
+  --sampler NAME     ${SAMPLER_CHOICES.join(', ')}                [${DEFAULT_SETTINGS.sampler}, the panel's]
   --steps N          sampler steps                                 [${DEFAULT_SETTINGS.steps}]
   --photos DIR       held-out photo crops (guide-*.png, ref-*.png) [models/eval/photos-heldout]
   --t0 LIST          t0 of the photo protocol                      [0.3,0.5,0.7]
@@ -49,7 +50,7 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     const arg = argv[i];
     if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'`);
     const name = arg.slice(2);
-    if (!['compare', 'model', 'labels', 'out', 'size', 'steps', 'photos', 't0', 'flat-guides', 'flat-t0', 'heldout', 'seed', 'threads'].includes(name)) throw new Error(`unknown option --${name} with --compare`);
+    if (!['compare', 'model', 'labels', 'out', 'size', 'sampler', 'steps', 'photos', 't0', 'flat-guides', 'flat-t0', 'heldout', 'seed', 'threads'].includes(name)) throw new Error(`unknown option --${name} with --compare`);
     const v = argv[++i];
     if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value`);
     a.set(name, v);
@@ -63,7 +64,9 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
   if (!flatT0s.includes(0.5)) throw new Error('--flat-t0 must hold 0.5 (the flat-guide realism measures are taken there)');
   const labels = (a.get('labels') ?? 'v1,v2').split(',');
   if (labels.length !== 2 || labels.some((l) => !l.trim())) throw new Error(`--labels needs two comma-separated names, got '${a.get('labels')}'`);
-  const spec: SamplerSpec = { sampler: DEFAULT_SETTINGS.sampler as SamplerSpec['sampler'], steps: int('steps', DEFAULT_SETTINGS.steps, 1) };
+  const sampler = (a.get('sampler') ?? DEFAULT_SETTINGS.sampler) as SamplerChoice;
+  if (!SAMPLER_CHOICES.includes(sampler)) throw new Error(`--sampler must be one of ${SAMPLER_CHOICES.join(', ')}, got '${sampler}'`);
+  const spec: SamplerSpec = { sampler, steps: int('steps', DEFAULT_SETTINGS.steps, 1) };
   return {
     cfg: {
       size,

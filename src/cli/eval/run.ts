@@ -21,7 +21,7 @@ import { kid } from './kid';
 import { readChw } from './png';
 
 export interface SamplerSpec {
-  sampler: Extract<SamplerName, 'ddim' | 'ddpm' | 'dpmpp2m-sde'>;
+  sampler: Extract<SamplerName, 'ddim' | 'ddpm' | 'dpmpp2m' | 'dpmpp2m-sde'>;
   /** reverse steps; 0 with 'ddpm' = every step of the 1000-step schedule below t0 (the paper's) */
   steps: number;
   /** the t0 it runs at (default: all of the config's) */
