@@ -67,6 +67,7 @@ describe('parseCompareArgs', () => {
     expect(p.models).toEqual(['models/default', 'x/v2']);
     expect(p.cfg.spec).toEqual({ sampler: 'dpmpp2m-sde', steps: 10 });
     expect(p.cfg.size).toBe(DEFAULT_SETTINGS.size);
+    expect(p.cfg.flatSeeds).toBe(3);
     expect(p.out).toBe('models/default/eval');
   });
 
@@ -100,6 +101,7 @@ it('runs both packs through every part and writes its outputs', async () => {
     photoT0s: [0.5],
     flat,
     flatT0s: [0.5, 0.7],
+    flatSeeds: 2,
     flatMeasureT0: 0.5,
     heldout: HELDOUT,
     compositeT0: 0.5,
@@ -116,8 +118,11 @@ it('runs both packs through every part and writes its outputs', async () => {
     for (const v of f.l2_rms32) expect(v).toBeGreaterThan(0);
   }
   for (const c of runs[0].composites) expect(c.max_change_outside_mask).toBe(0);
-  // 3 photo guides × 2 steps + 6 flat guides × 2 t0 × 2 steps + 3 composites × 2 steps + 3 crops × 5 t (x̂0 error)
-  expect(runs[0].timing.network_calls).toBe(3 * 2 + FLAT_SCENES.length * 2 * 2 + 3 * 2 + 3 * X0_ERROR_TS.length);
+  // 3 photo guides × 2 steps + 6 flat guides × 2 seeds × 2 t0 × 2 steps + 3 composites × 2 steps + 3 crops × 5 t (x̂0 error)
+  expect(runs[0].timing.network_calls).toBe(3 * 2 + FLAT_SCENES.length * 2 * 2 * 2 + 3 * 2 + 3 * X0_ERROR_TS.length);
+  // every seed's result is measured; the sheet shows the first seed's
+  expect(runs[0].flat[0].retention).toHaveLength(2 * FLAT_SCENES.length);
+  expect(runs[0].flat[0].images).toHaveLength(FLAT_SCENES.length);
   // the denoiser alone: an error per t, larger where less of the crop is left in x_t
   expect(runs[0].x0_error.map((r) => r.t)).toEqual([...X0_ERROR_TS]);
   for (const r of runs[0].x0_error) expect(r.rms).toBeGreaterThan(0);
@@ -126,12 +131,14 @@ it('runs both packs through every part and writes its outputs', async () => {
   const s = summarise(report, cfg);
   expect(s.models.map((m) => m.label)).toEqual(['A', 'B']);
   expect(s.models[0].targets.retention).toBe(s.models[0].flat[1].retention >= TARGETS.retention_min);
+  expect(s.models[0].flat[1].retention_se).toBeGreaterThanOrEqual(0);
   const packs = [{ dir: 'dirA', training: null }, { dir: 'dirB', training: { steps: 7, images_seen: 224 } }];
   const md = compareMarkdown(report, cfg, s, packs);
   expect(md).toContain('B = `dirB` (tiny');
   expect(md).toContain('7 training steps (224 images seen)');
   expect(md).toMatch(/## A and B side by side/);
   expect(md).toMatch(/\| KID, B \|/);
+  expect(md).toMatch(/2 results each, mean ± its standard error/);
   expect(md).toMatch(/x̂0 error against t[\s\S]*\| B \| [\d.]+ \|/);
   expect(md).toMatch(/\| \*\*A\*\* \| [\d.]+ \| -?[\d.]+ [✓✗] \(-?[\d.]+\) \|/);
   const json = compareJson(report, cfg, s, packs);
@@ -156,7 +163,7 @@ it('the command writes its outputs and the comparison into the candidate pack, l
   scenes.slice(2, 5).forEach((f, i) => copyFileSync(path.join(HELDOUT, f), path.join(photos, `ref-a-${i}.png`)));
   makeFlatGuides(flat, 32);
   const aBefore = readFileSync(path.join(a, 'model.json'));
-  const args = ['--compare', b, '--model', a, '--out', out, '--size', '32', '--steps', '2', '--photos', photos, '--t0', '0.5', '--flat-guides', flat, '--flat-t0', '0.5,0.7', '--heldout', HELDOUT, '--threads', '1'];
+  const args = ['--compare', b, '--model', a, '--out', out, '--size', '32', '--steps', '2', '--photos', photos, '--t0', '0.5', '--flat-guides', flat, '--flat-t0', '0.5,0.7', '--flat-seeds', '1', '--heldout', HELDOUT, '--threads', '1'];
   expect(await compareMain(args)).toBe(0);
   for (const f of ['compare.json', 'results.md', 'compare-flat.png']) expect(existsSync(path.join(out, f))).toBe(true);
   expect(readFileSync(path.join(a, 'model.json')).equals(aBefore)).toBe(true);

@@ -32,6 +32,7 @@ OUT/results.md (the rest of that file is left as it is) and quality.side_by_side
   --t0 LIST          t0 of the photo protocol                      [0.3,0.5,0.7]
   --flat-guides DIR  flat-colour guides (PNG)                      [${FLAT_GUIDES_DIR}]
   --flat-t0 LIST     t0 of the flat guides (must hold 0.5)            [0.3,0.5,0.7]
+  --flat-seeds N     results per flat guide and t0 (seeds S + i + 1000·k)   [3]
   --heldout DIR      procedural scenes, the composites' backgrounds [models/eval/heldout]
   --seed S           seed of input i is S + i                      [1]
   --threads N        ONNX Runtime CPU threads                      [2]`;
@@ -50,7 +51,7 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     const arg = argv[i];
     if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'`);
     const name = arg.slice(2);
-    if (!['compare', 'model', 'labels', 'out', 'size', 'sampler', 'steps', 'photos', 't0', 'flat-guides', 'flat-t0', 'heldout', 'seed', 'threads'].includes(name)) throw new Error(`unknown option --${name} with --compare`);
+    if (!['compare', 'model', 'labels', 'out', 'size', 'sampler', 'steps', 'photos', 't0', 'flat-guides', 'flat-t0', 'flat-seeds', 'heldout', 'seed', 'threads'].includes(name)) throw new Error(`unknown option --${name} with --compare`);
     const v = argv[++i];
     if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value`);
     a.set(name, v);
@@ -76,6 +77,7 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
       photoT0s: list('t0', [0.3, 0.5, 0.7]),
       flat: a.get('flat-guides') ?? FLAT_GUIDES_DIR,
       flatT0s,
+      flatSeeds: int('flat-seeds', 3, 1),
       flatMeasureT0: 0.5,
       heldout: a.get('heldout') ?? 'models/eval/heldout',
       compositeT0: 0.5,

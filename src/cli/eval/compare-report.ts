@@ -19,6 +19,12 @@ export const MEASURES =
   `Edges kept: share of the guide's strong edges (Sobel magnitude of the luminance at ${EDGE_GRID}×${EDGE_GRID} above its ${EDGE_QUANTILE} quantile) with a strong edge of the result (same rule) within ${EDGE_RADIUS} px; "other guide" pairs each guide with the results of every other guide (chance level).`;
 
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+/** standard error of the mean (sample standard deviation / √n; 0 for one value) */
+const standardError = (v: readonly number[]): number => {
+  if (v.length < 2) return 0;
+  const m = mean(v);
+  return Math.sqrt(v.reduce((a, x) => a + (x - m) ** 2, 0) / (v.length - 1) / v.length);
+};
 const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
 const r6 = (v: number): number => Math.round(v * 1e6) / 1e6;
 const meanStats = (s: readonly ImageStats[]): ImageStats => ({ lap_std: mean(s.map((x) => x.lap_std)), slope: mean(s.map((x) => x.slope)) });
@@ -28,7 +34,7 @@ export interface ModelSummary {
   name: string;
   sha256: string;
   photos: { t0: number; l2_mean: number; l2_std: number; kid: number }[];
-  flat: { t0: number; lap_std: number; slope: number; l2_rms32: number; l2_rms32_max: number; retention: number; retention_other: number }[];
+  flat: { t0: number; lap_std: number; slope: number; l2_rms32: number; l2_rms32_max: number; retention: number; retention_se: number; retention_other: number }[];
   at_measure_t0: { t0: number; lap_std_gap_position: number; lap_std_gap_closed: number; slope_gap_position: number; slope_gap_closed: number; l2_rms32: number };
   composites: { name: string; max_change_outside_mask: number; object_rms_change: number }[];
   x0_error: { t: number; rms: number }[];
@@ -61,6 +67,7 @@ export function summarise(report: CompareReport, cfg: CompareConfig): CompareSum
       l2_rms32: mean(f.l2_rms32),
       l2_rms32_max: Math.max(...f.l2_rms32),
       retention: mean(f.retention),
+      retention_se: standardError(f.retention),
       retention_other: f.retention_other,
     }));
     const at = flat.find((f) => f.t0 === cfg.flatMeasureT0);
@@ -115,6 +122,7 @@ export function compareJson(report: CompareReport, cfg: CompareConfig, s: Compar
       photo_t0: cfg.photoT0s,
       flat_guides: inp.flatNames,
       flat_t0: cfg.flatT0s,
+      flat_seeds: cfg.flatSeeds,
       flat_measure_t0: cfg.flatMeasureT0,
       composites: inp.composites.map((c) => c.name),
       composite_t0: cfg.compositeT0,
@@ -182,7 +190,7 @@ export function compareMarkdown(report: CompareReport, cfg: CompareConfig, s: Co
   o.push('');
   o.push(`### Flat-colour guides at t0 = ${cfg.flatMeasureT0}: detail and realism`);
   o.push('');
-  o.push(`${inp.flatNames.length} flat-colour painted guides (models/eval/flat-guides: ${inp.flatNames.map((n) => n.replace(/^flat-\d+-|\.png$/g, '')).join(', ')}), one result each; photographs: the ${inp.photoStats.length} held-out photo crops. Targets: gap closed ≥ ${TARGETS.gap_share_min} on both, 32-px RMS < ${TARGETS.l2_rms32_max}.`);
+  o.push(`${inp.flatNames.length} flat-colour painted guides (models/eval/flat-guides: ${inp.flatNames.map((n) => n.replace(/^flat-\d+-|\.png$/g, '')).join(', ')}), ${cfg.flatSeeds === 1 ? 'one result each' : `${cfg.flatSeeds} results each (seeds S + i + 1000·k)`}; photographs: the ${inp.photoStats.length} held-out photo crops. Targets: gap closed ≥ ${TARGETS.gap_share_min} on both, 32-px RMS < ${TARGETS.l2_rms32_max}.`);
   o.push('');
   o.push('| | Laplacian std | gap closed (position) | spectrum slope | gap closed (position) | 32-px RMS to the guide (max) |');
   o.push('|---|---:|---:|---:|---:|---:|');
@@ -197,13 +205,13 @@ export function compareMarkdown(report: CompareReport, cfg: CompareConfig, s: Co
   o.push('');
   o.push(`### Structure kept: the guide's strong edges found in the result`);
   o.push('');
-  o.push(`Same ${inp.flatNames.length} flat guides (snow peaks, a sea line, a moon among them). Target: ≥ ${TARGETS.retention_min} at t0 = ${TARGETS.retention_t0}.`);
+  o.push(`Same ${inp.flatNames.length} flat guides (snow peaks, a sea line, a moon among them)${cfg.flatSeeds > 1 ? `, ${cfg.flatSeeds} results each, mean ± its standard error` : ''}. Target: ≥ ${TARGETS.retention_min} at t0 = ${TARGETS.retention_t0}.`);
   o.push('');
   const ft = cfg.flatT0s;
   o.push(`| | ${ft.map((t) => `t0 = ${t}`).join(' | ')} | ${ft.map((t) => `other guide, t0 = ${t}`).join(' | ')} |`);
   o.push(`|---|${[...ft, ...ft].map(() => '---:').join('|')}|`);
   for (const m of s.models) {
-    o.push(`| **${m.label}** | ${ft.map((t) => { const x = m.flat.find((y) => y.t0 === t); return x ? f(x.retention) + (t === TARGETS.retention_t0 ? ok(x.retention >= TARGETS.retention_min) : '') : ''; }).join(' | ')} | ${ft.map((t) => f(m.flat.find((y) => y.t0 === t)?.retention_other ?? NaN)).join(' | ')} |`);
+    o.push(`| **${m.label}** | ${ft.map((t) => { const x = m.flat.find((y) => y.t0 === t); return x ? f(x.retention) + (cfg.flatSeeds > 1 ? ` ± ${f(x.retention_se)}` : '') + (t === TARGETS.retention_t0 ? ok(x.retention >= TARGETS.retention_min) : '') : ''; }).join(' | ')} | ${ft.map((t) => f(m.flat.find((y) => y.t0 === t)?.retention_other ?? NaN)).join(' | ')} |`);
   }
   o.push('');
   o.push('Per t0, the 32-px RMS to the guide and the spectrum slope:');

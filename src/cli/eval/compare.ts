@@ -31,6 +31,9 @@ export interface CompareConfig {
   /** flat-colour guides (PNG) */
   flat: string;
   flatT0s: number[];
+  /** results per flat guide and t0 (seeds S + i + 1000·k, k < flatSeeds): the measures average
+   *  over all of them, so one seed's luck does not decide a comparison of two packs */
+  flatSeeds: number;
   /** t0 of the realism-of-flat-guides measures (gap shares, 32-px RMS) */
   flatMeasureT0: number;
   /** held-out procedural scenes (the composites' backgrounds) */
@@ -46,13 +49,14 @@ export interface ImageStats {
 
 export interface FlatRun {
   t0: number;
+  /** the first seed's result of each guide (the sheet) */
   images: Float32Array[];
-  /** per guide */
+  /** per result: guide i's seed k at index k·guides + i */
   lap_std: number[];
   slope: number[];
   l2_rms32: number[];
   retention: number[];
-  /** mean over every pair (guide i, result of guide j ≠ i) */
+  /** mean over every pair (guide i, a result of guide j ≠ i) */
   retention_other: number;
 }
 
@@ -199,25 +203,31 @@ export function compareInputs(cfg: CompareConfig): CompareInputs {
 
 async function runFlat(denoiser: Denoiser, loaded: LoadedPack, guides: Float32Array[], cfg: CompareConfig, t0: number): Promise<FlatRun> {
   const S = cfg.size;
-  const images = await sdeditMany(denoiser, guides, S, loaded.schedule, cfg.spec, t0, guides.map((_, i) => cfg.seed + i));
-  for (const im of images) clampUnit(im);
-  const stats = images.map((im) => imageStats(im, S));
+  const n = guides.length;
+  const results: Float32Array[] = [];
+  for (let k = 0; k < cfg.flatSeeds; k++) {
+    const images = await sdeditMany(denoiser, guides, S, loaded.schedule, cfg.spec, t0, guides.map((_, i) => cfg.seed + i + 1000 * k));
+    for (const im of images) clampUnit(im);
+    results.push(...images);
+  }
+  const guideOf = (r: number): number => r % n;
+  const stats = results.map((im) => imageStats(im, S));
   let other = 0;
   let pairs = 0;
-  for (let i = 0; i < guides.length; i++) {
-    for (let j = 0; j < guides.length; j++) {
-      if (i === j) continue;
-      other += edgeRetention(guides[i], images[j], S);
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < results.length; r++) {
+      if (guideOf(r) === i) continue;
+      other += edgeRetention(guides[i], results[r], S);
       pairs++;
     }
   }
   return {
     t0,
-    images,
+    images: results.slice(0, n),
     lap_std: stats.map((s) => s.lap_std),
     slope: stats.map((s) => s.slope),
-    l2_rms32: images.map((im, i) => l2Rms32(im, guides[i], S)),
-    retention: images.map((im, i) => edgeRetention(guides[i], im, S)),
+    l2_rms32: results.map((im, r) => l2Rms32(im, guides[guideOf(r)], S)),
+    retention: results.map((im, r) => edgeRetention(guides[guideOf(r)], im, S)),
     retention_other: other / pairs,
   };
 }
