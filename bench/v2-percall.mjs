@@ -20,16 +20,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stats, table } from './lib/stats.mjs';
+import { benchArgs } from './lib/args.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
-const all = (name) => argv.flatMap((a, i) => (a === name && i + 1 < argv.length ? [argv[i + 1]] : []));
-const opt = (name, dflt) => all(name).pop() ?? dflt;
-const positive = (name, dflt) => {
-  const v = Number(opt(name, dflt));
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${opt(name, dflt)}`);
-  return v;
-};
+const { opt, positive, all } = benchArgs(argv);
 
 const size = positive('--size', 256);
 const reps = positive('--reps', 5);

@@ -12,5 +12,7 @@ export function benchArgs(argv) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${opt(name, dflt)}`);
     return v;
   };
-  return { opt, positive };
+  /** every value of a repeatable flag, in order */
+  const all = (name) => argv.flatMap((a, i) => (a === name && i + 1 < argv.length ? [argv[i + 1]] : []));
+  return { opt, positive, all };
 }
