@@ -3,7 +3,7 @@
 import { EDGE_GRID, EDGE_QUANTILE, EDGE_RADIUS, SLOPE_BANDS, SLOPE_R_MIN, gapClosed, gapShare } from './image-stats';
 import type { CompareConfig, CompareReport, ImageStats, ModelRun } from './compare';
 import { PROTOCOL } from './report';
-import { samplerLabel } from './run';
+import { mean, samplerLabel, std } from './run';
 import { gridSheet } from './sheets';
 import { DEFAULT_SETTINGS } from '../../protocol';
 
@@ -18,13 +18,8 @@ export const MEASURES =
   '32-px RMS: RMS of result − guide after area-downsampling both to 32×32, values in [−1, 1] (in [0, 1] pixel units it is half this). ' +
   `Edges kept: share of the guide's strong edges (Sobel magnitude of the luminance at ${EDGE_GRID}×${EDGE_GRID} above its ${EDGE_QUANTILE} quantile) with a strong edge of the result (same rule) within ${EDGE_RADIUS} px; "other guide" pairs each guide with the results of every other guide (chance level).`;
 
-const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
-/** standard error of the mean (sample standard deviation / √n; 0 for one value) */
-const standardError = (v: readonly number[]): number => {
-  if (v.length < 2) return 0;
-  const m = mean(v);
-  return Math.sqrt(v.reduce((a, x) => a + (x - m) ** 2, 0) / (v.length - 1) / v.length);
-};
+/** standard error of the mean (0 for one value) */
+const standardError = (v: readonly number[]): number => std(v) / Math.sqrt(v.length);
 const r4 = (v: number): number => Math.round(v * 1e4) / 1e4;
 const r6 = (v: number): number => Math.round(v * 1e6) / 1e6;
 const meanStats = (s: readonly ImageStats[]): ImageStats => ({ lap_std: mean(s.map((x) => x.lap_std)), slope: mean(s.map((x) => x.slope)) });

@@ -13,7 +13,7 @@
 //   x̂0 error    the denoiser alone: the held-out photo crops noised to t, one call, RMS of the
 //               clipped x̂0 against the crop (what every sampler step leans on; at high t an ε
 //               error is magnified 1/√ᾱ in x̂0).
-import { clampUnit, gaussian, streamId, type Denoiser, type Schedule } from '../../core';
+import { clampUnit, gaussian, streamId, x0Estimate, type Denoiser, type Schedule } from '../../core';
 import type { LoadedPack } from '../../model/node';
 import { EXAMPLE_SCENES, boatAsset, pasteAsset, treeAsset, type MaskedInput } from './guides';
 import { FLAT_SCENES, flatGuide } from './flat-guides';
@@ -99,22 +99,20 @@ export async function x0Error(denoiser: Denoiser, schedule: Schedule, images: re
   const rows = [];
   for (const t of X0_ERROR_TS) {
     const ab = schedule.alphaBar(t);
+    const { sigma, invAlpha } = x0Estimate(ab);
     const a = Math.sqrt(ab);
-    const sig = Math.sqrt(1 - ab);
     const xt = new Float32Array(n * len);
     const eps = new Float32Array(len);
     for (let k = 0; k < n; k++) {
       gaussian(seed + k, streamId(0x30e7, Math.round(t * 1000)), eps);
-      for (let i = 0; i < len; i++) xt[k * len + i] = a * images[k][i] + sig * eps[i];
+      for (let i = 0; i < len; i++) xt[k * len + i] = a * images[k][i] + sigma * eps[i];
     }
     const e = await denoiser.predict(xt, [n, 3, size, size], new Float32Array(n).fill(t));
+    const x0 = new Float32Array(n * len);
+    for (let i = 0; i < n * len; i++) x0[i] = (xt[i] - sigma * e[i]) * invAlpha;
+    clampUnit(x0);
     let se = 0;
-    for (let k = 0; k < n; k++) {
-      for (let i = 0; i < len; i++) {
-        const x0 = Math.max(-1, Math.min(1, (xt[k * len + i] - sig * e[k * len + i]) / a));
-        se += (x0 - images[k][i]) ** 2;
-      }
-    }
+    for (let k = 0; k < n; k++) for (let i = 0; i < len; i++) se += (x0[k * len + i] - images[k][i]) ** 2;
     rows.push({ t, rms: Math.sqrt(se / (n * len)) });
   }
   return rows;

@@ -114,8 +114,9 @@ export async function sdeditMany(denoiser: Denoiser, guides: Float32Array[], siz
   return results;
 }
 
-const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
-const std = (v: number[]): number => {
+export const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+/** sample standard deviation (n − 1); 0 for one value */
+export const std = (v: readonly number[]): number => {
   if (v.length < 2) return 0;
   const m = mean(v);
   return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
