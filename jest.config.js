@@ -9,8 +9,8 @@ module.exports = {
       transform,
       testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/test/**/*.test.tsx'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
-      // Preact 11 ships ES modules only: let swc turn them into CommonJS for jest.
-      transformIgnorePatterns: ['/node_modules/(?!preact/)'],
+      // Preact 11, fast-png and iobuffer ship ES modules only: let swc turn them into CommonJS for jest.
+      transformIgnorePatterns: ['/node_modules/(?!(preact|fast-png|iobuffer)/)'],
       moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'json'],
     },
     {

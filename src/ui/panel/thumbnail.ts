@@ -9,7 +9,7 @@ export const makeThumbnail: MakeThumbnail = async (png, width, height) => {
   try {
     const scale = Math.min(1, HISTORY_LIMITS.thumbSide / Math.max(width, height, 1));
     const size = { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
-    const out = await encodePng(await decodePng(png, size));
+    const out = encodePng(await decodePng(png, size));
     return out.byteLength <= HISTORY_LIMITS.thumbBytes ? out : null;
   } catch {
     return null; // a history entry without a picture is still worth keeping

@@ -236,8 +236,8 @@ export class RuntimeEngine implements Engine {
     // Progress is delivered in order; preview PNGs are encoded on the way.
     let delivery: Promise<void> = Promise.resolve();
     const onStep = (st: ComputeStep) => {
-      delivery = delivery.then(async () => {
-        const previewPng = st.x0 ? await encodePng(toRgba(padded.crop(st.x0, 3))) : undefined;
+      delivery = delivery.then(() => {
+        const previewPng = st.x0 ? encodePng(toRgba(padded.crop(st.x0, 3)), 'preview') : undefined;
         record({ type: 'progress', jobId: req.jobId, step: st.step, total: st.total, msPerStep: st.msPerStep, preview: !!previewPng });
         onProgress({ step: st.step, total: st.total, msPerStep: st.msPerStep, ...(previewPng ? { previewPng } : {}) });
       });
@@ -283,7 +283,7 @@ export class RuntimeEngine implements Engine {
     const params: RunParams[] = [];
     for (let i = 0; i < variations; i++) {
       const gen = resizeRgba(toRgba(images.subarray(i * per, (i + 1) * per)), guide.width, guide.height);
-      pngs.push(await encodePng(compositeOverGuide(guide, gen, masks ? masks.full : null)));
+      pngs.push(encodePng(compositeOverGuide(guide, gen, masks ? masks.full : null)));
       params.push({ t0: output.t0 ?? s.t0, steps, sampler: s.sampler, repeats, seed: req.seed + i, size: Math.max(work.width, work.height), model: info.name, mode: req.mode });
     }
     const totalMs = performance.now() - started;

@@ -175,7 +175,7 @@ export class LatentSession {
     const params: RunParams[] = [];
     for (let i = 0; i < variations; i++) {
       const gen = resizeRgba({ width: work.width, height: work.height, data: chwToRgba(images.subarray(i * per, (i + 1) * per), work.width, work.height) }, guide.width, guide.height);
-      pngs.push(await encodePng(compositeOverGuide(guide, gen, masks ? masks.full : null)));
+      pngs.push(encodePng(compositeOverGuide(guide, gen, masks ? masks.full : null)));
       params.push({ t0: res.t0, steps, sampler: s.sampler, repeats, seed: req.seed + i, size: Math.max(work.width, work.height), model: this.info.name, mode: req.mode });
     }
     // a latent preview runs at the working size too (fewer steps), so it can be applied as it is
