@@ -19,7 +19,7 @@ export interface CliOptions {
   steps: number;
   /** null = the pack's natural sampler (ddpm for VP, ve for VE) */
   sampler: SamplerName | null;
-  /** few-step solvers' time grid; null = core's default ('time') */
+  /** few-step solvers' time grid; null = the panel's (core's fewStepGrid) */
   grid: FastGrid | null;
   eta: number;
   repeats: number;
@@ -52,7 +52,7 @@ SDEdit on PNG files: noise the guide to t0, then denoise it with a diffusion mod
   --sampler NAME      ddpm | ddim | ve | dpmpp2m | dpmpp2m-sde            [ddpm, or ve for VE packs]
                       dpmpp2m: DPM-Solver++(2M), few-step ODE solver; dpmpp2m-sde: its
                       stochastic variant (closest to ddpm in few calls); VP packs only
-  --grid NAME         time | quadratic | logsnr: where dpmpp2m(-sde) puts its steps  [time]
+  --grid NAME         time | quadratic | logsnr: where dpmpp2m(-sde) puts its steps  [logsnr, the panel's]
   --eta E             DDIM eta (0 = deterministic)                        [0]
   --repeats K         noise-denoise cycles (the paper's K, at most ${LIMITS.repeats.max})    [1]
   --seed S            seed of the first variation; variation i uses S+i  [1]

@@ -1,7 +1,7 @@
 // The `sdedit` command: the engine (src/core) and a model pack (src/model, onnxruntime-node) on
 // PNG files. bin/sdedit.js runs the bundle of this file (dist/cli.cjs, see build-cli.mjs).
 import type { SamplerName } from '../core';
-import { chwToRgba, maskFromRgba, networkCalls, padToMultiple, paddedSize, resizeChw, resizeMask, rgbaToChw, sdedit, signalAt } from '../core';
+import { chwToRgba, fewStepGrid, maskFromRgba, networkCalls, padToMultiple, paddedSize, resizeChw, resizeMask, rgbaToChw, sdedit, signalAt } from '../core';
 import { largestSideThatFits, planBatches } from '../model/memory';
 import { loadPackFromDir } from '../model/node';
 import { isLatentPackDir } from '../model/latent/node';
@@ -72,7 +72,8 @@ export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost)
     const t0 = auto ? auto.t0 : (opts.t0 as number);
     const sampler: SamplerName = opts.sampler ?? (schedule.type === 've' ? 've' : 'ddpm');
     const steps = opts.steps === 0 && sampler !== 'ddpm' ? Math.max(1, Math.round(t0 * 1000)) : opts.steps;
-    const sdOpts = { sampler, t0, steps, eta: opts.eta, repeats: opts.repeats, seed: opts.seed, ...(opts.grid ? { grid: opts.grid } : {}) };
+    const grid = opts.grid ?? fewStepGrid(sampler); // the panel's grid unless --grid says otherwise
+    const sdOpts = { sampler, t0, steps, eta: opts.eta, repeats: opts.repeats, seed: opts.seed, ...(grid ? { grid } : {}) };
     let callsPerBatch: number;
     try {
       // checks the sampler against the schedule (every sampler's planner)
@@ -126,7 +127,7 @@ export async function run(opts: CliOptions, io: CliIO, host: CliHost = nodeHost)
         signal_kept: signalAt(schedule, t0),
         sampler,
         steps,
-        ...(opts.grid ? { grid: opts.grid } : {}),
+        ...(grid ? { grid } : {}),
         eta: opts.eta,
         repeats: opts.repeats,
         seed: opts.seed,

@@ -15,7 +15,7 @@ export { dilateMask, featherMask, maskCoverage, maskFromAlpha, snapMask } from '
 export type { StrokeOptions } from './strokes';
 export { downsampledL2, medianFilter, quantizeColors, simulateStrokes, strokeSize, upsampleNearest } from './strokes';
 export type { FastOptions, FastPlan, MultistepCoefficients } from './solvers-fast';
-export { multistepCoefficients, multistepOptions, planDpmpp2m } from './solvers-fast';
+export { fewStepGrid, multistepCoefficients, multistepOptions, planDpmpp2m } from './solvers-fast';
 export type { LoopOptions } from './loop';
 export type { BetaConfig, PackPlan, PackPlanOptions, PackRunOptions, SchedulerClass, SchedulerConfig } from './diffusers';
 export {

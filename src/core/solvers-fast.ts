@@ -34,7 +34,7 @@
 // solvers from the same x_{t0}); after every step kept pixels become the guide noised to the
 // sample's new level with that same draw, x ← m·x + (1−m)·(√ᾱ·x_g + √(1−ᾱ)·z), and the level
 // after the last step is clean, so kept pixels equal the guide bit for bit.
-import type { Denoiser, SDEditOptions } from './types';
+import type { Denoiser, FastGrid, SamplerName, SDEditOptions } from './types';
 import { noiseFreeAt, type Schedule, type VPSchedule } from './schedule';
 import type { LoopState, NoiseSource, Stepper } from './loop';
 import { checkDenoiser, checkRun, runLoop, vpKeptLevels } from './loop';
@@ -61,6 +61,15 @@ function needVP(schedule: Schedule, sampler = 'dpmpp2m'): VPSchedule {
 
 /** The few-step solvers' own options (all part of SDEditOptions). */
 export type FastOptions = Pick<SDEditOptions, 'grid' | 'order' | 'correction'>;
+
+/** The grid the product runs the few-step solvers on: log-SNR (bench/RESULTS.md §4: nearer the
+ *  paper's every-step DDPM than uniform t at every step count). The panel (src/ui/runtime), the CLI
+ *  and the evaluation (src/cli/eval) all take it from here, so what is measured is what a designer
+ *  runs. planDpmpp2m's own default stays 'time': the engine's samplers on latent packs snap t0 to
+ *  that grid's integer timesteps (gridT0). Undefined for the samplers that take no grid. */
+export function fewStepGrid(sampler: SamplerName): FastGrid | undefined {
+  return sampler === 'dpmpp2m' || sampler === 'dpmpp2m-sde' ? 'logsnr' : undefined;
+}
 
 /** Grid of `steps` (default 10) steps from t0 to 0 (N steps = N network calls). */
 export function planDpmpp2m(schedule: Schedule, opts: Pick<SDEditOptions, 't0' | 'steps'> & Partial<Pick<SDEditOptions, 'sampler' | 'grid'>>): FastPlan {

@@ -131,6 +131,22 @@ describe('sdedit CLI', () => {
     expect(editedDiff).toBeGreaterThan(0); // the variations differ where edited
   });
 
+  it("runs the few-step solvers on the panel's grid unless --grid says otherwise", async () => {
+    const run = async (name: string, extra: string[]) => {
+      const out = path.join(tmp, `grid-${name}.png`);
+      const r = await sdedit(['--guide', guide(), '--model', MODEL, '--t0', '0.5', '--steps', '4', '--size', '32', '--sampler', 'dpmpp2m-sde', ...extra, '--json', '--out', out]);
+      expect(r.code).toBe(0);
+      return { params: JSON.parse(r.stdout).params, png: readFileSync(out) };
+    };
+    const panel = await run('default', []);
+    const logsnr = await run('logsnr', ['--grid', 'logsnr']);
+    const time = await run('time', ['--grid', 'time']);
+    expect(panel.params.grid).toBe('logsnr');
+    expect(time.params.grid).toBe('time');
+    expect(panel.png.equals(logsnr.png)).toBe(true);
+    expect(panel.png.equals(time.png)).toBe(false);
+  });
+
   it.each(['dpmpp2m', 'dpmpp2m-sde'])('the few-step solver %s on the logsnr grid: its steps are its calls, kept pixels stay', async (sampler) => {
     const out = path.join(tmp, `${sampler}.png`);
     const r = await sdedit(['--guide', guide(), '--mask', path.join(tmp, 'mask.png'), '--model', MODEL, '--t0', '0.5', '--steps', '4', '--size', '32', '--sampler', sampler, '--grid', 'logsnr', '--json', '--out', out]);

@@ -11,7 +11,7 @@ import { editsSheet, pictureSheet } from '../../src/cli/eval/sheets';
 import { writeQuality } from '../../src/cli/eval/quality';
 import { readPngFile } from '../../src/cli/png';
 import { HELDOUT, TINY, tinyPackPerFile } from './tiny-pack-fixture';
-import { sdedit } from '../../src/core';
+import { fewStepGrid, sdedit } from '../../src/core';
 
 const fx = tinyPackPerFile('sdedit-eval-');
 
@@ -73,6 +73,17 @@ it('sdeditMany gives each guide what a lone sdedit gives it', async () => {
     for (let i = 0; i < one.length; i++) d = Math.max(d, Math.abs(one[i] - many[k][i]));
     expect(d).toBeLessThan(1e-5);
   }
+});
+
+it("runs the panel's few-step solver on the panel's grid (what is measured is what a designer runs)", async () => {
+  const S = 16;
+  const g = [Float32Array.from({ length: 3 * S * S }, (_, i) => Math.sin(i * 0.1))];
+  const [many] = await sdeditMany(fx.loaded.denoiser, g, S, fx.loaded.schedule, { sampler: 'dpmpp2m-sde', steps: 4 }, 0.5, [5]);
+  const run = (grid: 'logsnr' | 'time') => sdedit(fx.loaded.denoiser, g[0], [3, S, S], fx.loaded.schedule, { sampler: 'dpmpp2m-sde', grid, steps: 4, t0: 0.5, seed: 5 });
+  const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  expect(fewStepGrid('dpmpp2m-sde')).toBe('logsnr');
+  expect(maxDiff(many, await run('logsnr'))).toBeLessThan(1e-5);
+  expect(maxDiff(many, await run('time'))).toBeGreaterThan(1e-3);
 });
 
 it('blurs with a normalised Gaussian (a flat image stays flat)', () => {

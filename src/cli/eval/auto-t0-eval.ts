@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Denoiser, Schedule, T0Suggestion } from '../../core';
-import { AUTO_T0_GRID, downsampledL2, parseNoiseLevelTable, sdedit, suggestT0 } from '../../core';
+import { AUTO_T0_GRID, downsampledL2, fewStepGrid, parseNoiseLevelTable, sdedit, suggestT0 } from '../../core';
 import { loadPackFromDir } from '../../model/node';
 import { GUIDE_KINDS, type GuideKind, makeGuide } from './auto-t0-guides';
 import { fitFeatureSpace, rawFeatures } from './features';
@@ -26,7 +26,7 @@ const M = Math;
 /** The fixed t0 values auto t0 is compared against. */
 export const FIXED_T0 = [0.3, 0.5, 0.7] as const;
 /** The panel's default sampler (src/protocol.ts DEFAULT_SETTINGS, src/ui/runtime/compute.ts). */
-const SAMPLER = { sampler: 'dpmpp2m-sde', steps: 10, grid: 'logsnr' } as const;
+const SAMPLER = { sampler: 'dpmpp2m-sde', steps: 10, grid: fewStepGrid('dpmpp2m-sde') } as const;
 
 /** 'auto': suggestT0 with the table's z; 'auto z=Z': with z = Z; 't0=T': fixed t0 T. */
 type Method = string;

@@ -11,7 +11,7 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Denoiser, SamplerName, Schedule } from '../../core';
-import { downsampledL2, resizeChw, sdedit } from '../../core';
+import { downsampledL2, fewStepGrid, resizeChw, sdedit } from '../../core';
 import { runBatched } from '../../model/batching';
 import type { LoadedPack } from '../../model/node';
 import { gaussianBlur, noisedGuide } from './baselines';
@@ -109,7 +109,7 @@ export function loadScene(file: string, size: number): Float32Array {
 /** sdedit of several guides of one shape and one plan, their network calls batched together. */
 export async function sdeditMany(denoiser: Denoiser, guides: Float32Array[], size: number, schedule: Schedule, spec: SamplerSpec, t0: number, seeds: number[], mask: Float32Array | null = null): Promise<Float32Array[]> {
   const { results } = await runBatched(denoiser, guides.length, (member, i) =>
-    sdedit(member, guides[i], [3, size, size], schedule, { sampler: spec.sampler, t0, steps: spec.steps, eta: 0, seed: seeds[i], mask }),
+    sdedit(member, guides[i], [3, size, size], schedule, { sampler: spec.sampler, grid: fewStepGrid(spec.sampler), t0, steps: spec.steps, eta: 0, seed: seeds[i], mask }),
   );
   return results;
 }

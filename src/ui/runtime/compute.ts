@@ -4,8 +4,8 @@
 // the engine on the main thread.
 import type * as Ort from 'onnxruntime-web';
 import { DEFAULT_SETTINGS, type SamplerChoice } from '../../protocol';
-import type { FastGrid, StepInfo } from '../../core/types';
-import { abortError, parseNoiseLevelTable, sdedit, suggestT0, type NoiseLevelTable } from '../../core';
+import type { StepInfo } from '../../core/types';
+import { abortError, fewStepGrid, parseNoiseLevelTable, sdedit, suggestT0, type NoiseLevelTable } from '../../core';
 import { ModelOutputError, firstNonFinite, type OnnxDenoiser } from '../../model/onnx-denoiser';
 import { parsePack, scheduleFromPack, unetFile, unetFp16File, verifyPackFiles } from '../../model/pack';
 import { classifyWebError, createWebSession, type WebGpuProbe, type WebOrt } from '../../model/web';
@@ -15,9 +15,6 @@ import { record } from './trace';
 
 type OrtModule = typeof Ort;
 
-/** The few-step solvers run on the log-SNR grid (bench/RESULTS.md §4: better than uniform t at
- *  every step count); DDIM and DDPM keep their uniform grid. */
-export const fewStepGrid = (s: SamplerChoice): FastGrid | undefined => (s === 'dpmpp2m' || s === 'dpmpp2m-sde' ? 'logsnr' : undefined);
 
 
 export interface PackBytes {
