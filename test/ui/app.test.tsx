@@ -1,5 +1,5 @@
 /**
- * @jest-environment jsdom
+ * @jest-environment ./test/ui/jsdom-env.js
  */
 // Render tests of the panel in jsdom with a fake engine and bridge. Preact 11 is ESM-only;
 // jest.config.js lets swc compile it to CommonJS.

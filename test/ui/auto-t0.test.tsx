@@ -1,5 +1,5 @@
 /**
- * @jest-environment jsdom
+ * @jest-environment ./test/ui/jsdom-env.js
  */
 // The t0 control's "Auto": asks the engine for a preview-size run with autoT0, moves the slider
 // to the t0 it used and marks it; dragging still works; a new selection forgets the suggestion.

@@ -1,5 +1,5 @@
 /**
- * @jest-environment jsdom
+ * @jest-environment ./test/ui/jsdom-env.js
  */
 // The pack card and the prompt card in jsdom with a fake engine: a picked folder goes to the
 // engine, its recommended settings become the panel's, the prompt reaches the run request, a

@@ -1,5 +1,5 @@
 /**
- * @jest-environment jsdom
+ * @jest-environment ./test/ui/jsdom-env.js
  */
 // The pack card's download part in jsdom: the catalogue and the field are there, the note says a
 // download lasts one plugin session (or where hosted mode keeps it), what cannot be a pack is

@@ -1,5 +1,5 @@
 /**
- * @jest-environment jsdom
+ * @jest-environment ./test/ui/jsdom-env.js
  */
 // WebGPU needs a secure context: the panel says so plainly when Figma's iframe is not one (a data:
 // URL) and points at hosted mode; it says nothing where WebGPU is there or the page is secure.
