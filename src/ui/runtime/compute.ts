@@ -10,6 +10,7 @@ import { ModelOutputError, firstNonFinite, type OnnxDenoiser } from '../../model
 import { parsePack, scheduleFromPack, unetFile, unetFp16File, verifyPackFiles } from '../../model/pack';
 import { classifyWebError, createWebSession, type WebGpuProbe, type WebOrt } from '../../model/web';
 import type { Backend, ModelInfo } from './engine-api';
+import { previewDue } from './preview-steps';
 import { ResidentSampler } from './resident';
 import { record } from './trace';
 
@@ -37,7 +38,7 @@ export interface ComputeJob {
   repeats: number;
   seed: number;
   variations: number;
-  /** send an x̂0 preview every this many steps (and at the last step) */
+  /** send an x̂0 preview every this many steps, not at the last (previewDue) */
   previewEvery: number;
   /** choose t0 from the guide first (core's suggestT0; packs without a noise-level table get
    *  the default t0, DEFAULT_SETTINGS.t0) and run at it; the output's `t0` holds the choice */
@@ -274,7 +275,7 @@ export class SDEditSession {
         const now = performance.now();
         const ms = now - last;
         last = now;
-        const due = info.step % job.previewEvery === 0 || info.step === info.total;
+        const due = previewDue(info.step, info.total, job.previewEvery);
         onStep({ step: info.step, total: info.total, msPerStep: ms, x0: due ? info.x0.slice(0, chw) : undefined });
         await yieldToEventLoop();
         if (signal.aborted) throw abortError();

@@ -18,6 +18,7 @@ import type { NoiseSource, SamplerName, Schedule } from '../../core';
 import { abortError, checkRun, checkSeed, clampUnit, seededNoise } from '../../core';
 import { networkTime } from '../../model/adapter';
 import { toHalf } from './float16';
+import { previewDue } from './preview-steps';
 import { buildInitGraph, buildStepGraph, INIT_IO, STEP_IO, stepGraphKey, type StepGraphOptions } from './update-graph';
 import { planResident, residentUnsupported, type Prediction, type ResidentSamplerOptions } from './update-graph-plan';
 
@@ -47,7 +48,7 @@ export interface ResidentJob extends ResidentSamplerOptions {
   repeats?: number;
   seed: number;
   batch?: number;
-  /** read x̂0 back (item 0, clipped to [−1, 1]) every this many steps and at the last step; 0 = never */
+  /** read x̂0 back (item 0, clipped to [−1, 1]) every this many steps, not at the last (previewDue); 0 = never */
   previewEvery?: number;
 }
 
@@ -301,7 +302,7 @@ export class ResidentSampler {
           const x0 = upd[STEP_IO.x0];
           done++;
           let preview: Float32Array | undefined;
-          if (every > 0 && (done % every === 0 || done === totalSteps)) {
+          if (previewDue(done, totalSteps, every)) {
             const all = await this.read(x0);
             readbackBytes += all.byteLength;
             preview = all.slice(0, itemSize);
