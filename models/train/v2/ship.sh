@@ -4,6 +4,9 @@
 #   bash models/train/v2/ship.sh [--run DIR] [--quality-from PACK] [--no-tests]
 #   bash models/train/v2/ship.sh --undo        # put the working tree back as HEAD has it
 #
+# The first time (HEAD without models/v1) v1 moves to models/v1; once v2 is the default, a later
+# export of the run replaces models/default and v1 stays where it is.
+#
 # 1. snapshots the training run (default models/train/runs/v2; a checkpoint being written while
 #    it is copied is detected and the copy retried) into models/train/cache/ship/run;
 # 2. exports its EMA weights with export_v2.py --name default (fp32 + fp16 ONNX, size limits,
@@ -13,9 +16,9 @@
 #    run on models/default;
 # 4. optionally copies the `quality` block (and eval/ folder) of an evaluated pack, only if it
 #    was measured on the very same model.onnx (sha256);
-# 5. `git mv models/default models/v1` (v1 kept whole for the side-by-side evaluation; its
-#    model.json gets the name "v1" and its paths), then moves the staged pack in as
-#    models/default and stages both with git add;
+# 5. the first time, `git mv models/default models/v1` (v1 kept whole for the side-by-side
+#    evaluation; its model.json gets the name "v1" and its paths); later, the old v2 export is
+#    removed; then moves the staged pack in as models/default and stages it with git add;
 # 6. npm run build (ui.html embeds the new pack), the READMEs' generated blocks
 #    (readme_block.py), and the unit tests that read models/default (unless --no-tests).
 # Nothing is committed: review `git status`, then commit. Until step 5 nothing tracked changes;
@@ -35,25 +38,30 @@ while [ $# -gt 0 ]; do
     --quality-from) QUALITY_FROM=${2:?--quality-from needs a pack folder}; shift 2 ;;
     --no-tests) TESTS=0; shift ;;
     --undo) UNDO=1; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "ship: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 die() { echo "ship: $*" >&2; exit 1; }
 step() { echo "ship: [$(date -u +%H:%M:%S)] $*"; }
 
+# v2 already the default in HEAD: this run replaces it (v1 stays in models/v1)
+REPLACE=0
+git cat-file -e HEAD:models/v1/model.json 2>/dev/null && REPLACE=1
+
 if [ "$UNDO" = 1 ]; then
   git cat-file -e HEAD:models/default/model.json 2>/dev/null || die "HEAD has no models/default: nothing to undo to"
-  if git cat-file -e HEAD:models/v1/model.json 2>/dev/null; then die "HEAD already has models/v1 (v2 is committed): undo by git revert"; fi
   git reset -q HEAD -- models/default models/v1 README.md models/train/README.md
-  rm -rf models/v1 models/default
+  rm -rf models/default
+  [ "$REPLACE" = 1 ] || rm -rf models/v1
   git checkout HEAD -- models/default README.md models/train/README.md
-  step "undone: models/default and the READMEs are HEAD's again, models/v1 removed"
+  step "undone: models/default and the READMEs are HEAD's again$([ "$REPLACE" = 1 ] || echo ', models/v1 removed')"
   exit 0
 fi
 
 # ---- preconditions (nothing is changed before all of them hold) ------------------------------
-[ -e models/v1 ] && die "models/v1 exists: v2 was shipped already (bash $0 --undo to go back)"
+if [ "$REPLACE" = 0 ] && [ -e models/v1 ]; then die "models/v1 exists but HEAD has none: a ship is under way (bash $0 --undo to go back)"; fi
+[ -z "$(git status --porcelain -- models/v1)" ] || die "models/v1 has uncommitted changes: commit or restore them first"
 [ -z "$(git status --porcelain -- models/default README.md models/train/README.md)" ] || die "models/default or a README has uncommitted changes: commit or restore them first"
 [ -f "$RUN/ckpt/state.json" ] || die "no checkpoint at $RUN/ckpt (train first: models/train/README.md)"
 case "$(realpath "$RUN")/" in "$(realpath -m "$WORK")"/*) die "--run $RUN is inside $WORK, which this script overwrites: give the training run" ;; esac
@@ -122,9 +130,14 @@ print(f'ship: quality block (and eval/) of {src} carried over')
 EOF
 fi
 
-# ---- 5. v1 to models/v1, v2 in as models/default ------------------------------------------------
-step "git mv models/default models/v1; the staged pack becomes models/default"
+# ---- 5. v1 to models/v1 (the first time), the staged pack in as models/default -----------------
 trap 'echo "ship: FAILED after models/ changed; to go back: bash models/train/v2/ship.sh --undo" >&2' ERR
+if [ "$REPLACE" = 1 ]; then
+  step "the staged pack replaces the v2 export in models/default (v1 stays in models/v1)"
+  git rm -r -q models/default
+  rm -rf models/default
+else
+step "git mv models/default models/v1; the staged pack becomes models/default"
 git mv models/default models/v1
 "$PY" - models/v1/model.json <<'EOF'
 import json, os, sys
@@ -147,9 +160,11 @@ tmp = path + '.tmp'
 open(tmp, 'w').write(json.dumps(pack, indent=2) + '\n')  # v1's own style: ASCII escapes
 os.replace(tmp, path)
 EOF
+fi
 rm -f "$WORK/pack/"*.tmp
 mv "$WORK/pack" models/default
-git add -A models/default models/v1
+git add -A models/default
+[ "$REPLACE" = 1 ] || git add -A models/v1
 
 # ---- 6. build, README, tests --------------------------------------------------------------------
 step "npm run build"
