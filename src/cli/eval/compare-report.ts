@@ -6,6 +6,7 @@ import { PROTOCOL } from './report';
 import { mean, samplerLabel, std } from './run';
 import { gridSheet } from './sheets';
 import { DEFAULT_SETTINGS } from '../../protocol';
+import { fewStepGrid } from '../../core';
 
 /** Issue 15's targets for v2. */
 export const TARGETS = { gap_share_min: 0.6, l2_rms32_max: 0.15, retention_min: 0.75, retention_t0: 0.7 } as const;
@@ -164,7 +165,8 @@ export function compareMarkdown(report: CompareReport, cfg: CompareConfig, s: Co
   o.push(`Written by \`npm run eval -- --compare ${packs[1].dir} --model ${packs[0].dir}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC in ${f(report.total_ms / 1000, 0)} s; ` +
     s.models.map((m, i) => `${m.label} = \`${packs[i].dir}\` (${m.name}, model.onnx sha256 \`${m.sha256.slice(0, 16)}…\`${trainedText(packs[i])})`).join(', ') + '.');
   const samplerWhat = cfg.spec.sampler === DEFAULT_SETTINGS.sampler && cfg.spec.steps === DEFAULT_SETTINGS.steps ? "the panel's default sampler" : `the sampler (not the panel's default ${DEFAULT_SETTINGS.sampler}-${DEFAULT_SETTINGS.steps})`;
-  o.push(`Both through src/core \`sdedit()\` with ${samplerWhat} \`${samplerLabel(cfg.spec)}\` at ${S}×${S}, seed of input i = ${cfg.seed} + i, results clipped to [−1, 1]. Sheets: \`compare-photos.png\`, \`compare-flat.png\`, \`compare-composites.png\`; numbers: \`compare.json\`.`);
+  const grid = fewStepGrid(cfg.spec.sampler);
+  o.push(`Both through src/core \`sdedit()\` with ${samplerWhat} \`${samplerLabel(cfg.spec)}\`${grid ? ` on the ${grid} grid` : ''} at ${S}×${S}, seed of input i = ${cfg.seed} + i, results clipped to [−1, 1]. Sheets: \`compare-photos.png\`, \`compare-flat.png\`, \`compare-composites.png\`; numbers: \`compare.json\`.`);
   o.push('');
   o.push(`**Measures.** ${MEASURES}`);
   o.push('');
