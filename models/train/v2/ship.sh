@@ -137,9 +137,9 @@ if [ "$REPLACE" = 1 ]; then
   git rm -r -q models/default
   rm -rf models/default
 else
-step "git mv models/default models/v1; the staged pack becomes models/default"
-git mv models/default models/v1
-"$PY" - models/v1/model.json <<'EOF'
+  step "git mv models/default models/v1; the staged pack becomes models/default"
+  git mv models/default models/v1
+  "$PY" - models/v1/model.json <<'EOF'
 import json, os, sys
 path = sys.argv[1]
 pack = json.load(open(path, encoding='utf-8'))
@@ -182,4 +182,5 @@ node -e '
   const f = Object.fromEntries(p.files.map((x) => [x.role, x]));
   console.log(`ship: models/default is now "${p.name}", ${p.training.arch_name}, step ${p.training.steps}, multiple ${p.multiple}; ` +
     `model.onnx ${f.unet.bytes} B sha256 ${f.unet.sha256.slice(0, 12)}…, model-fp16.onnx ${f.unet_fp16.bytes} B; quality ${p.quality ? "carried" : "not measured yet (npm run eval)"}`);'
-step "done in $(( $(date +%s) - START )) s. Review: git status; then: git commit -m \"models: v2 is the default pack (v1 kept as models/v1)\""
+if [ "$REPLACE" = 1 ]; then MSG="models/default: a later export of the v2 run"; else MSG="models: v2 is the default pack (v1 kept as models/v1)"; fi
+step "done in $(( $(date +%s) - START )) s. Review: git status; then: git commit -m \"$MSG\""
