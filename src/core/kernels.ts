@@ -39,6 +39,23 @@ export function keptPixels(mask: Float32Array): KeptPixels {
   return { mask, runs: Int32Array.from(runs), fractional: Int32Array.from(fractional) };
 }
 
+/** The complement of the kept runs: [start, end) pairs of the indices of the pixels with m > 0
+ *  within one item of `channels` planes (plane c's pixel p is index c·H·W + p). */
+export function editedRanges(kept: KeptPixels, channels: number): Int32Array {
+  const pixels = kept.mask.length;
+  const { runs } = kept;
+  const plane: number[] = [];
+  let from = 0;
+  for (let i = 0; i < runs.length; i += 2) {
+    if (runs[i] > from) plane.push(from, runs[i]);
+    from = runs[i + 1];
+  }
+  if (from < pixels) plane.push(from, pixels);
+  const out = new Int32Array(channels * plane.length);
+  for (let c = 0; c < channels; c++) for (let i = 0; i < plane.length; i++) out[c * plane.length + i] = c * pixels + plane[i];
+  return out;
+}
+
 /** Kept pixels ← the guide noised with z: x ← m·x + (1−m)·(signal·g + noise·z) (for m = 0:
  *  exactly signal·g + noise·z, or signal·g when noise = 0), over every plane of H·W pixels. */
 export function blendKept(x: Float32Array, g: Float32Array, z: Float32Array, kept: KeptPixels, signal: number, noise: number): void {

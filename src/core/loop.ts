@@ -5,8 +5,8 @@
 // per-element work is in kernels.ts.
 import type { Denoiser, SDEditOptions, Shape4, StepInfo } from './types';
 import type { Schedule } from './schedule';
-import { gaussian, streamId } from './rng';
-import { blendKept, blendKeptFrom, keptPixels, noisedKeptRuns, noiseTo } from './kernels';
+import { gaussian, gaussianRanges, streamId } from './rng';
+import { blendKept, blendKeptFrom, editedRanges, keptPixels, noisedKeptRuns, noiseTo } from './kernels';
 
 /** What a noise draw is for; the default source turns it into a stream of the seeded RNG. */
 export interface NoiseRequest {
@@ -23,8 +23,13 @@ export interface NoiseRequest {
   sub: number;
 }
 
-/** Writes count standard normals for `req` into out[offset ..]. */
-export type NoiseSource = (req: NoiseRequest, out: Float32Array, offset: number, count: number) => void;
+/** Writes count standard normals for `req` into out[offset ..]. `ranges`, when a source has it,
+ *  writes only some of them: draw i, for i in each [start, end) pair of `ranges`, into
+ *  out[offset + i], the same value the whole draw gives it (the loop then draws a step's noise
+ *  only where the mask edits); a source without it is asked for every draw. */
+export type NoiseSource = ((req: NoiseRequest, out: Float32Array, offset: number, count: number) => void) & {
+  ranges?: (req: NoiseRequest, out: Float32Array, offset: number, ranges: Int32Array) => void;
+};
 
 const KIND_ID = { init: 1, step: 2, corrector: 3, sde: 4 } as const;
 
@@ -35,9 +40,16 @@ export function noiseStream(req: Omit<NoiseRequest, 'item'>): number {
 
 /** The engine's noise: item b draws from seed + b. */
 export function seededNoise(seed: number): NoiseSource {
-  return (req, out, offset, count) => {
-    gaussian(seed + req.item, noiseStream(req), out, offset, count);
-  };
+  return Object.assign(
+    (req: NoiseRequest, out: Float32Array, offset: number, count: number) => {
+      gaussian(seed + req.item, noiseStream(req), out, offset, count);
+    },
+    {
+      ranges(req: NoiseRequest, out: Float32Array, offset: number, ranges: Int32Array) {
+        gaussianRanges(seed + req.item, noiseStream(req), out, offset, ranges);
+      },
+    },
+  );
 }
 
 export function abortError(): Error {
@@ -124,6 +136,11 @@ export interface LoopState {
   predict(t: number, whilePending?: () => void): Promise<Float32Array>;
   /** standard normals of `kind` for every item into out (N×P) */
   draw(repeat: number, kind: NoiseRequest['kind'], step: number, sub: number, out: Float32Array): void;
+  /** `draw`, but only at the pixels the mask edits (m > 0; all of them without a mask): the
+   *  values at kept pixels are left as they are. For a step's noise that the update adds to x
+   *  value by value: replaceKept then overwrites the kept pixels, so the run's bytes are the
+   *  same as with every draw made (a kept pixel's draw is never read). */
+  drawEdited(repeat: number, kind: NoiseRequest['kind'], step: number, sub: number, out: Float32Array): void;
   /** kept pixels ← the guide at plan level j (a no-op without a mask); at the level the step
    *  ends at, from values made while its network call was pending */
   replaceKept(j: number): void;
@@ -201,6 +218,8 @@ export async function runLoop(
   // The kept pixels' values at the level the step in progress ends at depend only on the guide
   // and the repeat's draw: they are made while the step's network call is pending.
   const keptAhead = kept && kept.runs.length > 0 ? new Float32Array(total) : null;
+  // the draw numbers (per item) of the edited pixels, when the source can draw them alone
+  const edited = kept && kept.runs.length > 0 && noise.ranges ? editedRanges(kept, channels) : null;
   let aheadLevel = -1; // the plan level keptAhead holds (−1: none)
   let stepEnd = 0; // the plan level the step in progress ends at
   const prepareKept = (): void => {
@@ -237,6 +256,11 @@ export async function runLoop(
     },
     draw(repeat, kind, step, sub, out) {
       for (let b = 0; b < batch; b++) noise({ item: b, repeat, kind, step, sub }, out, b * itemSize, itemSize);
+    },
+    drawEdited(repeat, kind, step, sub, out) {
+      const ranged = noise.ranges;
+      if (!edited || !ranged) return state.draw(repeat, kind, step, sub, out);
+      for (let b = 0; b < batch; b++) ranged({ item: b, repeat, kind, step, sub }, out, b * itemSize, edited);
     },
     replaceKept(j: number): void {
       if (!kept) return;

@@ -189,6 +189,82 @@ function blockState(block: number, k: number, ka: number, kb: number): number {
   return word(4 * block + k, ka, kb) | 0;
 }
 
+/** The xoshiro128** state of the block being drawn (scratch, like slowWord: every caller seeds it first). */
+const xs = new Int32Array(4);
+
+/** xs ← block `block`'s starting state. */
+function seedBlock(block: number, ka: number, kb: number): void {
+  xs[0] = blockState(block, 0, ka, kb);
+  xs[1] = blockState(block, 1, ka, kb);
+  xs[2] = blockState(block, 2, ka, kb);
+  xs[3] = blockState(block, 3, ka, kb);
+  if ((xs[0] | xs[1] | xs[2] | xs[3]) === 0) xs[0] = 1; // xoshiro's state is never all zero
+}
+
+/** Step xs past n words without using them (draws before a range that starts inside a block). */
+function skipWords(n: number): void {
+  let s0 = xs[0];
+  let s1 = xs[1];
+  let s2 = xs[2];
+  let s3 = xs[3];
+  for (let i = 0; i < n; i++) {
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+  }
+  xs[0] = s0;
+  xs[1] = s1;
+  xs[2] = s2;
+  xs[3] = s3;
+}
+
+/** The next n words of xs as draws number index … index+n−1, into out[at …]. */
+function drawWords(out: Float32Array, at: number, n: number, index: number, kc: number, kd: number): void {
+  let s0 = xs[0];
+  let s1 = xs[1];
+  let s2 = xs[2];
+  let s3 = xs[3];
+  let slow = 0;
+  for (let i = 0; i < n; i++) {
+    // xoshiro128**: the word is rotl(s1·5, 7)·9, then the state steps
+    const m = M.imul(s1, 5);
+    const w = M.imul((m << 7) | (m >>> 25), 9);
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    // the ziggurat's fast path; a draw outside its layer's rectangle is noted without a branch
+    // (a branch here cost more than the rest of the loop)
+    const j = w >> 8;
+    const layer = w & 255;
+    out[at + i] = j * ZIG_W[layer];
+    const absJ = (j ^ (j >> 31)) - (j >> 31);
+    slowWord[slow] = w;
+    slowAt[slow] = i;
+    slow += (ZIG_K[layer] - 1 - absJ) >>> 31;
+  }
+  xs[0] = s0;
+  xs[1] = s1;
+  xs[2] = s2;
+  xs[3] = s3;
+  for (let k = 0; k < slow; k++) {
+    const i = slowAt[k];
+    out[at + i] = slowNormal(slowWord[k], index + i, kc, kd);
+  }
+}
+
+/** The second hash's keys (wedge and tail uniforms) for a stream's keys. */
+function slowKeys(ka: number, kb: number): [number, number] {
+  return [mix32((ka ^ 0x5bd1e995) >>> 0), mix32((kb ^ 0x1b873593) >>> 0)];
+}
+
 /**
  * Fill out[offset .. offset+count) with standard normal draws number 0 .. count−1 of
  * (seed, stream). `count` defaults to the rest of `out`. Draw i is the ziggurat of word i (and,
@@ -199,41 +275,47 @@ export function gaussian(seed: number, stream: number, out: Float32Array, offset
   if (!Number.isInteger(offset) || !Number.isInteger(count) || offset < 0 || count < 0 || offset + count > out.length) {
     throw new Error(`rng: ${count} draws at offset ${offset} do not fit an array of ${out.length}`);
   }
-  const kc = mix32((ka ^ 0x5bd1e995) >>> 0);
-  const kd = mix32((kb ^ 0x1b873593) >>> 0);
+  const [kc, kd] = slowKeys(ka, kb);
   for (let base = 0, block = 0; base < count; base += BLOCK, block++) {
-    const n = M.min(BLOCK, count - base); // draws in this block
-    let s0 = blockState(block, 0, ka, kb);
-    let s1 = blockState(block, 1, ka, kb);
-    let s2 = blockState(block, 2, ka, kb);
-    let s3 = blockState(block, 3, ka, kb);
-    if ((s0 | s1 | s2 | s3) === 0) s0 = 1; // xoshiro's state is never all zero
-    const at = offset + base;
-    let slow = 0;
-    for (let i = 0; i < n; i++) {
-      // xoshiro128**: the word is rotl(s1·5, 7)·9, then the state steps
-      const m = M.imul(s1, 5);
-      const w = M.imul((m << 7) | (m >>> 25), 9);
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-      // the ziggurat's fast path; a draw outside its layer's rectangle is noted without a branch
-      // (a branch here cost more than the rest of the loop)
-      const j = w >> 8;
-      const layer = w & 255;
-      out[at + i] = j * ZIG_W[layer];
-      const absJ = (j ^ (j >> 31)) - (j >> 31);
-      slowWord[slow] = w;
-      slowAt[slow] = i;
-      slow += (ZIG_K[layer] - 1 - absJ) >>> 31;
+    seedBlock(block, ka, kb);
+    drawWords(out, offset + base, M.min(BLOCK, count - base), base, kc, kd);
+  }
+  return out;
+}
+
+/**
+ * Only some of the draws of (seed, stream): for each range [ranges[2k], ranges[2k+1]) of draw
+ * numbers (ascending, not overlapping), draw i goes to out[offset + i]; the rest of `out` is left
+ * as it is. Each value equals the one `gaussian` gives draw i (a range may start inside a block:
+ * the block's words before it are stepped over, not drawn). The SDEdit loop uses it to draw a
+ * step's noise only where the mask edits.
+ */
+export function gaussianRanges(seed: number, stream: number, out: Float32Array, offset: number, ranges: Int32Array): Float32Array {
+  const [ka, kb] = streamKeys(seed, stream);
+  if (ranges.length % 2 !== 0) throw new Error(`rng: ranges need [start, end) pairs, got ${ranges.length} numbers`);
+  const [kc, kd] = slowKeys(ka, kb);
+  let block = -1; // the block whose state xs holds
+  let pos = 0; // the draw number xs's next word belongs to
+  let prevEnd = 0;
+  for (let r = 0; r < ranges.length; r += 2) {
+    const lo = ranges[r];
+    const hi = ranges[r + 1];
+    if (!(lo >= prevEnd && hi >= lo && offset >= 0 && offset + hi <= out.length)) {
+      throw new Error(`rng: draw range [${lo}, ${hi}) at offset ${offset} is out of order or does not fit an array of ${out.length}`);
     }
-    for (let k = 0; k < slow; k++) {
-      const i = slowAt[k];
-      out[at + i] = slowNormal(slowWord[k], base + i, kc, kd);
+    prevEnd = hi;
+    for (let i = lo; i < hi; ) {
+      const b = M.floor(i / BLOCK);
+      if (b !== block) {
+        seedBlock(b, ka, kb);
+        block = b;
+        pos = b * BLOCK;
+      }
+      skipWords(i - pos);
+      const n = M.min(hi, (b + 1) * BLOCK) - i;
+      drawWords(out, offset + i, n, i, kc, kd);
+      i += n;
+      pos = i;
     }
   }
   return out;

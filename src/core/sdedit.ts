@@ -37,6 +37,9 @@
 // is for (initial noise of repeat r, the noise of step j, corrector sub-step), so item b of a
 // batch equals a single run with seed + b; and a step's draw can be made while its network call
 // is pending (LoopState.predict), off the critical path when the network runs off this thread.
+// With a mask, a step's draw is made only at the pixels the mask edits (LoopState.drawEdited):
+// the update adds it value by value and the kept pixels are then replaced, so the bytes are
+// those of the whole draw (the repeat's initial draw and a corrector's stay whole).
 import type { Denoiser, SDEditOptions } from './types';
 import { noiseFreeAt, type Schedule } from './schedule';
 import type { LoopState, NoiseSource, Stepper } from './loop';
@@ -185,7 +188,7 @@ function vpSampler(plan: SDEditPlan, steps: AffineStep[]) {
       async step(r, j) {
         const c = steps[j];
         const draw = c.noise !== 0 ? z : null;
-        const eps = await st.predict(plan.ts[j], draw ? () => st.draw(r, 'step', j, 0, draw) : undefined);
+        const eps = await st.predict(plan.ts[j], draw ? () => st.drawEdited(r, 'step', j, 0, draw) : undefined);
         epsStep(st.x, eps, draw, st.x0, { ...c, ...x0Estimate(plan.level[j]) });
       },
     };
@@ -206,7 +209,7 @@ function veSampler(plan: SDEditPlan, steps: AffineStep[], corrector: number, snr
         }
         const c = steps[j];
         const draw = c.noise !== 0 ? z : null;
-        const score = await st.predict(t, draw ? () => st.draw(r, 'step', j, 0, draw) : undefined);
+        const score = await st.predict(t, draw ? () => st.drawEdited(r, 'step', j, 0, draw) : undefined);
         if (st.x0) x0FromScore(st.x0, st.x, score, plan.level[j]);
         applyStep(st.x, score, draw, c);
       },

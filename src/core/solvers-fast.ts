@@ -224,7 +224,7 @@ export async function sdeditFastWithNoise(
         const c = steps[j];
         // the step's noise is drawn while the network runs; the update adds it in the same pass
         const zj = c.noise !== 0 ? (z as Float32Array) : null;
-        const eps = await st.predict(ts[j], zj ? () => st.draw(r, 'sde', j, 0, zj) : undefined);
+        const eps = await st.predict(ts[j], zj ? () => st.drawEdited(r, 'sde', j, 0, zj) : undefined);
         const estimate = x0Estimate(level[j]);
         if (level[j + 1] >= 1) {
           dataPrediction(d0, x, eps, estimate);

@@ -161,3 +161,75 @@ test("a draw's error is the run's error, and the pending call's rejection is not
   expect(unhandled).toEqual([]);
   expect(den.started).toBe(0); // aborted before the network was asked
 });
+
+describe('a step\'s noise is drawn only where the mask edits', () => {
+  // 2 items, 2 repeats where the sampler allows; a mask with kept runs, fractional and edited pixels
+  const wide = { C, H: 8, W: 12 };
+  const P = wide.H * wide.W;
+  const wideGuide = sampleData(gaussianData(C, wide.H, wide.W, [{ mu: 0.1, s: 0.4 }]), 5);
+  const wideMask = Float32Array.from({ length: P }, (_, p) => {
+    const y = Math.floor(p / wide.W);
+    const x = p % wide.W;
+    return y < 2 || x < 3 ? 0 : x === 3 ? 0.5 : 1;
+  });
+  const kept = Array.from(wideMask).filter((m) => m === 0).length;
+  const samplers: [string, Schedule, () => CountingDenoiser, SDEditOptions][] = [
+    ['dpmpp2m-sde', vp, () => vpEps(DATA, vp), { sampler: 'dpmpp2m-sde', t0: 0.6, steps: 5, seed: 3, batch: 2, repeats: 2, mask: wideMask }],
+    ['ddpm strided', vp, () => vpEps(DATA, vp), { sampler: 'ddpm', t0: 0.5, steps: 4, seed: 3, batch: 2, mask: wideMask }],
+    ['ddim η 1', vp, () => vpEps(DATA, vp), { sampler: 'ddim', t0: 0.5, steps: 4, eta: 1, seed: 3, repeats: 2, mask: wideMask }],
+    ['ve with a corrector step', ve, () => veScore(DATA, ve), { sampler: 've', t0: 0.5, steps: 4, correctorSteps: 1, seed: 3, batch: 2, mask: wideMask }],
+  ];
+  /** seededNoise without its `ranges`: every draw whole, counting the values asked for per kind */
+  const whole = (seed: number, asked: Map<string, number>): NoiseSource => {
+    const inner = seededNoise(seed);
+    return (req, out, offset, count) => {
+      asked.set(req.kind, (asked.get(req.kind) ?? 0) + count);
+      inner(req, out, offset, count);
+    };
+  };
+  const ranged = (seed: number, asked: Map<string, number>): NoiseSource => {
+    const inner = seededNoise(seed);
+    return Object.assign(whole(seed, asked), {
+      ranges(req: NoiseRequest, out: Float32Array, offset: number, r: Int32Array) {
+        let n = 0;
+        for (let k = 0; k < r.length; k += 2) n += r[k + 1] - r[k];
+        asked.set(req.kind, (asked.get(req.kind) ?? 0) + n);
+        inner.ranges?.(req, out, offset, r);
+      },
+    });
+  };
+
+  test.each(samplers)('%s: the same bytes as with every draw made, and only the edited pixels drawn', async (_n, schedule, net, opts) => {
+    const askedWhole = new Map<string, number>();
+    const askedRanged = new Map<string, number>();
+    const a = await sdeditWithNoise(net(), wideGuide, [C, wide.H, wide.W], schedule, opts, whole(opts.seed, askedWhole));
+    const b = await sdeditWithNoise(net(), wideGuide, [C, wide.H, wide.W], schedule, opts, ranged(opts.seed, askedRanged));
+    expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+    // and the engine's own source gives these bytes too
+    const c = await sdeditWithNoise(net(), wideGuide, [C, wide.H, wide.W], schedule, opts, seededNoise(opts.seed));
+    expect(Buffer.from(c.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+    const stepKind = opts.sampler === 'dpmpp2m-sde' ? 'sde' : 'step';
+    const wholeStep = askedWhole.get(stepKind) ?? 0;
+    expect(wholeStep).toBeGreaterThan(0);
+    expect(askedRanged.get(stepKind)).toBe((wholeStep * (P - kept)) / P);
+    // the repeat's first draw (it noises every pixel) and a corrector's (its step size reads
+    // the whole draw) stay whole
+    expect(askedRanged.get('init')).toBe(askedWhole.get('init'));
+    expect(askedRanged.get('corrector')).toBe(askedWhole.get('corrector'));
+  });
+
+  test("a latent pack's ancestral scheduler: the same bytes with fewer draws", async () => {
+    const cfg = parseSchedulerConfig({ _class_name: 'EulerAncestralDiscreteScheduler', num_train_timesteps: 1000, beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012 });
+    const schedule = scheduleFromConfig(cfg);
+    const plan = planPack(cfg, schedule, { steps: 4, strength: 0.6 });
+    const askedWhole = new Map<string, number>();
+    const askedRanged = new Map<string, number>();
+    const run = (noise: NoiseSource) => sdeditPackWithNoise(vpEps(DATA, schedule), wideGuide, [C, wide.H, wide.W], schedule, plan, { mask: wideMask }, noise);
+    const a = await run(whole(8, askedWhole));
+    const b = await run(ranged(8, askedRanged));
+    expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer))).toBe(true);
+    const kind = plan.noiseKind;
+    expect(askedWhole.get(kind)).toBeGreaterThan(0);
+    expect(askedRanged.get(kind)).toBe(((askedWhole.get(kind) ?? 0) * (P - kept)) / P);
+  });
+});

@@ -64,7 +64,7 @@ export function sdeditPackWithNoise(
       async step(r, j) {
         const c = steps[j];
         const zj = z && c.noise !== 0 ? z : null;
-        const eps = await st.predict(plan.ts[j], zj ? () => st.draw(r, plan.noiseKind, j, 0, zj) : undefined);
+        const eps = await st.predict(plan.ts[j], zj ? () => st.drawEdited(r, plan.noiseKind, j, 0, zj) : undefined);
         packUpdate(st.x, eps, d0, d1, zj, c, estimates[j], clip);
         if (st.x0) copyClipped(st.x0, d0);
         const t = d1;
