@@ -57,8 +57,23 @@ test('a masked edit: kept pixels are returned unchanged, edited pixels change, p
   expect(r.progress.every((p) => p.total === steps && p.msPerStep > 0)).toBe(true);
   expect(r.previewPngs.length).toBeGreaterThanOrEqual(2);
   expect(decode(r.previewPngs[0]).width).toBe(64);
+  // an opaque result is encoded by the browser's PNG encoder in the encoder worker (the kept
+  // pixels above came through it byte for byte)
+  const end = (await runtimeEvents(ui().frame)).filter((e) => e.type === 'run-end').pop();
+  expect(end).toMatchObject({ status: 'done', pngEncodedOn: 'worker' });
   console.log(`64² masked edit, ${steps} steps: ${Math.round(r.timings!.totalMs)} ms total, ${Math.round(r.timings!.networkMs)} ms network, ` +
     `${r.progress.map((p) => Math.round(p.msPerStep)).join('/')} ms/step, ${r.previewPngs.length} previews`);
+});
+
+test('a guide with translucent pixels is encoded on the main thread (fast-png), keeping their alpha', async () => {
+  const src = strokeGuide(64, 64);
+  for (let i = 0; i < 64 * 8; i++) src.data[4 * i + 3] = 96; // the top 8 rows, outside the mask
+  const r = await runEngine(ui().frame, { guide: encode(src), mask, mode: 'mask-edit', settings: { size: 64, steps: 3, t0: 0.5 }, seed: 5 });
+  expect(r.errorMessage).toBeUndefined();
+  const out = decode(r.pngs[0]);
+  for (let i = 0; i < 64 * 8; i++) expect(out.data[4 * i + 3]).toBe(96);
+  const end = (await runtimeEvents(ui().frame)).filter((e) => e.type === 'run-end').pop();
+  expect(end).toMatchObject({ status: 'done', pngEncodedOn: 'main-thread' });
 });
 
 test('the same seed gives the same bytes; another seed does not', async () => {

@@ -8,7 +8,8 @@ import { probeWebGPU, wasmThreads } from '../../model/web';
 import { ASSET_IDS, hasAsset, readAsset, readAssetText, readEmbeddedPack } from './assets';
 import { isAbort, verifyPack, yieldToEventLoop, type ComputeJob, type ComputeStep, type PackBytes } from './compute';
 import { EngineError, type Backend, type Engine, type ModelInfo, type PackSource, type RunProgress, type RunRequest, type RunResult, type RuntimeNotice } from './engine-api';
-import { compositeOverGuide, decodePng, encodePng, resizeRgba, type Rgba } from './image';
+import { compositeOverGuide, decodePng, resizeRgba, type Rgba } from './image';
+import { PngEncoder } from './png-encoder';
 import { prepareMasks, type PanelMasks } from './mask';
 import { planPanelRun } from './memory-budget';
 import { checkRunRequest, toEngineError } from './request-checks';
@@ -47,6 +48,8 @@ export class RuntimeEngine implements Engine {
   private queue: Promise<unknown> = Promise.resolve();
   /** the active latent pack; null while the embedded pack is active */
   private latent: LatentSession | null = null;
+  /** previews and results: off this thread where the browser allows (png-encoder.ts) */
+  private readonly png = new PngEncoder();
 
   onNotice(listener: (n: RuntimeNotice) => void): void {
     this.listeners.push(listener);
@@ -153,11 +156,16 @@ export class RuntimeEngine implements Engine {
   private async runLatent(session: LatentSession, req: RunRequest, onProgress: (p: RunProgress) => void, signal: AbortSignal, started: number): Promise<RunResult> {
     record({ type: 'run-start', jobId: req.jobId, preview: req.preview, mode: req.mode, width: req.workWidth, height: req.workHeight, steps: req.settings.steps, variations: req.settings.variations, seed: req.seed, latent: true });
     try {
-      const res = await session.run(req, (p) => {
-        record({ type: 'progress', jobId: req.jobId, step: p.step, total: p.total, msPerStep: p.msPerStep, preview: false });
-        onProgress(p);
-      }, signal);
-      record({ type: 'run-end', jobId: req.jobId, status: 'done', ms: performance.now() - started, networkMs: res.timings.networkMs, backend: res.backend });
+      const res = await session.run(
+        req,
+        (p) => {
+          record({ type: 'progress', jobId: req.jobId, step: p.step, total: p.total, msPerStep: p.msPerStep, preview: false });
+          onProgress(p);
+        },
+        signal,
+        this.png,
+      );
+      record({ type: 'run-end', jobId: req.jobId, status: 'done', ms: performance.now() - started, networkMs: res.timings.networkMs, backend: res.backend, pngEncodedOn: this.png.lastWhere });
       return res;
     } catch (e) {
       record({ type: 'run-end', jobId: req.jobId, status: isAbort(e) ? 'aborted' : 'error', ms: performance.now() - started, message: (e as Error).message });
@@ -236,8 +244,8 @@ export class RuntimeEngine implements Engine {
     // Progress is delivered in order; preview PNGs are encoded on the way.
     let delivery: Promise<void> = Promise.resolve();
     const onStep = (st: ComputeStep) => {
-      delivery = delivery.then(() => {
-        const previewPng = st.x0 ? encodePng(toRgba(padded.crop(st.x0, 3)), 'preview') : undefined;
+      delivery = delivery.then(async () => {
+        const previewPng = st.x0 ? await this.png.encode(toRgba(padded.crop(st.x0, 3)), 'preview') : undefined;
         record({ type: 'progress', jobId: req.jobId, step: st.step, total: st.total, msPerStep: st.msPerStep, preview: !!previewPng });
         onProgress({ step: st.step, total: st.total, msPerStep: st.msPerStep, ...(previewPng ? { previewPng } : {}) });
       });
@@ -283,11 +291,11 @@ export class RuntimeEngine implements Engine {
     const params: RunParams[] = [];
     for (let i = 0; i < variations; i++) {
       const gen = resizeRgba(toRgba(images.subarray(i * per, (i + 1) * per)), guide.width, guide.height);
-      pngs.push(encodePng(compositeOverGuide(guide, gen, masks ? masks.full : null)));
+      pngs.push(await this.png.encode(compositeOverGuide(guide, gen, masks ? masks.full : null)));
       params.push({ t0: output.t0 ?? s.t0, steps, sampler: s.sampler, repeats, seed: req.seed + i, size: Math.max(work.width, work.height), model: info.name, mode: req.mode });
     }
     const totalMs = performance.now() - started;
-    record({ type: 'run-end', jobId: req.jobId, status: 'done', ms: totalMs, networkMs: output.networkMs, backend: runner.backend });
+    record({ type: 'run-end', jobId: req.jobId, status: 'done', ms: totalMs, networkMs: output.networkMs, backend: runner.backend, pngEncodedOn: this.png.lastWhere });
     return {
       jobId: req.jobId,
       pngs,

@@ -1,6 +1,8 @@
 // PNG ↔ pixels (main thread of the iframe), and the final composite over the guide. Decoding and
 // resampling use the browser's canvas APIs with colour management switched off, so PNG bytes map
-// 1:1 to pixels; encoding uses fast-png (see encodePng for why not the canvas).
+// 1:1 to pixels; encoding on this thread uses fast-png (see encodePng for why not the canvas):
+// the engine's previews and results go to png-encoder.ts first, the browser's encoder in a
+// worker, and come back here only where that cannot be used.
 // Tensor ↔ pixel conversions are core's (rgbaToChw, chwToRgba, maskFromRgba).
 import { encode } from 'fast-png';
 
@@ -79,6 +81,7 @@ export function resizeRgba(src: Rgba, width: number, height: number): Rgba {
  *  smooth photo, 1920×1080 encodes in 256 ms at 3 (1.37 MB) against 391 ms at 6 (1.24 MB), and
  *  4096² in 1.3 s against 2.1 s — time the iframe's main thread is blocked at the end of a run. */
 const PNG_LEVEL = { result: 3, preview: 1 } as const;
+export type PngUse = keyof typeof PNG_LEVEL;
 
 /**
  * Encode RGBA pixels as PNG bytes, synchronously, in JavaScript (fast-png over fflate's deflate).
@@ -87,7 +90,7 @@ const PNG_LEVEL = { result: 3, preview: 1 } as const;
  * 256² encode in headless Chromium — so each preview lagged a second and the result waited behind
  * the last one. A 256² encode takes about 10 ms.
  */
-export function encodePng(img: Rgba, use: keyof typeof PNG_LEVEL = 'result'): Uint8Array {
+export function encodePng(img: Rgba, use: PngUse = 'result'): Uint8Array {
   if (img.data.length !== img.width * img.height * 4) throw new Error(`encodePng: ${img.data.length} bytes for ${img.width}×${img.height} RGBA`);
   return encode({ width: img.width, height: img.height, data: img.data, channels: 4, depth: 8 }, { zlib: { level: PNG_LEVEL[use] } });
 }

@@ -16,7 +16,8 @@ import { classifyWebError } from '../../model/web';
 import type { RunParams } from '../../protocol';
 import { decideLatentDevice, type DeviceFacts } from './device-check';
 import { EngineError, LATENT_AUTO_T0_UNAVAILABLE, type Backend, type LatentModelInfo, type ModelInfo, type RunProgress, type RunRequest, type RunResult } from './engine-api';
-import { compositeOverGuide, decodePng, encodePng, resizeRgba } from './image';
+import { compositeOverGuide, decodePng, resizeRgba } from './image';
+import type { PngEncoder } from './png-encoder';
 import { prepareMasks, type PanelMasks } from './mask';
 import { latentMemoryRefusal } from './memory-budget';
 
@@ -108,7 +109,8 @@ export class LatentSession {
     return estimateLatentMemory(this.bytes, this.pack.unet, h, w, rows, this.info.latent.precision === 'fp16' ? 2 : 4);
   }
 
-  async run(req: RunRequest, onProgress: (p: RunProgress) => void, signal: AbortSignal): Promise<RunResult> {
+  /** `png` encodes the results (the engine's, off the main thread where it can). */
+  async run(req: RunRequest, onProgress: (p: RunProgress) => void, signal: AbortSignal, png: PngEncoder): Promise<RunResult> {
     const started = performance.now();
     const s = req.settings;
     const text = req.text ?? { prompt: '', negative: '', guidance: this.pack.recommended.guidance };
@@ -175,7 +177,7 @@ export class LatentSession {
     const params: RunParams[] = [];
     for (let i = 0; i < variations; i++) {
       const gen = resizeRgba({ width: work.width, height: work.height, data: chwToRgba(images.subarray(i * per, (i + 1) * per), work.width, work.height) }, guide.width, guide.height);
-      pngs.push(encodePng(compositeOverGuide(guide, gen, masks ? masks.full : null)));
+      pngs.push(await png.encode(compositeOverGuide(guide, gen, masks ? masks.full : null)));
       params.push({ t0: res.t0, steps, sampler: s.sampler, repeats, seed: req.seed + i, size: Math.max(work.width, work.height), model: this.info.name, mode: req.mode });
     }
     // a latent preview runs at the working size too (fewer steps), so it can be applied as it is
