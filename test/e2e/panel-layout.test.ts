@@ -185,6 +185,8 @@ test('no worker allowed (strict CSP): one honest notice that the panel freezes d
   expect(freezes).toHaveLength(1);
   expect(freezes[0]).toContain('Cancel acts between steps');
   expect((await runtimeEvents(frame)).some((e) => e.type === 'worker-failed')).toBe(true); // the cause, for diagnosis
+  // the PNG encoder's worker is refused too: the result was encoded on the panel's thread
+  expect((await runtimeEvents(frame)).filter((e) => e.type === 'run-end').pop()).toMatchObject({ status: 'done', pngEncodedOn: 'main-thread' });
   await shot(page, 'no-worker');
   await ui.close();
 });

@@ -4,7 +4,7 @@
 // fake Worker checks the choices around it: what is sent, when it falls back, that a broken
 // worker is not tried again, and that translucent images never go to the canvas.
 import { PNG } from 'pngjs';
-import { isOpaque, PngEncoder } from '../../src/ui/runtime/png-encoder';
+import { ENCODE_TIMEOUT_MS, isOpaque, PngEncoder } from '../../src/ui/runtime/png-encoder';
 
 function image(width: number, height: number, alpha = 255) {
   const data = new Uint8ClampedArray(width * height * 4);
@@ -21,7 +21,8 @@ const decoded = (png: Uint8Array) => PNG.sync.read(Buffer.from(png));
 
 type Reply = (msg: { id: number; width: number; height: number; data: ArrayBuffer }) => unknown;
 
-/** Installs a fake Worker (and an OffscreenCanvas marker) that answers each message with `reply`. */
+/** Installs a fake Worker (and an OffscreenCanvas marker) that answers each message with `reply`
+ *  (undefined: no answer at all). */
 function fakeWorker(reply: Reply) {
   const made: FakeWorker[] = [];
   class FakeWorker {
@@ -35,7 +36,7 @@ function fakeWorker(reply: Reply) {
     postMessage(msg: { id: number; width: number; height: number; data: ArrayBuffer }): void {
       this.posted.push(msg);
       const answer = reply(msg);
-      queueMicrotask(() => this.onmessage?.({ data: answer }));
+      if (answer !== undefined) queueMicrotask(() => this.onmessage?.({ data: answer }));
     }
     terminate(): void {
       this.terminated = true;
@@ -112,4 +113,22 @@ test('a translucent image never goes to the canvas (premultiplied alpha would ch
 
 test('a wrong pixel count is refused', async () => {
   await expect(new PngEncoder().encode({ width: 3, height: 3, data: new Uint8ClampedArray(8) })).rejects.toThrow(/8 bytes for 3×3 RGBA/);
+});
+
+test('a worker that never answers is given up after ENCODE_TIMEOUT_MS, and the image is encoded here', async () => {
+  jest.useFakeTimers();
+  try {
+    const made = fakeWorker(() => undefined);
+    const enc = new PngEncoder();
+    const img = image(3, 3);
+    const pending = enc.encode(img);
+    await jest.advanceTimersByTimeAsync(ENCODE_TIMEOUT_MS + 1);
+    const png = await pending;
+    expect(enc.lastWhere).toBe('main-thread');
+    expect(Buffer.compare(decoded(png).data, Buffer.from(img.data))).toBe(0);
+    expect(made[0].posted).toHaveLength(1);
+    expect(made[0].terminated).toBe(true);
+  } finally {
+    jest.useRealTimers();
+  }
 });

@@ -32,6 +32,10 @@ onmessage = async (ev) => {
 
 type Reply = { id: number; png: ArrayBuffer } | { id: number; error: string };
 
+/** A worker that has not answered by then is taken for stuck and the encode falls back (the
+ *  browser's encoder takes ≈ 0.2 s for 2048² here: this is a hang, not a slow image). */
+export const ENCODE_TIMEOUT_MS = 30_000;
+
 /** Whether every pixel is opaque (α = 255): only then is a canvas round trip byte-exact. */
 export function isOpaque(data: Uint8ClampedArray): boolean {
   for (let i = 3, n = data.length; i < n; i += 4) if (data[i] !== 255) return false;
@@ -101,7 +105,15 @@ export class PngEncoder {
   private viaWorker(worker: Worker, img: Rgba): Promise<Uint8Array> {
     const id = this.nextId++;
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`no answer in ${ENCODE_TIMEOUT_MS / 1000} s`));
+      }, ENCODE_TIMEOUT_MS);
+      const settle = <T>(f: (v: T) => void) => (v: T) => {
+        clearTimeout(timer);
+        f(v);
+      };
+      this.pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
       const data = img.data.slice().buffer;
       worker.postMessage({ id, width: img.width, height: img.height, data }, [data]);
     });
