@@ -83,6 +83,13 @@ describe('parseCompareArgs', () => {
     expect(() => parseCompareArgs(['--compare', 'x', '--quick'])).toThrow(/unknown option --quick/);
     expect(() => parseCompareArgs(['--compare'])).toThrow(/needs a value/);
   });
+
+  it('writes the comparison into the candidate pack unless --no-quality', () => {
+    expect(parseCompareArgs(['--compare', 'x']).writeQuality).toBe(true);
+    const p = parseCompareArgs(['--compare', 'x', '--no-quality', '--sampler', 'dpmpp2m']);
+    expect(p.writeQuality).toBe(false);
+    expect(p.cfg.spec.sampler).toBe('dpmpp2m');
+  });
 });
 
 it('runs both packs through every part and writes its outputs', async () => {
@@ -172,4 +179,10 @@ it('the command writes its outputs and the comparison into the candidate pack, l
   expect(pack.quality.side_by_side.size).toBe(32);
   expect(pack.quality.side_by_side.models.map((m) => m.label)).toEqual(['v1', 'v2']);
   expect(pack.quality.side_by_side.models[1].x0_error).toHaveLength(X0_ERROR_TS.length);
+  // a side experiment with --no-quality leaves both packs' model.json as they were
+  const bBefore = readFileSync(path.join(b, 'model.json'));
+  expect(await compareMain([...args, '--sampler', 'dpmpp2m', '--out', path.join(root, 'out-ode'), '--no-quality'])).toBe(0);
+  expect(readFileSync(path.join(b, 'model.json')).equals(bBefore)).toBe(true);
+  expect(readFileSync(path.join(a, 'model.json')).equals(aBefore)).toBe(true);
+  expect(existsSync(path.join(root, 'out-ode', 'compare.json'))).toBe(true);
 }, 120_000);

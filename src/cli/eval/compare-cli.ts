@@ -20,7 +20,8 @@ flat-colour guides (Laplacian std, spectrum slope, gap shares, 32-px RMS, edges 
 and the denoiser alone (x̂0 error against t on the held-out photo crops).
 Writes OUT/compare.json, OUT/compare-{photos,flat,composites}.png, the "compare" section of
 OUT/results.md (the rest of that file is left as it is) and quality.side_by_side in DIR/model.json
-(the rest of its quality block is kept if it was measured on the same model.onnx).
+(the rest of its quality block is kept if it was measured on the same model.onnx; --no-quality
+leaves model.json alone, for a side experiment such as another sampler).
 
   --model DIR        pack A                                        [models/default]
   --labels A,B       names of the two packs in the tables           [v1,v2]
@@ -35,7 +36,8 @@ OUT/results.md (the rest of that file is left as it is) and quality.side_by_side
   --flat-seeds N     results per flat guide and t0 (seeds S + i + 1000·k)   [3]
   --heldout DIR      procedural scenes, the composites' backgrounds [models/eval/heldout]
   --seed S           seed of input i is S + i                      [1]
-  --threads N        ONNX Runtime CPU threads                      [2]`;
+  --threads N        ONNX Runtime CPU threads                      [2]
+  --no-quality       do not write quality.side_by_side into DIR/model.json`;
 
 export interface CompareArgs {
   cfg: CompareConfig;
@@ -43,14 +45,21 @@ export interface CompareArgs {
   labels: [string, string];
   out: string;
   threads: number;
+  /** write quality.side_by_side into B's model.json (off with --no-quality) */
+  writeQuality: boolean;
 }
 
 export function parseCompareArgs(argv: readonly string[]): CompareArgs {
   const a = new Map<string, string>();
+  let writeQuality = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'`);
     const name = arg.slice(2);
+    if (name === 'no-quality') {
+      writeQuality = false;
+      continue;
+    }
     if (!['compare', 'model', 'labels', 'out', 'size', 'sampler', 'steps', 'photos', 't0', 'flat-guides', 'flat-t0', 'flat-seeds', 'heldout', 'seed', 'threads'].includes(name)) throw new Error(`unknown option --${name} with --compare`);
     const v = argv[++i];
     if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value`);
@@ -86,6 +95,7 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     labels: [labels[0].trim(), labels[1].trim()],
     out: a.get('out') ?? 'models/default/eval',
     threads: int('threads', 2, 1),
+    writeQuality,
   };
 }
 
@@ -138,10 +148,11 @@ export async function compareMain(argv: readonly string[]): Promise<number> {
     // B (the candidate) keeps the comparison in its model.json, so a shipped pack carries the
     // numbers that justified shipping it, with A's beside them
     const bJson = path.join(p.models[1], 'model.json');
-    writeFileAtomic(bJson, withSideBySide(readTextOr(bJson), summary.models[1].sha256, sideBySideBlock(json)));
+    if (p.writeQuality) writeFileAtomic(bJson, withSideBySide(readTextOr(bJson), summary.models[1].sha256, sideBySideBlock(json)));
     const md = path.join(p.out, 'results.md');
     writeFileAtomic(md, withMarkedSection(readTextOr(md), 'compare', compareMarkdown(report, cfg, summary, packs)));
-    log(`sdedit-eval: wrote ${p.out}/compare.json, ${sheets.map((s) => path.basename(s)).join(', ')}, the compare section of ${md} and quality.side_by_side of ${bJson} in ${((performance.now() - start) / 1000).toFixed(0)} s`);
+    const quality = p.writeQuality ? ` and quality.side_by_side of ${bJson}` : ` (${bJson} left as it was: --no-quality)`;
+    log(`sdedit-eval: wrote ${p.out}/compare.json, ${sheets.map((s) => path.basename(s)).join(', ')}, the compare section of ${md}${quality} in ${((performance.now() - start) / 1000).toFixed(0)} s`);
     return 0;
   } catch (e) {
     process.stderr.write(`sdedit-eval: ${(e as Error).message}\n`);
