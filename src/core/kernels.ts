@@ -119,9 +119,9 @@ export function applyStep(x: Float32Array, out: Float32Array, z: Float32Array | 
   } else for (let k = 0; k < n; k++) x[k] = a * x[k] + b * out[k];
 }
 
-/** x ← x + s·z. */
-export function addScaled(x: Float32Array, z: Float32Array, s: number): void {
-  for (let k = 0, n = x.length; k < n; k++) x[k] = x[k] + s * z[k];
+/** x ← x + s·z over [lo, hi) (all of x by default). */
+export function addScaled(x: Float32Array, z: Float32Array, s: number, lo = 0, hi = x.length): void {
+  for (let k = lo; k < hi; k++) x[k] = x[k] + s * z[k];
 }
 
 /** One pass of an ε step (applyStep), also filling x0 ← clip((x − sigma·ε)·invAlpha) from the
@@ -168,43 +168,52 @@ export interface MultistepStep {
  *  float32), then x ← c.sample·x + c.x0·d0 (+ c.x0Prev·d1 when d1 is not null, the previous
  *  call's x̂0), then x ← x + c.noise·z when z is not null. The update is rounded to float32
  *  before the noise is added, so the bytes equal an update followed by addScaled; one pass
- *  instead of two. */
-export function multistepUpdate(x: Float32Array, eps: Float32Array, d0: Float32Array, d1: Float32Array | null, c: MultistepStep & X0Estimate, z: Float32Array | null = null): void {
+ *  instead of two. Over the values [lo, hi) only (all of x by default). */
+export function multistepUpdate(
+  x: Float32Array,
+  eps: Float32Array,
+  d0: Float32Array,
+  d1: Float32Array | null,
+  c: MultistepStep & X0Estimate,
+  z: Float32Array | null = null,
+  lo = 0,
+  hi = x.length,
+): void {
   const a = c.sample;
   const b0 = c.x0;
   const sigma = c.sigma;
   const inv = c.invAlpha;
-  const n = x.length;
+  const n = hi;
   const b1 = c.x0Prev;
   const s = c.noise ?? 0;
   if (d1 && z) {
-    for (let k = 0; k < n; k++) {
+    for (let k = lo; k < n; k++) {
       d0[k] = (x[k] - sigma * eps[k]) * inv;
       x[k] = fround(a * x[k] + b0 * d0[k] + b1 * d1[k]) + s * z[k];
     }
   } else if (d1) {
-    for (let k = 0; k < n; k++) {
+    for (let k = lo; k < n; k++) {
       d0[k] = (x[k] - sigma * eps[k]) * inv;
       x[k] = a * x[k] + b0 * d0[k] + b1 * d1[k];
     }
   } else if (z) {
-    for (let k = 0; k < n; k++) {
+    for (let k = lo; k < n; k++) {
       d0[k] = (x[k] - sigma * eps[k]) * inv;
       x[k] = fround(a * x[k] + b0 * d0[k]) + s * z[k];
     }
   } else {
-    for (let k = 0; k < n; k++) {
+    for (let k = lo; k < n; k++) {
       d0[k] = (x[k] - sigma * eps[k]) * inv;
       x[k] = a * x[k] + b0 * d0[k];
     }
   }
 }
 
-/** dst ← (x − sigma·ε)·invAlpha, unclipped (the data prediction). */
-export function dataPrediction(dst: Float32Array, x: Float32Array, eps: Float32Array, c: X0Estimate): void {
+/** dst ← (x − sigma·ε)·invAlpha, unclipped (the data prediction), over [lo, hi). */
+export function dataPrediction(dst: Float32Array, x: Float32Array, eps: Float32Array, c: X0Estimate, lo = 0, hi = dst.length): void {
   const sigma = c.sigma;
   const inv = c.invAlpha;
-  for (let k = 0, n = dst.length; k < n; k++) dst[k] = (x[k] - sigma * eps[k]) * inv;
+  for (let k = lo; k < hi; k++) dst[k] = (x[k] - sigma * eps[k]) * inv;
 }
 
 /** dst ← clip(x + sigma2·score, −1, 1): the VE x̂0 preview (Tweedie). */

@@ -6,7 +6,7 @@
 import type { Denoiser, SDEditOptions, Shape4, StepInfo } from './types';
 import type { Schedule } from './schedule';
 import { gaussian, gaussianRanges, streamId } from './rng';
-import { blendKept, blendKeptFrom, editedRanges, keptPixels, noisedKeptRuns, noiseTo } from './kernels';
+import { blendKept, blendKeptFrom, copyClipped, editedRanges, keptPixels, noisedKeptRuns, noiseTo } from './kernels';
 
 /** What a noise draw is for; the default source turns it into a stream of the seeded RNG. */
 export interface NoiseRequest {
@@ -126,8 +126,14 @@ export interface LoopState {
   readonly total: number;
   /** the current sample, N×C×H×W, updated in place by the step */
   readonly x: Float32Array;
-  /** x̂0 preview buffer (clipped to [−1, 1]) the step fills; null when nobody listens */
+  /** x̂0 preview buffer (clipped to [−1, 1]) the step fills; null when nobody listens. The loop
+   *  then sets its kept pixels to the guide (what the result will have there), so a step may
+   *  leave them as they are. */
   readonly x0: Float32Array | null;
+  /** With a mask: [start, end) pairs of the indices of x (all items, all planes) at the pixels the
+   *  mask edits (m > 0). An update that is value by value may run over these alone: the kept
+   *  pixels are replaced after the step anyway. null without a mask (everything is edited). */
+  readonly edited: Int32Array | null;
   /** One network call on x at time t (checks abort first and the output's length after).
    *  `whilePending` runs once the call has started and before it is awaited: the step's work
    *  that does not need the output (its noise draw), done while the network runs off this
@@ -174,6 +180,32 @@ export interface Stepper {
   x0?(): void;
 }
 
+/** What an x̂0 preview shows under a mask: x0 ← m·x0 + (1−m)·clip(guide) in every item of x0 (the
+ *  result keeps the guide at kept pixels, so the preview shows it there too, and blends as the
+ *  result will). `guide` is one item (C×H×W, the guide the run started from), `mask` H×W. The
+ *  CPU loop and the GPU-resident loop (src/ui/runtime) both use it. */
+export function previewOverGuide(guide: Float32Array, mask: Float32Array): (x0: Float32Array) => void {
+  const kept = keptPixels(mask);
+  const g = new Float32Array(guide.length);
+  copyClipped(g, guide);
+  return (x0) => {
+    for (let base = 0; base < x0.length; base += g.length) blendKept(x0.subarray(base, base + g.length), g, g, kept, 1, 0);
+  };
+}
+
+/** Ranges within one item, repeated for each of `batch` items of `itemSize` values. */
+function everyItem(ranges: Int32Array, batch: number, itemSize: number): Int32Array {
+  const out = new Int32Array(batch * ranges.length);
+  for (let b = 0; b < batch; b++) for (let i = 0; i < ranges.length; i++) out[b * ranges.length + i] = b * itemSize + ranges[i];
+  return out;
+}
+
+/** f(lo, hi) for each [lo, hi) pair of `ranges`, or once for [0, n) when ranges is null. */
+export function eachRange(ranges: Int32Array | null, n: number, f: (lo: number, hi: number) => void): void {
+  if (!ranges) return f(0, n);
+  for (let i = 0; i < ranges.length; i += 2) f(ranges[i], ranges[i + 1]);
+}
+
 /** Kept-pixel multipliers for VP levels ᾱ: √ᾱ and √(1−ᾱ). */
 export function vpKeptLevels(level: Float64Array): KeptLevels {
   const keptSignal = new Float64Array(level.length);
@@ -218,8 +250,10 @@ export async function runLoop(
   // The kept pixels' values at the level the step in progress ends at depend only on the guide
   // and the repeat's draw: they are made while the step's network call is pending.
   const keptAhead = kept && kept.runs.length > 0 ? new Float32Array(total) : null;
-  // the draw numbers (per item) of the edited pixels, when the source can draw them alone
-  const edited = kept && kept.runs.length > 0 && noise.ranges ? editedRanges(kept, channels) : null;
+  // the edited pixels' indices within an item (the draw numbers a step's noise needs), and within x
+  const editedInItem = kept && kept.runs.length > 0 ? editedRanges(kept, channels) : null;
+  const editedInX = editedInItem ? everyItem(editedInItem, batch, itemSize) : null;
+  const overGuide = mask && onStep ? previewOverGuide(guide, mask) : null;
   let aheadLevel = -1; // the plan level keptAhead holds (−1: none)
   let stepEnd = 0; // the plan level the step in progress ends at
   const prepareKept = (): void => {
@@ -243,6 +277,7 @@ export async function runLoop(
     total,
     x,
     x0: onStep ? new Float32Array(total) : null,
+    edited: editedInX,
     predict(t: number, whilePending?: () => void): Promise<Float32Array> {
       const pending = networkCall(t);
       try {
@@ -259,8 +294,8 @@ export async function runLoop(
     },
     drawEdited(repeat, kind, step, sub, out) {
       const ranged = noise.ranges;
-      if (!edited || !ranged) return state.draw(repeat, kind, step, sub, out);
-      for (let b = 0; b < batch; b++) ranged({ item: b, repeat, kind, step, sub }, out, b * itemSize, edited);
+      if (!editedInItem || !ranged) return state.draw(repeat, kind, step, sub, out);
+      for (let b = 0; b < batch; b++) ranged({ item: b, repeat, kind, step, sub }, out, b * itemSize, editedInItem);
     },
     replaceKept(j: number): void {
       if (!kept) return;
@@ -283,7 +318,7 @@ export async function runLoop(
       done++;
       if (onStep) {
         const x0 = state.x0 as Float32Array;
-        let x0Ready = !stepper.x0;
+        let x0Ready = false;
         const info: StepInfo = {
           step: done,
           total: totalSteps,
@@ -291,8 +326,11 @@ export async function runLoop(
           t: ts[j + 1],
           x,
           get x0() {
-            if (!x0Ready) stepper.x0?.();
-            x0Ready = true;
+            if (!x0Ready) {
+              stepper.x0?.();
+              overGuide?.(x0);
+              x0Ready = true;
+            }
             return x0;
           },
         };

@@ -37,7 +37,7 @@
 import type { Denoiser, FastGrid, SamplerName, SDEditOptions } from './types';
 import { noiseFreeAt, type Schedule, type VPSchedule } from './schedule';
 import type { LoopState, NoiseSource, Stepper } from './loop';
-import { checkDenoiser, checkRun, runLoop, vpKeptLevels } from './loop';
+import { checkDenoiser, checkRun, eachRange, runLoop, vpKeptLevels } from './loop';
 import { addScaled, copyClipped, dataPrediction, multistepUpdate, type MultistepStep } from './kernels';
 import { x0Estimate } from './steps';
 
@@ -226,11 +226,18 @@ export async function sdeditFastWithNoise(
         const zj = c.noise !== 0 ? (z as Float32Array) : null;
         const eps = await st.predict(ts[j], zj ? () => st.drawEdited(r, 'sde', j, 0, zj) : undefined);
         const estimate = x0Estimate(level[j]);
+        // only the edited pixels: the loop replaces the kept ones after the step
         if (level[j + 1] >= 1) {
-          dataPrediction(d0, x, eps, estimate);
-          x.set(d0);
-          if (zj) addScaled(x, zj, c.noise);
-        } else multistepUpdate(x, eps, d0, c.x0Prev !== 0 ? d1 : null, { ...c, ...estimate }, zj);
+          eachRange(st.edited, x.length, (lo, hi) => {
+            dataPrediction(d0, x, eps, estimate, lo, hi);
+            x.set(d0.subarray(lo, hi), lo);
+            if (zj) addScaled(x, zj, c.noise, lo, hi);
+          });
+        } else {
+          const prev = c.x0Prev !== 0 ? d1 : null;
+          const coef = { ...c, ...estimate };
+          eachRange(st.edited, x.length, (lo, hi) => multistepUpdate(x, eps, d0, prev, coef, zj, lo, hi));
+        }
         const previous = d1;
         d1 = d0;
         d0 = previous;

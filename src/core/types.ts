@@ -42,8 +42,10 @@ export interface StepInfo {
   t: number;
   /** current sample, NCHW, do not mutate. */
   x: Float32Array;
-  /** the model's current estimate of the clean image x̂0, NCHW (clipped to [-1, 1]); made when
-   *  first read, so read it during the callback (a later step reuses the buffer). */
+  /** the model's current estimate of the clean image x̂0, NCHW (clipped to [-1, 1]), with a mask
+   *  blended over the guide the run started from as the result will be (m·x̂0 + (1−m)·guide:
+   *  kept pixels are the guide's); made when first read, so read it during the callback (a
+   *  later step reuses the buffer). */
   readonly x0: Float32Array;
 }
 

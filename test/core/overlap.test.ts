@@ -7,7 +7,7 @@ import { parseSchedulerConfig, planPack, scheduleFromConfig, sdeditPackWithNoise
 import { seededNoise, type NoiseRequest, type NoiseSource } from '../../src/core/loop';
 import { veGeometric, vpLinear, type Schedule } from '../../src/core/schedule';
 import { sdeditWithNoise } from '../../src/core/sdedit';
-import type { Denoiser, SDEditOptions, Shape4 } from '../../src/core/types';
+import type { Denoiser, SDEditOptions, Shape4, StepInfo } from '../../src/core/types';
 import { gaussianData, sampleData, veScore, vpEps, type CountingDenoiser } from './analytic';
 
 const C = 3;
@@ -216,6 +216,32 @@ describe('a step\'s noise is drawn only where the mask edits', () => {
     // the whole draw) stay whole
     expect(askedRanged.get('init')).toBe(askedWhole.get('init'));
     expect(askedRanged.get('corrector')).toBe(askedWhole.get('corrector'));
+  });
+
+  test.each(samplers)('%s: the x̂0 previews show the guide the run started from at kept pixels, the model\'s estimate where it edits', async (_n, schedule, net, opts) => {
+    const seen: { repeat: number; x0: Float32Array }[] = [];
+    const onStep = (s: StepInfo) => {
+      seen.push({ repeat: s.repeat, x0: s.x0.slice() });
+    };
+    await sdeditWithNoise(net(), wideGuide, [C, wide.H, wide.W], schedule, { ...opts, onStep }, seededNoise(opts.seed));
+    expect(seen.length).toBeGreaterThan(0);
+    const items = opts.batch ?? 1;
+    let editedDiffers = 0;
+    for (const { x0 } of seen) {
+      for (let b = 0; b < items; b++) {
+        for (let c = 0; c < C; c++) {
+          for (let p = 0; p < P; p++) {
+            const k = b * C * P + c * P + p;
+            const g = Math.max(-1, Math.min(1, wideGuide[c * P + p]));
+            if (wideMask[p] === 0) expect(x0[k]).toBe(Math.fround(g));
+            else if (wideMask[p] === 1 && Math.abs(x0[k] - g) > 1e-3) editedDiffers++;
+          }
+        }
+      }
+    }
+    // (every repeat, the second one included, shows the original guide there)
+    expect(new Set(seen.map((s) => s.repeat)).size).toBe(opts.repeats ?? 1);
+    expect(editedDiffers).toBeGreaterThan(0);
   });
 
   test("a latent pack's ancestral scheduler: the same bytes with fewer draws", async () => {

@@ -15,7 +15,7 @@
 // which checks the loop's bookkeeping without a GPU.
 import type * as Ort from 'onnxruntime-web';
 import type { NoiseSource, SamplerName, Schedule } from '../../core';
-import { abortError, checkRun, checkSeed, clampUnit, seededNoise } from '../../core';
+import { abortError, checkRun, checkSeed, clampUnit, previewOverGuide, seededNoise } from '../../core';
 import { networkTime } from '../../model/adapter';
 import { toHalf } from './float16';
 import { previewDue } from './preview-steps';
@@ -221,6 +221,8 @@ export class ResidentSampler {
       return out;
     };
     const every = job.previewEvery ?? 0;
+    // previews as the CPU loop makes them: the guide at kept pixels (core's previewOverGuide)
+    const overGuide = job.mask && onStep ? previewOverGuide(job.guide, job.mask) : null;
     const base = { mask: !!job.mask, dpm: plan.dpm, linearEps: plan.linearEps, netType: this.netType };
     const { x: xName, t: tName } = this.pack.inputs;
     const outName = this.pack.outputs.out;
@@ -307,6 +309,7 @@ export class ResidentSampler {
             readbackBytes += all.byteLength;
             preview = all.slice(0, itemSize);
             clampUnit(preview);
+            overGuide?.(preview);
           }
           if (plan.dpm) {
             drop(d1);
