@@ -201,29 +201,9 @@ function seedBlock(block: number, ka: number, kb: number): void {
   if ((xs[0] | xs[1] | xs[2] | xs[3]) === 0) xs[0] = 1; // xoshiro's state is never all zero
 }
 
-/** Step xs past n words without using them (draws before a range that starts inside a block). */
-function skipWords(n: number): void {
-  let s0 = xs[0];
-  let s1 = xs[1];
-  let s2 = xs[2];
-  let s3 = xs[3];
-  for (let i = 0; i < n; i++) {
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = (s3 << 11) | (s3 >>> 21);
-  }
-  xs[0] = s0;
-  xs[1] = s1;
-  xs[2] = s2;
-  xs[3] = s3;
-}
-
-/** The next n words of xs as draws number index … index+n−1, into out[at …]. */
-function drawWords(out: Float32Array, at: number, n: number, index: number, kc: number, kd: number): void {
+/** The next n words of xs as draws number index … index+n−1, into out[at …]; with out null, xs
+ *  only steps past them (the words before a range that starts inside a block). */
+function drawWords(out: Float32Array | null, at: number, n: number, index: number, kc: number, kd: number): void {
   let s0 = xs[0];
   let s1 = xs[1];
   let s2 = xs[2];
@@ -240,6 +220,7 @@ function drawWords(out: Float32Array, at: number, n: number, index: number, kc: 
     s0 ^= s3;
     s2 ^= t;
     s3 = (s3 << 11) | (s3 >>> 21);
+    if (out === null) continue; // the same every time: predicted, unlike a branch on the draw
     // the ziggurat's fast path; a draw outside its layer's rectangle is noted without a branch
     // (a branch here cost more than the rest of the loop)
     const j = w >> 8;
@@ -254,6 +235,7 @@ function drawWords(out: Float32Array, at: number, n: number, index: number, kc: 
   xs[1] = s1;
   xs[2] = s2;
   xs[3] = s3;
+  if (out === null) return;
   for (let k = 0; k < slow; k++) {
     const i = slowAt[k];
     out[at + i] = slowNormal(slowWord[k], index + i, kc, kd);
@@ -311,7 +293,7 @@ export function gaussianRanges(seed: number, stream: number, out: Float32Array, 
         block = b;
         pos = b * BLOCK;
       }
-      skipWords(i - pos);
+      drawWords(null, 0, i - pos, 0, kc, kd); // step past the block's words before i
       const n = M.min(hi, (b + 1) * BLOCK) - i;
       drawWords(out, offset + i, n, i, kc, kd);
       i += n;
