@@ -7,7 +7,7 @@ export type { NoiseRequest, NoiseSource, RunShape, SDEditPlan } from './sdedit';
 export { abortError, checkRun, checkSeed, networkCalls, noiseStream, planSDEdit, samplerSteps, sdedit, sdeditWithNoise, seededNoise } from './sdedit';
 export type { AffineStep, X0Estimate } from './steps';
 export { ddimStep, ddpmIndexStep, ddpmStep, veStep, x0Estimate } from './steps';
-export { previewOverGuide, vpKeptLevels } from './loop';
+export { editedDraws, previewOverGuide, vpKeptLevels } from './loop';
 export { clampUnit } from './kernels';
 export type { Padded } from './image';
 export { chwToRgba, cropChw, maskFromRgba, padToMultiple, paddedSize, resizeChw, resizeMask, rgbaToChw } from './image';

@@ -6,7 +6,7 @@
 import type { Denoiser, SDEditOptions, Shape4, StepInfo } from './types';
 import type { Schedule } from './schedule';
 import { gaussian, gaussianRanges, streamId } from './rng';
-import { blendKept, blendKeptFrom, copyClipped, editedRanges, keptPixels, noisedKeptRuns, noiseTo } from './kernels';
+import { blendKept, blendKeptFrom, copyClipped, editedRanges, keptPixels, noisedKeptRuns, noiseTo, type KeptPixels } from './kernels';
 
 /** What a noise draw is for; the default source turns it into a stream of the seeded RNG. */
 export interface NoiseRequest {
@@ -193,6 +193,14 @@ export function previewOverGuide(guide: Float32Array, mask: Float32Array): (x0: 
   };
 }
 
+/** The draw numbers within one item (`channels` planes) that a step's noise needs under a mask
+ *  (`kept` from keptPixels, or the mask itself): the edited pixels' ranges, or null when the
+ *  mask keeps no pixel (then every draw is needed). The CPU loop and the GPU-resident loop. */
+export function editedDraws(kept: KeptPixels | Float32Array, channels: number): Int32Array | null {
+  const k = kept instanceof Float32Array ? keptPixels(kept) : kept;
+  return k.runs.length > 0 ? editedRanges(k, channels) : null;
+}
+
 /** Ranges within one item, repeated for each of `batch` items of `itemSize` values. */
 function everyItem(ranges: Int32Array, batch: number, itemSize: number): Int32Array {
   const out = new Int32Array(batch * ranges.length);
@@ -251,7 +259,7 @@ export async function runLoop(
   // and the repeat's draw: they are made while the step's network call is pending.
   const keptAhead = kept && kept.runs.length > 0 ? new Float32Array(total) : null;
   // the edited pixels' indices within an item (the draw numbers a step's noise needs), and within x
-  const editedInItem = kept && kept.runs.length > 0 ? editedRanges(kept, channels) : null;
+  const editedInItem = kept ? editedDraws(kept, channels) : null;
   const editedInX = editedInItem ? everyItem(editedInItem, batch, itemSize) : null;
   const overGuide = mask && onStep ? previewOverGuide(guide, mask) : null;
   let aheadLevel = -1; // the plan level keptAhead holds (−1: none)

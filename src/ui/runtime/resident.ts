@@ -15,7 +15,7 @@
 // which checks the loop's bookkeeping without a GPU.
 import type * as Ort from 'onnxruntime-web';
 import type { NoiseSource, SamplerName, Schedule } from '../../core';
-import { abortError, checkRun, checkSeed, clampUnit, previewOverGuide, seededNoise } from '../../core';
+import { abortError, checkRun, checkSeed, clampUnit, editedDraws, previewOverGuide, seededNoise } from '../../core';
 import { networkTime } from '../../model/adapter';
 import { toHalf } from './float16';
 import { previewDue } from './preview-steps';
@@ -215,9 +215,16 @@ export class ResidentSampler {
     for (let b = 0; b < batch; b++) guideN.set(job.guide, b * itemSize);
     if (plan.steps === 0) return { out: guideN, networkMs: 0, readbackBytes: 0 };
     const src = noise ?? seededNoise(job.seed);
+    // a step's noise only where the mask edits (the update graph's mask blend replaces the kept
+    // pixels, whatever their z), as on the CPU loop; the repeat's first draw is whole
+    const edited = job.mask && src.ranges ? editedDraws(job.mask, channels) : null;
     const draw = (repeat: number, kind: 'init' | 'step' | 'sde', step: number): Float32Array => {
       const out = new Float32Array(total);
-      for (let b = 0; b < batch; b++) src({ item: b, repeat, kind, step, sub: 0 }, out, b * itemSize, itemSize);
+      for (let b = 0; b < batch; b++) {
+        const req = { item: b, repeat, kind, step, sub: 0 };
+        if (edited && kind !== 'init' && src.ranges) src.ranges(req, out, b * itemSize, edited);
+        else src(req, out, b * itemSize, itemSize);
+      }
       return out;
     };
     const every = job.previewEvery ?? 0;
