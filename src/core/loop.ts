@@ -182,10 +182,10 @@ export interface Stepper {
 
 /** What an x̂0 preview shows under a mask: x0 ← m·x0 + (1−m)·clip(guide) in every item of x0 (the
  *  result keeps the guide at kept pixels, so the preview shows it there too, and blends as the
- *  result will). `guide` is one item (C×H×W, the guide the run started from), `mask` H×W. The
+ *  result will). `guide` is one item (C×H×W, the guide the run started from), `kept` the mask's
+ *  keptPixels. The
  *  CPU loop and the GPU-resident loop (src/ui/runtime) both use it. */
-export function previewOverGuide(guide: Float32Array, mask: Float32Array): (x0: Float32Array) => void {
-  const kept = keptPixels(mask);
+export function previewOverGuide(guide: Float32Array, kept: KeptPixels): (x0: Float32Array) => void {
   const g = new Float32Array(guide.length);
   copyClipped(g, guide);
   return (x0) => {
@@ -194,11 +194,10 @@ export function previewOverGuide(guide: Float32Array, mask: Float32Array): (x0: 
 }
 
 /** The draw numbers within one item (`channels` planes) that a step's noise needs under a mask
- *  (`kept` from keptPixels, or the mask itself): the edited pixels' ranges, or null when the
- *  mask keeps no pixel (then every draw is needed). The CPU loop and the GPU-resident loop. */
-export function editedDraws(kept: KeptPixels | Float32Array, channels: number): Int32Array | null {
-  const k = kept instanceof Float32Array ? keptPixels(kept) : kept;
-  return k.runs.length > 0 ? editedRanges(k, channels) : null;
+ *  (`kept`, its keptPixels): the edited pixels' ranges, or null when the mask keeps no pixel
+ *  (then every draw is needed). The CPU loop and the GPU-resident loop. */
+export function editedDraws(kept: KeptPixels, channels: number): Int32Array | null {
+  return kept.runs.length > 0 ? editedRanges(kept, channels) : null;
 }
 
 /** Ranges within one item, repeated for each of `batch` items of `itemSize` values. */
@@ -261,7 +260,7 @@ export async function runLoop(
   // the edited pixels' indices within an item (the draw numbers a step's noise needs), and within x
   const editedInItem = kept ? editedDraws(kept, channels) : null;
   const editedInX = editedInItem ? everyItem(editedInItem, batch, itemSize) : null;
-  const overGuide = mask && onStep ? previewOverGuide(guide, mask) : null;
+  const overGuide = kept && onStep ? previewOverGuide(guide, kept) : null;
   let aheadLevel = -1; // the plan level keptAhead holds (−1: none)
   let stepEnd = 0; // the plan level the step in progress ends at
   const prepareKept = (): void => {

@@ -15,7 +15,7 @@
 // which checks the loop's bookkeeping without a GPU.
 import type * as Ort from 'onnxruntime-web';
 import type { NoiseSource, SamplerName, Schedule } from '../../core';
-import { abortError, checkRun, checkSeed, clampUnit, editedDraws, previewOverGuide, seededNoise } from '../../core';
+import { abortError, checkRun, checkSeed, clampUnit, editedDraws, keptPixels, previewOverGuide, seededNoise } from '../../core';
 import { networkTime } from '../../model/adapter';
 import { toHalf } from './float16';
 import { previewDue } from './preview-steps';
@@ -217,7 +217,8 @@ export class ResidentSampler {
     const src = noise ?? seededNoise(job.seed);
     // a step's noise only where the mask edits (the update graph's mask blend replaces the kept
     // pixels, whatever their z), as on the CPU loop; the repeat's first draw is whole
-    const edited = job.mask && src.ranges ? editedDraws(job.mask, channels) : null;
+    const kept = job.mask ? keptPixels(job.mask) : null;
+    const edited = kept && src.ranges ? editedDraws(kept, channels) : null;
     const draw = (repeat: number, kind: 'init' | 'step' | 'sde', step: number): Float32Array => {
       const out = new Float32Array(total);
       for (let b = 0; b < batch; b++) {
@@ -229,7 +230,7 @@ export class ResidentSampler {
     };
     const every = job.previewEvery ?? 0;
     // previews as the CPU loop makes them: the guide at kept pixels (core's previewOverGuide)
-    const overGuide = job.mask && onStep ? previewOverGuide(job.guide, job.mask) : null;
+    const overGuide = kept && onStep ? previewOverGuide(job.guide, kept) : null;
     const base = { mask: !!job.mask, dpm: plan.dpm, linearEps: plan.linearEps, netType: this.netType };
     const { x: xName, t: tName } = this.pack.inputs;
     const outName = this.pack.outputs.out;
