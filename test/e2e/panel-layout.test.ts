@@ -187,6 +187,7 @@ test('no worker allowed (strict CSP): one honest notice that the panel freezes d
   expect((await runtimeEvents(frame)).some((e) => e.type === 'worker-failed')).toBe(true); // the cause, for diagnosis
   // the PNG encoder's worker is refused too: the result was encoded on the panel's thread
   expect((await runtimeEvents(frame)).filter((e) => e.type === 'run-end').pop()).toMatchObject({ status: 'done', pngEncodedOn: 'main-thread' });
+  expect((await runtimeEvents(frame)).some((e) => e.type === 'png-worker-failed')).toBe(true); // and why
   await shot(page, 'no-worker');
   await ui.close();
 });

@@ -10,7 +10,8 @@
 // OffscreenCanvas is available, after the worker has failed once, and for images with translucent
 // pixels (a 2D canvas stores premultiplied alpha, so bytes with α < 255 would not survive it;
 // opaque bytes do, and the composite's kept pixels must stay the guide's bytes).
-import { encodePng, type PngUse, type Rgba } from './image';
+import { checkRgba, encodePng, type PngUse, type Rgba } from './image';
+import { record } from './trace';
 
 /** The worker's whole script (it runs from a Blob URL, so it imports nothing). */
 const ENCODER_SCRIPT = `
@@ -56,7 +57,7 @@ export class PngEncoder {
   /** PNG bytes of `img` (its pixels are copied to the worker, so a failed worker can still fall
    *  back to this thread). */
   async encode(img: Rgba, use: PngUse = 'result'): Promise<Uint8Array> {
-    if (img.data.length !== img.width * img.height * 4) throw new Error(`encodePng: ${img.data.length} bytes for ${img.width}×${img.height} RGBA`);
+    checkRgba(img);
     const worker = isOpaque(img.data) ? this.start() : null;
     if (worker) {
       try {
@@ -72,13 +73,14 @@ export class PngEncoder {
   }
 
   dispose(): void {
-    this.fail('the encoder was disposed');
+    this.broken ??= 'the encoder was disposed'; // not a failure: nothing for the trace
+    this.fail(this.broken);
   }
 
   private start(): Worker | null {
     if (this.worker || this.broken) return this.worker;
     if (typeof Worker === 'undefined' || typeof OffscreenCanvas === 'undefined') {
-      this.broken = 'no Worker or OffscreenCanvas here';
+      this.fail('no Worker or OffscreenCanvas here');
       return null;
     }
     try {
@@ -120,6 +122,8 @@ export class PngEncoder {
   }
 
   private fail(why: string): void {
+    // the first reason is the cause (for diagnosis, beside the run-end's pngEncodedOn)
+    if (!this.broken) record({ type: 'png-worker-failed', message: why });
     this.broken ??= why;
     this.worker?.terminate();
     this.worker = null;
