@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromiumAvailable, harnessFlags } from './lib/browser.mjs';
 import { benchArgs } from './lib/args.mjs';
+import { stats } from './lib/stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { opt, positive } = benchArgs(process.argv.slice(2));
@@ -84,19 +85,19 @@ try {
           }
         }
         enc.dispose();
-        const med = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-        return { size, main_ms: med(main), worker_ms: med(worker), worker_blocks_main_ms: med(blocked), bytes_main: bytesMain, bytes_worker: bytesWorker };
+        return { main, worker, blocked, bytesMain, bytesWorker };
       },
       { size, reps },
     );
-    r.ratio = r.worker_ms / r.main_ms;
-    rows.push(r);
+    const main_ms = stats(r.main).median;
+    const worker_ms = stats(r.worker).median;
+    rows.push({ size, main_ms, worker_ms, ratio: worker_ms / main_ms, worker_blocks_main_ms: stats(r.blocked).median, bytes_main: r.bytesMain, bytes_worker: r.bytesWorker });
   }
 } finally {
   await browser.close();
 }
 
-console.log(`PNG encoding in Chromium ${'(headless)'}, photo-like opaque image, ${reps} alternating turns per size`);
+console.log(`PNG encoding in headless Chromium, photo-like opaque image, ${reps} alternating turns per size`);
 console.log('| size | fast-png, main thread ms | browser encoder, worker ms | ratio | main thread blocked by the worker path ms | bytes fast-png | bytes worker |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
