@@ -28,12 +28,13 @@ def vp_linear(T=1000, b0=1e-4, b1=0.02):
     return torch.cumprod(1 - betas, 0).float()
 
 
-def apply_update(model, ema, opt, loss, step, lr, ema_max, warm_steps=300, clip=1.0):
-    """One optimiser step on `loss` and the EMA after it: lr warmed up linearly over `warm_steps`,
-    gradients clipped to norm `clip`, EMA decay min(ema_max, (1+step)/(10+step)) so the average
-    starts from the first weights instead of lagging behind them. Shared by v1 and v2."""
+def apply_update(model, ema, opt, loss, step, lr, ema_max, warm_steps=300, clip=1.0, warm_from=0):
+    """One optimiser step on `loss` and the EMA after it: lr warmed up linearly over `warm_steps`
+    (counted from step `warm_from`: a run seeded from trained weights with fresh Adam moments warms
+    up again), gradients clipped to norm `clip`, EMA decay min(ema_max, (1+step)/(10+step)) so the
+    average starts from the first weights instead of lagging behind them. Shared by v1 and v2."""
     for pg in opt.param_groups:
-        pg['lr'] = lr * min(1.0, (step + 1) / warm_steps)
+        pg['lr'] = lr * min(1.0, (step - warm_from + 1) / warm_steps)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), clip)

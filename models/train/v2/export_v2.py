@@ -159,6 +159,8 @@ def main():
         training.update({'steps': ck['step'], 'images_seen': ck['images_seen'], 'segments': ck['segments'],
                          'minutes': round(ck['elapsed'] / 60, 1), 'final_loss_ema': ck.get('loss_ema')})
         training['hardware'] = sorted({s['hardware'] for s in ck['segments']})
+        if ck.get('seeded_from'):
+            training['seeded_from'] = ck['seeded_from']  # seed_run.py: the segments before it are that pack's
         training['ema'] = 'weights are the EMA (decay 0.999)'
         packages, credits = data_sources()
         training['data'] = {'procedural': f'models/train/scenes.py seeds 0..{ck["scenes"] - 1} at 256²',

@@ -86,11 +86,12 @@ def main():
     g_data = torch.Generator().manual_seed(args.seed)
     g_noise = torch.Generator(device=dev).manual_seed(args.seed + 1)
     gens = {'data': g_data, 'noise': g_noise}
-    step, elapsed, images, segments, loss_ema = 0, 0.0, 0, [], None
+    step, elapsed, images, segments, loss_ema, warm_from = 0, 0.0, 0, [], None, 0
     if state:
         state = ckpt.load_into(args.run, model, ema, opt, gens, dev)
         step, elapsed, images = state['step'], state['elapsed'], state['images_seen']
         segments, loss_ema = state['segments'], state.get('loss_ema')
+        warm_from = state.get('lr_warm_from', 0)  # seed_run.py: trained weights, fresh moments
         print(f'resumed {arch_name} at step {step} ({images} images, {elapsed / 60:.1f} min)', flush=True)
     print(f'params {count_params(model) / 1e6:.3f} M, arch {arch_name}, res {args.res}, bs {args.bs}, '
           f'{hardware(dev, args.threads)}, bf16 {args.bf16}', flush=True)
@@ -130,7 +131,9 @@ def main():
         st = {'arch_name': arch_name, 'arch': {k: list(v) if isinstance(v, tuple) else v for k, v in ARCHS[arch_name].items()},
               'step': step, 'elapsed': elapsed + time.time() - start, 'images_seen': images,
               'segments': segments, 'loss_ema': loss_ema, 'scenes': args.scenes,
-              'photos': batches.n_photos, 'photo_share': args.photo_share}
+              'photos': batches.n_photos, 'photo_share': args.photo_share, 'lr_warm_from': warm_from}
+        if state and state.get('seeded_from'):
+            st['seeded_from'] = state['seeded_from']
         ckpt.save(args.run, st, model, ema, opt, gens, args.opt_bf16)
         logf.flush()
 
@@ -161,7 +164,7 @@ def main():
         per_sample = (pred.float() - eps).pow(2).mean(dim=(1, 2, 3))
         loss = per_sample.mean()  # the plain ε-MSE, logged whatever the weighting
         objective = loss if t_weight is None else (per_sample * t_weight[t]).mean()
-        apply_update(model, ema, opt, objective, step, lr_now(), args.ema)
+        apply_update(model, ema, opt, objective, step, lr_now(), args.ema, warm_from=warm_from)
         step += 1
         images += args.bs
         lv = float(loss)

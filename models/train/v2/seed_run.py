@@ -1,0 +1,114 @@
+"""Start a v2 training run from a shipped pack's weights (models/default/model.onnx), so that a
+session whose earlier checkpoint is gone (runs are git-ignored and machines are fresh) can go on
+training the model users have, on the CPU or on a GPU (make-carry.sh <run>), instead of from
+random weights.
+
+    /usr/bin/python3 models/train/v2/seed_run.py --pack models/default --run models/train/runs/v2-ft
+    OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 models/train/v2/train_v2.py --run models/train/runs/v2-ft ...
+
+The weights come back exactly: most ONNX initializers keep torch's parameter names; GroupNorm's
+affine pair is exported as the initializers of its `/<module>/Mul` and `/<module>/Add` nodes
+(weight, bias). The seeded model is exported again and every initializer must equal the pack's,
+byte for byte, before anything is written. The checkpoint (ckpt.py) holds those weights as both
+the model and its EMA, fresh AdamW moments, and the pack's own training record (step, images
+seen, minutes, segments) so that model.json keeps counting from there; `lr_warm_from` makes
+train_v2.py warm the lr up again, since the moments start from zero.
+"""
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
+import ckpt  # noqa: E402
+from export_v2 import export_onnx  # noqa: E402
+from unet2 import ARCHS, UNetV2  # noqa: E402
+
+
+def onnx_weights(path):
+    """{torch parameter name: tensor} from an ONNX export of UNetV2."""
+    import onnx
+    from onnx import numpy_helper
+    graph = onnx.load(path).graph
+    consumers = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    out = {}
+    for init in graph.initializer:
+        name = init.name
+        if not name.startswith('onnx::'):
+            out[name] = torch.from_numpy(numpy_helper.to_array(init).copy())
+            continue
+        nodes = consumers.get(name, [])
+        if len(nodes) != 1 or nodes[0].op_type not in ('Mul', 'Add') or not nodes[0].name.startswith('/'):
+            raise SystemExit(f'{path}: cannot tell which parameter initializer {name} is '
+                             f'(used by {[n.name for n in nodes]})')
+        module = nodes[0].name[1:].rsplit('/', 1)[0].replace('/', '.')
+        param = f'{module}.{"weight" if nodes[0].op_type == "Mul" else "bias"}'
+        if param in out:
+            raise SystemExit(f'{path}: two initializers for {param}')
+        out[param] = torch.from_numpy(numpy_helper.to_array(init).copy()).flatten()
+    return out
+
+
+def initializer_bytes(path):
+    import onnx
+    return sorted(i.raw_data or i.SerializeToString() for i in onnx.load(path).graph.initializer)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--pack', default='models/default', help='a v2 pack folder (model.json + model.onnx)')
+    ap.add_argument('--run', required=True, help='the new run folder (must not hold a checkpoint)')
+    args = ap.parse_args()
+    if ckpt.exists(args.run):
+        raise SystemExit(f'{args.run} already holds a checkpoint: resume it with train_v2.py, or pick another --run')
+    meta = json.load(open(os.path.join(args.pack, 'model.json')))
+    tr = meta.get('training') or {}
+    arch_name = tr.get('arch_name')
+    if arch_name not in ARCHS:
+        raise SystemExit(f'{args.pack}: training.arch_name {arch_name!r} is not a v2 architecture ({sorted(ARCHS)})')
+    if 'steps' not in tr or 'segments' not in tr:
+        raise SystemExit(f'{args.pack}: model.json has no training record (steps, segments): not a trained v2 pack')
+    onnx_path = os.path.join(args.pack, 'model.onnx')
+    model = UNetV2(**ARCHS[arch_name])
+    weights = onnx_weights(onnx_path)
+    sd = model.state_dict()
+    missing = sorted(set(sd) - set(weights))
+    extra = sorted(set(weights) - set(sd))
+    if missing or extra:
+        raise SystemExit(f'{onnx_path} does not match {arch_name}: missing {missing[:5]}, unexpected {extra[:5]}')
+    model.load_state_dict({k: weights[k].reshape(sd[k].shape) for k in sd})
+    model.eval()
+    with tempfile.TemporaryDirectory() as d:
+        again = os.path.join(d, 'model.onnx')
+        export_onnx(model, again)
+        if initializer_bytes(again) != initializer_bytes(onnx_path):
+            raise SystemExit(f're-exporting the seeded weights does not give {onnx_path}\'s initializers back')
+    ema = UNetV2(**ARCHS[arch_name])
+    ema.load_state_dict(model.state_dict())
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.0, foreach=True)
+    # seeded by the step, so the new stretch does not replay the first crops of the pack's run
+    gens = {'data': torch.Generator().manual_seed(tr['steps']), 'noise': torch.Generator().manual_seed(tr['steps'] + 1)}
+    data = tr.get('data') or {}
+    scenes = re.search(r'seeds 0\.\.(\d+)', data.get('procedural', ''))
+    state = {'arch_name': arch_name, 'arch': tr['arch'], 'step': tr['steps'], 'elapsed': tr['minutes'] * 60,
+             'images_seen': tr['images_seen'], 'segments': tr['segments'], 'loss_ema': tr.get('final_loss_ema'),
+             'scenes': int(scenes.group(1)) + 1 if scenes else None, 'photos': None, 'photo_share': data.get('photo_share', 0.5),
+             'lr_warm_from': tr['steps'],
+             'seeded_from': {'pack': os.path.normpath(args.pack), 'model_sha256': meta['files'][0]['sha256']}}
+    os.makedirs(args.run, exist_ok=True)
+    ckpt.save(args.run, state, model, ema, opt, gens)
+    print(f'{args.run}: seeded from {onnx_path} ({arch_name}, step {tr["steps"]}, {tr["images_seen"]} images); '
+          f'all {len(sd)} tensors recovered exactly')
+
+
+if __name__ == '__main__':
+    main()
