@@ -9,6 +9,8 @@ export interface TensorLike {
   readonly data: unknown;
   readonly dims: readonly number[];
   readonly type: string;
+  /** where the data lives: onnxruntime's 'cpu', 'cpu-pinned', 'gpu-buffer', … */
+  readonly location?: string;
   dispose?(): void;
 }
 
@@ -155,8 +157,11 @@ export class OnnxDenoiser implements Denoiser {
       if (out.type !== 'float32' || Object.prototype.toString.call(out.data) !== '[object Float32Array]') {
         throw new ModelMismatchError(`model output "${pack.outputs.out}" is ${out.type}, expected float32 on the CPU`);
       }
-      // Own the data: some backends reuse or free output buffers on dispose.
-      const data = new Float32Array(out.data as Float32Array);
+      // A 'cpu' output's array is the caller's to keep: onnxruntime-node and -web make a new one
+      // per run and dispose only drops the tensor's reference (test/model/node.test.ts checks
+      // this against onnxruntime-node). Any other location may be freed or reused on dispose, so
+      // it is copied. Not copying saves a full-image copy and its garbage on every call.
+      const data = out.location === 'cpu' ? (out.data as Float32Array) : new Float32Array(out.data as Float32Array);
       const bad = firstNonFinite(data);
       if (bad >= 0) {
         const item = Math.floor(bad / (data.length / shape[0]));

@@ -70,6 +70,18 @@ describe('loadPackFromDir with the tiny fixture', () => {
     expect(loaded.networkMs()).toBeGreaterThan(0);
   });
 
+  it("keeps each call's ε intact through later calls (the output array is onnxruntime-node's new one, not copied)", async () => {
+    const shape: [number, number, number, number] = [1, 3, 8, 8];
+    const x1 = Float32Array.from({ length: 192 }, (_, i) => Math.cos(i * 0.21));
+    const t = new Float32Array([0.4]);
+    const a = await loaded.denoiser.predict(x1, shape, t);
+    const kept = Array.from(a);
+    const b = await loaded.denoiser.predict(x1.map((v) => -v), shape, t);
+    expect(b.buffer).not.toBe(a.buffer);
+    expect(Array.from(a)).toEqual(kept);
+    expect(Array.from(b)).not.toEqual(kept);
+  });
+
   it('refuses sizes that are not a multiple of the pack (4) and wrong channel counts', async () => {
     await expect(loaded.denoiser.predict(new Float32Array(3 * 6 * 8), [1, 3, 6, 8], new Float32Array([0.5]))).rejects.toThrow(/multiples of 4, got 8×6/);
     await expect(loaded.denoiser.predict(new Float32Array(4 * 8 * 8), [1, 4, 8, 8], new Float32Array([0.5]))).rejects.toThrow(/takes 3 channels, got 4/);

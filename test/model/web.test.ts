@@ -12,9 +12,13 @@ class FakeTensor implements TensorLike {
     readonly type: string,
     readonly data: Float32Array,
     readonly dims: readonly number[],
+    readonly location = 'cpu',
+    /** a pinned buffer that the backend frees (here: zeroes) on dispose */
+    private readonly freedOnDispose = false,
   ) {}
   dispose() {
     this.disposed = true;
+    if (this.freedOnDispose) this.data.fill(0);
   }
 }
 
@@ -28,11 +32,14 @@ interface FakeOpts {
   failBytes?: [Uint8Array, Error];
   /** output value written at index `[1]` of every output (NaN, ±Inf) */
   badValue?: [number, number];
+  /** outputs in pinned memory that dispose frees */
+  pinnedOutputs?: boolean;
 }
 
 function fakeOrt(o: FakeOpts = {}) {
   const calls: string[] = [];
   const models: Uint8Array[] = [];
+  const lastOutputs: FakeTensor[] = [];
   const ort = {
     env: { wasm: {} as { wasmBinary?: ArrayBufferLike | Uint8Array; numThreads?: number; proxy?: boolean } },
     Tensor: FakeTensor,
@@ -56,7 +63,9 @@ function fakeOrt(o: FakeOpts = {}) {
             const per = x.data.length / t.length;
             const out = x.data.map((v, i) => 2 * v + t[Math.floor(i / per)]);
             if (o.badValue) out[o.badValue[1]] = o.badValue[0];
-            return { eps: new FakeTensor('float32', out, o.outDims ?? x.dims) };
+            const eps = o.pinnedOutputs ? new FakeTensor('float32', out, o.outDims ?? x.dims, 'cpu-pinned', true) : new FakeTensor('float32', out, o.outDims ?? x.dims);
+            lastOutputs.push(eps);
+            return { eps };
           },
           async release() {
             this.released = true;
@@ -66,7 +75,7 @@ function fakeOrt(o: FakeOpts = {}) {
       },
     },
   };
-  return { ort: ort as WebOrt, env: ort.env, calls, models };
+  return { ort: ort as WebOrt, env: ort.env, calls, models, lastOutputs };
 }
 
 const adapter = (a: unknown): GpuLike => ({ requestAdapter: async () => a });
@@ -237,6 +246,21 @@ describe('web denoiser', () => {
     expect(out[48 + 1]).toBeCloseTo(2 * x[49] + 999, 3);
     await s.release();
     expect((s.session as unknown as { released: boolean }).released).toBe(true);
+  });
+  it("keeps a 'cpu' output's array (disposed, not copied) and copies one that dispose frees", async () => {
+    const x = Float32Array.from({ length: 48 }, (_, i) => i / 100);
+    const t = new Float32Array([0.5]);
+    const plain = fakeOrt();
+    const s1 = await createWebSession(plain.ort, bytes, { preferWebGPU: false, numThreads: 1 });
+    const out1 = await s1.denoiser(pack).predict(x, [1, 3, 4, 4], t);
+    expect(plain.lastOutputs[0].disposed).toBe(true);
+    expect(out1).toBe(plain.lastOutputs[0].data);
+    const pinned = fakeOrt({ pinnedOutputs: true });
+    const s2 = await createWebSession(pinned.ort, bytes, { preferWebGPU: false, numThreads: 1 });
+    const out2 = await s2.denoiser(pack).predict(x, [1, 3, 4, 4], t);
+    expect(pinned.lastOutputs[0].disposed).toBe(true);
+    expect(Array.from(out2)).toEqual(Array.from(out1));
+    expect(out2[1]).toBeCloseTo(2 * x[1] + 499, 3);
   });
   it('a wrong output shape is a clear error', async () => {
     const { ort } = fakeOrt({ outDims: [1, 3, 2, 2] });
