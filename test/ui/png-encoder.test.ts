@@ -4,7 +4,8 @@
 // fake Worker checks the choices around it: what is sent, when it falls back, that a broken
 // worker is not tried again, and that translucent images never go to the canvas.
 import { PNG } from 'pngjs';
-import { ENCODE_TIMEOUT_MS, isOpaque, PngEncoder } from '../../src/ui/runtime/png-encoder';
+import { isOpaque } from '../../src/ui/runtime/image';
+import { ENCODE_TIMEOUT_MS, PngEncoder } from '../../src/ui/runtime/png-encoder';
 
 function image(width: number, height: number, alpha = 255) {
   const data = new Uint8ClampedArray(width * height * 4);

@@ -4,7 +4,7 @@
 // the engine's previews and results go to png-encoder.ts first, the browser's encoder in a
 // worker, and come back here only where that cannot be used.
 // Tensor ↔ pixel conversions are core's (rgbaToChw, chwToRgba, maskFromRgba).
-import { encode } from 'fast-png';
+import { decode, encode } from 'fast-png';
 
 export interface Rgba {
   width: number;
@@ -46,9 +46,21 @@ async function bitmapFrom(png: Uint8Array, resize?: { width: number; height: num
   }
 }
 
-/** Decode PNG bytes to RGBA, optionally resampled to width × height. */
+/** Whether every pixel is opaque (α = 255): only then is a canvas round trip byte-exact. */
+export function isOpaque(data: Uint8ClampedArray): boolean {
+  for (let i = 3, n = data.length; i < n; i += 4) if (data[i] !== 255) return false;
+  return true;
+}
+
+/** Decode PNG bytes to RGBA, optionally resampled to width × height. At its own size, an image
+ *  with translucent pixels is decoded again by fast-png: a 2D canvas stores premultiplied alpha,
+ *  so the canvas gives such pixels' colours back rounded, and the result's kept pixels would
+ *  then differ from the designer's. Opaque images (the usual frame) keep the canvas's fast
+ *  decode, which is exact for them. */
 export async function decodePng(png: Uint8Array, size?: { width: number; height: number }): Promise<Rgba> {
   const bmp = await bitmapFrom(png);
+  let img: Rgba;
+  let ownSize: boolean;
   try {
     const width = size?.width ?? bmp.width;
     const height = size?.height ?? bmp.height;
@@ -57,10 +69,25 @@ export async function decodePng(png: Uint8Array, size?: { width: number; height:
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = 'high';
     ctx.drawImage(bmp, 0, 0, width, height);
-    return { width, height, data: ctx.getImageData(0, 0, width, height).data };
+    img = { width, height, data: ctx.getImageData(0, 0, width, height).data };
+    ownSize = width === bmp.width && height === bmp.height;
   } finally {
     bmp.close();
   }
+  return ownSize && !isOpaque(img.data) ? (exactRgba(png, img) ?? img) : img;
+}
+
+/** The PNG's own RGBA bytes, for 8-bit RGBA (what Figma exports); null for other formats, which
+ *  keep the canvas's decode. */
+function exactRgba(png: Uint8Array, like: Rgba): Rgba | null {
+  let d;
+  try {
+    d = decode(png);
+  } catch {
+    return null;
+  }
+  if (d.width !== like.width || d.height !== like.height || d.depth !== 8 || d.channels !== 4 || d.palette) return null;
+  return { width: d.width, height: d.height, data: new Uint8ClampedArray(d.data.buffer, d.data.byteOffset, d.data.length) };
 }
 
 /** Resample RGBA pixels with the canvas (high-quality smoothing). */

@@ -10,7 +10,7 @@
 // OffscreenCanvas is available, after the worker has failed once, and for images with translucent
 // pixels (a 2D canvas stores premultiplied alpha, so bytes with α < 255 would not survive it;
 // opaque bytes do, and the composite's kept pixels must stay the guide's bytes).
-import { checkRgba, encodePng, type PngUse, type Rgba } from './image';
+import { checkRgba, encodePng, isOpaque, type PngUse, type Rgba } from './image';
 import { record } from './trace';
 
 /** The worker's whole script (it runs from a Blob URL, so it imports nothing). */
@@ -37,11 +37,6 @@ type Reply = { id: number; png: ArrayBuffer } | { id: number; error: string };
  *  browser's encoder takes ≈ 0.2 s for 2048² here: this is a hang, not a slow image). */
 export const ENCODE_TIMEOUT_MS = 30_000;
 
-/** Whether every pixel is opaque (α = 255): only then is a canvas round trip byte-exact. */
-export function isOpaque(data: Uint8ClampedArray): boolean {
-  for (let i = 3, n = data.length; i < n; i += 4) if (data[i] !== 255) return false;
-  return true;
-}
 
 export class PngEncoder {
   private worker: Worker | null = null;
