@@ -11,13 +11,14 @@ affine pair is exported as the initializers of its `/<module>/Mul` and `/<module
 (weight, bias). The seeded model is exported again and every initializer must equal the pack's,
 byte for byte, before anything is written. The checkpoint (ckpt.py) holds those weights as both
 the model and its EMA, fresh AdamW moments, and the pack's own training record (step, images
-seen, minutes, segments) so that model.json keeps counting from there; `lr_warm_from` makes
+seen, minutes, segments) and loss.csv, so that model.json keeps counting from there; `lr_warm_from` makes
 train_v2.py warm the lr up again, since the moments start from zero.
 """
 import argparse
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 
@@ -106,6 +107,10 @@ def main():
              'seeded_from': {'pack': os.path.normpath(args.pack), 'model_sha256': meta['files'][0]['sha256']}}
     os.makedirs(args.run, exist_ok=True)
     ckpt.save(args.run, state, model, ema, opt, gens)
+    # the loss curve goes on from the pack's (train_v2.py appends to it; export_v2.py ships it)
+    loss = os.path.join(args.pack, 'loss.csv')
+    if os.path.exists(loss):
+        shutil.copyfile(loss, os.path.join(args.run, 'loss.csv'))
     print(f'{args.run}: seeded from {onnx_path} ({arch_name}, step {tr["steps"]}, {tr["images_seen"]} images); '
           f'all {len(sd)} tensors recovered exactly')
 
