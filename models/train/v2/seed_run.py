@@ -71,6 +71,8 @@ def main():
     args = ap.parse_args()
     if ckpt.exists(args.run):
         raise SystemExit(f'{args.run} already holds a checkpoint: resume it with train_v2.py, or pick another --run')
+    if os.path.exists(os.path.join(args.run, 'loss.csv')):
+        raise SystemExit(f'{args.run} already holds a loss.csv (a run, or the pack itself): pick a new folder for --run')
     meta = json.load(open(os.path.join(args.pack, 'model.json')))
     tr = meta.get('training') or {}
     arch_name = tr.get('arch_name')
@@ -110,7 +112,9 @@ def main():
     # the loss curve goes on from the pack's (train_v2.py appends to it; export_v2.py ships it)
     loss = os.path.join(args.pack, 'loss.csv')
     if os.path.exists(loss):
-        shutil.copyfile(loss, os.path.join(args.run, 'loss.csv'))
+        dst = os.path.join(args.run, 'loss.csv')
+        shutil.copyfile(loss, dst + '.tmp')
+        os.replace(dst + '.tmp', dst)
     print(f'{args.run}: seeded from {onnx_path} ({arch_name}, step {tr["steps"]}, {tr["images_seen"]} images); '
           f'all {len(sd)} tensors recovered exactly')
 
