@@ -52,15 +52,16 @@ export function isOpaque(data: Uint8ClampedArray): boolean {
   return true;
 }
 
-/** Decode PNG bytes to RGBA, optionally resampled to width × height. At its own size, an image
- *  with translucent pixels is decoded again by fast-png: a 2D canvas stores premultiplied alpha,
- *  so the canvas gives such pixels' colours back rounded, and the result's kept pixels would
- *  then differ from the designer's. Opaque images (the usual frame) keep the canvas's fast
- *  decode, which is exact for them. */
+/** Decode PNG bytes to RGBA, optionally resampled to width × height. Without a size (the guide,
+ *  whose bytes the result keeps), an image with translucent pixels is decoded again by fast-png:
+ *  a 2D canvas stores premultiplied alpha, so it gives such pixels' colours back rounded, and the
+ *  result's kept pixels would then differ from the designer's. Opaque images (the usual frame)
+ *  keep the canvas's fast decode, which is exact for them. An image asked for at a size (a mask,
+ *  at the guide's size; a thumbnail) only goes through the canvas: no result keeps its bytes,
+ *  so it is not decoded twice. */
 export async function decodePng(png: Uint8Array, size?: { width: number; height: number }): Promise<Rgba> {
   const bmp = await bitmapFrom(png);
   let img: Rgba;
-  let ownSize: boolean;
   try {
     const width = size?.width ?? bmp.width;
     const height = size?.height ?? bmp.height;
@@ -70,11 +71,10 @@ export async function decodePng(png: Uint8Array, size?: { width: number; height:
     ctx.imageSmoothingQuality = 'high';
     ctx.drawImage(bmp, 0, 0, width, height);
     img = { width, height, data: ctx.getImageData(0, 0, width, height).data };
-    ownSize = width === bmp.width && height === bmp.height;
   } finally {
     bmp.close();
   }
-  return ownSize && !isOpaque(img.data) ? (exactRgba(png, img) ?? img) : img;
+  return !size && !isOpaque(img.data) ? (exactRgba(png, img) ?? img) : img;
 }
 
 /** The PNG's own RGBA bytes, for 8-bit RGBA (what Figma exports); null for other formats, which
