@@ -4,7 +4,10 @@
 // JSON, markdown section and sheets; the flat guides and the marked section of results.md.
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { type CompareConfig, X0_ERROR_TS, compareInputs, runModel } from '../../src/cli/eval/compare';
+import { type CompareConfig, X0_ERROR_TS, compareInputs, retentionReference, runModel } from '../../src/cli/eval/compare';
+import { noisedGuide, noisedToT0 } from '../../src/cli/eval/baselines';
+import { edgeRetention } from '../../src/cli/eval/image-stats';
+import { vpLinear } from '../../src/core';
 import { compareMain, parseCompareArgs } from '../../src/cli/eval/compare-cli';
 import { TARGETS, compareJson, compareMarkdown, compareSheets, sideBySideBlock, summarise } from '../../src/cli/eval/compare-report';
 import { markedSection, withMarkedSection } from '../../src/cli/eval/files';
@@ -15,6 +18,28 @@ import { HELDOUT, TINY, tinyPackPerFile } from './tiny-pack-fixture';
 import { DEFAULT_SETTINGS } from '../../src/protocol';
 
 const fx = tinyPackPerFile('sdedit-compare-');
+
+describe('edges kept by images without the guide in them', () => {
+  const S = 64;
+  const guides = FLAT_SCENES.map((sc) => flatGuide(sc, S));
+  it('finds every edge in the guide itself and far fewer in noise', () => {
+    const ref = retentionReference([guides[0]], [guides[0]], S, { seed: 1, flatSeeds: 2 });
+    expect(ref.photo).toBe(1);
+    expect(ref.noise).toBeLessThan(0.9);
+    expect(ref.noise).toBeGreaterThan(0.2);
+  });
+  it('the start keeps nearly all of the edges at small t0 and about as many as noise near t0 = 1', () => {
+    const sch = vpLinear();
+    const at = (t0: number) => guides.map((g, i) => edgeRetention(g, noisedToT0(g, sch, t0, 1 + i), S)).reduce((a, b) => a + b) / guides.length;
+    const noise = retentionReference(guides, [], S, { seed: 1, flatSeeds: 1 }).noise;
+    expect(at(0.05)).toBeGreaterThan(0.95);
+    expect(Math.abs(at(1) - noise)).toBeLessThan(0.1);
+    expect(at(0.5)).toBeGreaterThan(at(0.7));
+    // the photo protocol's noised baseline is the same draw, clipped as an image
+    const g = guides[0];
+    expect(noisedGuide(g, sch, 0.5, 3)).toEqual(noisedToT0(g, sch, 0.5, 3).map((v) => Math.max(-1, Math.min(1, v))));
+  });
+});
 
 describe('flat guides', () => {
   it('are deterministic flat-colour scenes with a handful of colours each', () => {
@@ -117,7 +142,12 @@ it('runs both packs through every part and writes its outputs', async () => {
   expect(inputs.photoGuideNames).toEqual(['guide-a-0.png', 'guide-a-1.png', 'guide-a-2.png']);
   expect(inputs.photoRefNames).toHaveLength(4);
   expect(inputs.flatNames).toHaveLength(FLAT_SCENES.length);
+  expect(inputs.retentionReference.noise).toBeGreaterThan(0);
+  expect(inputs.retentionReference.photo).toBeLessThan(1);
   const runs = [await runModel('A', fx.loaded, inputs, cfg), await runModel('B', fx.loaded, inputs, cfg)];
+  // the start: more noise (t0 0.7) leaves fewer of the guide's edges than t0 0.5
+  expect(runs[0].flat[0].retention_start).toBeGreaterThan(runs[0].flat[1].retention_start);
+  expect(runs[1].flat[1].retention_start).toBe(runs[0].flat[1].retention_start);
   // the same pack and seeds give the same numbers under both labels
   expect(runs[1].flat[0].retention).toEqual(runs[0].flat[0].retention);
   for (const f of runs[0].flat) {
@@ -148,6 +178,9 @@ it('runs both packs through every part and writes its outputs', async () => {
   expect(md).toMatch(/2 results each, mean ± its standard error/);
   expect(md).toMatch(/x̂0 error against t[\s\S]*\| B \| [\d.]+ \|/);
   expect(md).toMatch(/\| \*\*A\*\* \| [\d.]+ \| -?[\d.]+ [✓✗] \(-?[\d.]+\) \|/);
+  // one pack twice, one schedule: the start's row once, and the reference levels beside it
+  expect(md.match(/\| the start: guide noised to t0, not denoised \| [\d.]+ \| [\d.]+ \|/g)).toHaveLength(1);
+  expect(md).toContain(`i.i.d. Gaussian noise at ${inputs.retentionReference.noise.toFixed(2)}`);
   const json = compareJson(report, cfg, s, packs);
   expect((json.models as unknown[]).length).toBe(2);
   // what the candidate's model.json keeps: both packs' summaries, none of the per-image inputs
@@ -155,6 +188,7 @@ it('runs both packs through every part and writes its outputs', async () => {
   expect(kept.models).toEqual(json.models);
   expect(kept.size).toBe(32);
   expect(JSON.stringify(kept)).not.toContain('guide-a-0.png');
+  expect(kept.retention_reference).toEqual(json.retention_reference);
   const files = compareSheets(report, cfg, fx.tmp);
   expect(readPngFile(files[2]).width).toBeGreaterThan(4 * 32);
 }, 120_000);

@@ -1,5 +1,5 @@
 // The evaluation's baselines on the same stroke guides as SDEdit (run.ts): the guide blurred,
-// and the guide noised to t0 without denoising.
+// and the guide noised to t0 without denoising (also the start whose edges compare.ts measures).
 import type { Schedule } from '../../core';
 import { gaussian } from '../../core';
 
@@ -33,8 +33,9 @@ export function gaussianBlur(chw: Float32Array, size: number, sigma: number): Fl
   return out;
 }
 
-/** The guide noised to t0 (the sample SDEdit starts from), clipped to [−1, 1] as an image. */
-export function noisedGuide(guide: Float32Array, schedule: Schedule, t0: number, seed: number): Float32Array {
+/** The guide noised to t0: x_t0 = √ᾱ·g + √(1−ᾱ)·z (VP) or g + σ·z (VE), the sample SDEdit
+ *  starts from, as the sampler sees it (not clipped). */
+export function noisedToT0(guide: Float32Array, schedule: Schedule, t0: number, seed: number): Float32Array {
   const z = new Float32Array(guide.length);
   gaussian(seed, 0x6e6f6973, z, 0, z.length);
   let a = 1;
@@ -44,5 +45,10 @@ export function noisedGuide(guide: Float32Array, schedule: Schedule, t0: number,
     a = Math.sqrt(ab);
     b = Math.sqrt(1 - ab);
   } else b = schedule.sigma(t0);
-  return guide.map((g, i) => Math.max(-1, Math.min(1, a * g + b * z[i])));
+  return guide.map((g, i) => a * g + b * z[i]);
+}
+
+/** The guide noised to t0, clipped to [−1, 1] as an image. */
+export function noisedGuide(guide: Float32Array, schedule: Schedule, t0: number, seed: number): Float32Array {
+  return noisedToT0(guide, schedule, t0, seed).map((v) => Math.max(-1, Math.min(1, v)));
 }

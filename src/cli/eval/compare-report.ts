@@ -17,7 +17,7 @@ export const MEASURES =
   'Gap position: (model − guide) / (photographs − guide) of the means over images (0 = as the guides, 1 = as the photographs, > 1 overshoots). ' +
   'Gap closed: 1 − |1 − position|, the share of the guide → photographs gap closed with overshoot counted against it (what the ≥ 0.6 target is checked on). ' +
   '32-px RMS: RMS of result − guide after area-downsampling both to 32×32, values in [−1, 1] (in [0, 1] pixel units it is half this). ' +
-  `Edges kept: share of the guide's strong edges (Sobel magnitude of the luminance at ${EDGE_GRID}×${EDGE_GRID} above its ${EDGE_QUANTILE} quantile) with a strong edge of the result (same rule) within ${EDGE_RADIUS} px; "other guide" pairs each guide with the results of every other guide (chance level).`;
+  `Edges kept: share of the guide's strong edges (Sobel magnitude of the luminance at ${EDGE_GRID}×${EDGE_GRID} above its ${EDGE_QUANTILE} quantile) with a strong edge of the result (same rule) within ${EDGE_RADIUS} px; "other guide" pairs each guide with the results of every other guide (chance level); "the start" is the same measure on the guide noised to t0 and not denoised (what is left of its edges for the sampler to keep); i.i.d. noise and unrelated photo crops are the levels of images that hold none of the guide's structure.`;
 
 /** standard error of the mean (0 for one value) */
 const standardError = (v: readonly number[]): number => std(v) / Math.sqrt(v.length);
@@ -30,7 +30,7 @@ export interface ModelSummary {
   name: string;
   sha256: string;
   photos: { t0: number; l2_mean: number; l2_std: number; kid: number }[];
-  flat: { t0: number; lap_std: number; slope: number; l2_rms32: number; l2_rms32_max: number; retention: number; retention_se: number; retention_other: number }[];
+  flat: { t0: number; lap_std: number; slope: number; l2_rms32: number; l2_rms32_max: number; retention: number; retention_se: number; retention_other: number; retention_start: number }[];
   at_measure_t0: { t0: number; lap_std_gap_position: number; lap_std_gap_closed: number; slope_gap_position: number; slope_gap_closed: number; l2_rms32: number };
   composites: { name: string; max_change_outside_mask: number; object_rms_change: number }[];
   x0_error: { t: number; rms: number }[];
@@ -49,6 +49,8 @@ const trainedText = (p: PackSource): string => (p.training && p.training.steps !
 export interface CompareSummary {
   guide: ImageStats;
   photographs: ImageStats;
+  /** the flat guides' edges kept by i.i.d. noise and by unrelated photo crops */
+  retention_reference: { noise: number; photo: number };
   models: ModelSummary[];
 }
 
@@ -65,6 +67,7 @@ export function summarise(report: CompareReport, cfg: CompareConfig): CompareSum
       retention: mean(f.retention),
       retention_se: standardError(f.retention),
       retention_other: f.retention_other,
+      retention_start: f.retention_start,
     }));
     const at = flat.find((f) => f.t0 === cfg.flatMeasureT0);
     if (!at) throw new Error(`compare: t0 ${cfg.flatMeasureT0} is not among the flat-guide t0 (${cfg.flatT0s.join(', ')})`);
@@ -96,7 +99,7 @@ export function summarise(report: CompareReport, cfg: CompareConfig): CompareSum
       timing: { network_calls: run.timing.network_calls, network_s: run.timing.network_ms / 1000, total_s: run.timing.total_ms / 1000 },
     };
   });
-  return { guide, photographs, models };
+  return { guide, photographs, retention_reference: { ...report.inputs.retentionReference }, models };
 }
 
 export function compareJson(report: CompareReport, cfg: CompareConfig, s: CompareSummary, packs: PackSource[]): Record<string, unknown> {
@@ -126,6 +129,7 @@ export function compareJson(report: CompareReport, cfg: CompareConfig, s: Compar
     photo_baselines: inp.photoBaselines.map((r) => ({ method: r.method, t0: r.t0, l2_mean: r.l2_mean, l2_std: r.l2_std, kid: r.kid })),
     flat_guides_stats: { mean: s.guide, per_guide: inp.flatGuideStats },
     photographs_stats: { mean: s.photographs, n: inp.photoStats.length },
+    retention_reference: s.retention_reference,
     models: s.models.map((m, i) => ({ ...m, dir: packs[i].dir, training: packs[i].training })),
     total_s: report.total_ms / 1000,
   }) as Record<string, unknown>;
@@ -146,6 +150,7 @@ export function sideBySideBlock(json: Record<string, unknown>): Record<string, u
     targets: pick('targets'),
     flat_guides_mean: mean('flat_guides_stats'),
     photographs_mean: mean('photographs_stats'),
+    retention_reference: pick('retention_reference'),
     models: pick('models'),
     details: 'eval/compare.json and eval/results.md of this pack',
   };
@@ -210,6 +215,12 @@ export function compareMarkdown(report: CompareReport, cfg: CompareConfig, s: Co
   for (const m of s.models) {
     o.push(`| **${m.label}** | ${ft.map((t) => { const x = m.flat.find((y) => y.t0 === t); return x ? f(x.retention) + (cfg.flatSeeds > 1 ? ` ± ${f(x.retention_se)}` : '') + (t === TARGETS.retention_t0 ? ok(x.retention >= TARGETS.retention_min) : '') : ''; }).join(' | ')} | ${ft.map((t) => f(m.flat.find((y) => y.t0 === t)?.retention_other ?? NaN)).join(' | ')} |`);
   }
+  // the start depends only on the schedule: one row when both packs share it
+  const startRow = (m: ModelSummary): string => ft.map((t) => f(m.flat.find((y) => y.t0 === t)?.retention_start ?? NaN)).join(' | ');
+  const starts = s.models.filter((m, i) => i === 0 || startRow(m) !== startRow(s.models[0]));
+  for (const m of starts) o.push(`| the start: guide noised to t0, not denoised${starts.length > 1 ? ` (${m.label}'s schedule)` : ''} | ${startRow(m)} | ${ft.map(() => '').join(' | ')} |`);
+  o.push('');
+  o.push(`The same guides' strong edges are found in i.i.d. Gaussian noise at ${f(s.retention_reference.noise)} (strong edges scattered everywhere) and in unrelated held-out photo crops at ${f(s.retention_reference.photo)} (realistic, another scene).`);
   o.push('');
   o.push('Per t0, the 32-px RMS to the guide and the spectrum slope:');
   o.push('');

@@ -15,6 +15,7 @@
 //               error is magnified 1/√ᾱ in x̂0).
 import { clampUnit, gaussian, streamId, x0Estimate, type Denoiser, type Schedule } from '../../core';
 import type { LoadedPack } from '../../model/node';
+import { noisedToT0 } from './baselines';
 import { EXAMPLE_SCENES, boatAsset, pasteAsset, treeAsset, type MaskedInput } from './guides';
 import { FLAT_SCENES, flatGuide } from './flat-guides';
 import { edgeRetention, l2Rms32, laplacianStd, luminance, spectrumSlope } from './image-stats';
@@ -58,6 +59,9 @@ export interface FlatRun {
   retention: number[];
   /** mean over every pair (guide i, a result of guide j ≠ i) */
   retention_other: number;
+  /** mean edges kept by the start itself: each guide noised to t0 (one draw per result, not the
+   *  sampler's own) and not denoised, how much of the guide's structure is left to be kept */
+  retention_start: number;
 }
 
 export interface CompositeInput extends MaskedInput {
@@ -131,6 +135,16 @@ export interface CompareInputs {
   /** Laplacian std and slope of every held-out photo crop (guides and references) */
   photoStats: ImageStats[];
   composites: CompositeInput[];
+  /** the flat guides' edges found in images that hold none of them (reference levels) */
+  retentionReference: RetentionReference;
+}
+
+export interface RetentionReference {
+  /** in images of i.i.d. Gaussian noise (one per guide and seed): the level of a result whose
+   *  strong edges are scattered everywhere, with no structure of the guide */
+  noise: number;
+  /** in the held-out photo crops, every guide with every crop: realistic, but another scene */
+  photo: number;
 }
 
 export interface CompareReport {
@@ -185,6 +199,7 @@ export function compareInputs(cfg: CompareConfig): CompareInputs {
   const flatFiles = listScenes(cfg.flat);
   if (flatFiles.length < 2) throw new Error(`compare: need ≥ 2 flat guides in ${cfg.flat} (npm run eval -- --make-flat-guides)`);
   const flatGuides = flatFiles.map((f) => loadScene(f, S));
+  const photoCrops = [...guides, ...refs].map((f) => loadScene(f, S));
   return {
     photoGuideNames: guides.map(base),
     photoRefNames: refs.map(base),
@@ -194,19 +209,40 @@ export function compareInputs(cfg: CompareConfig): CompareInputs {
     flatNames: flatFiles.map(base),
     flatGuides,
     flatGuideStats: flatGuides.map((g) => imageStats(g, S)),
-    photoStats: [...guides, ...refs].map((f) => imageStats(loadScene(f, S), S)),
+    photoStats: photoCrops.map((im) => imageStats(im, S)),
     composites: compositeInputs(cfg.heldout, S),
+    retentionReference: retentionReference(flatGuides, photoCrops, S, cfg),
   };
+}
+
+const meanOf = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+
+/** The flat guides' edges kept by images unrelated to them (RetentionReference). */
+export function retentionReference(guides: readonly Float32Array[], photos: readonly Float32Array[], size: number, cfg: Pick<CompareConfig, 'seed' | 'flatSeeds'>): RetentionReference {
+  const noise: number[] = [];
+  const photo: number[] = [];
+  guides.forEach((g, i) => {
+    for (let k = 0; k < cfg.flatSeeds; k++) {
+      const z = new Float32Array(g.length);
+      gaussian(cfg.seed + i + 1000 * k, streamId(0xed9e, 0), z);
+      noise.push(edgeRetention(g, z, size));
+    }
+    for (const p of photos) photo.push(edgeRetention(g, p, size));
+  });
+  return { noise: meanOf(noise), photo: photo.length ? meanOf(photo) : NaN };
 }
 
 async function runFlat(denoiser: Denoiser, loaded: LoadedPack, guides: Float32Array[], cfg: CompareConfig, t0: number): Promise<FlatRun> {
   const S = cfg.size;
   const n = guides.length;
   const results: Float32Array[] = [];
+  const start: number[] = [];
   for (let k = 0; k < cfg.flatSeeds; k++) {
-    const images = await sdeditMany(denoiser, guides, S, loaded.schedule, cfg.spec, t0, guides.map((_, i) => cfg.seed + i + 1000 * k));
+    const seeds = guides.map((_, i) => cfg.seed + i + 1000 * k);
+    const images = await sdeditMany(denoiser, guides, S, loaded.schedule, cfg.spec, t0, seeds);
     for (const im of images) clampUnit(im);
     results.push(...images);
+    guides.forEach((g, i) => start.push(edgeRetention(g, noisedToT0(g, loaded.schedule, t0, seeds[i]), S)));
   }
   const guideOf = (r: number): number => r % n;
   const stats = results.map((im) => imageStats(im, S));
@@ -227,6 +263,7 @@ async function runFlat(denoiser: Denoiser, loaded: LoadedPack, guides: Float32Ar
     l2_rms32: results.map((im, r) => l2Rms32(im, guides[guideOf(r)], S)),
     retention: results.map((im, r) => edgeRetention(guides[guideOf(r)], im, S)),
     retention_other: other / pairs,
+    retention_start: meanOf(start),
   };
 }
 
@@ -293,8 +330,8 @@ export async function runModel(label: string, loaded: LoadedPack, inputs: Compar
     const tr = performance.now();
     const run = await runFlat(counting, loaded, inputs.flatGuides, cfg, t0);
     flat.push(run);
-    const m = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-    log(`${label} flat t0=${t0.toFixed(2)}: lap std ${m(run.lap_std).toFixed(4)}, slope ${m(run.slope).toFixed(2)}, 32-px RMS ${m(run.l2_rms32).toFixed(3)}, edges kept ${m(run.retention).toFixed(2)} (other guide ${run.retention_other.toFixed(2)}) (${((performance.now() - tr) / 1000).toFixed(1)} s)`);
+    const m = meanOf;
+    log(`${label} flat t0=${t0.toFixed(2)}: lap std ${m(run.lap_std).toFixed(4)}, slope ${m(run.slope).toFixed(2)}, 32-px RMS ${m(run.l2_rms32).toFixed(3)}, edges kept ${m(run.retention).toFixed(2)} (other guide ${run.retention_other.toFixed(2)}, the start ${run.retention_start.toFixed(2)}) (${((performance.now() - tr) / 1000).toFixed(1)} s)`);
   }
   const composites: CompositeRun[] = [];
   for (const c of inputs.composites) {
