@@ -14,6 +14,20 @@ import shutil
 import torch
 
 
+def state_record(arch_name, arch, step, elapsed, images_seen, segments, loss_ema, scenes, photos, photo_share,
+                 lr_warm_from, seeded_from=None):
+    """What state.json holds (train_v2.py after each stretch, seed_run.py for a run seeded from a
+    pack): elapsed in seconds; scenes/photos as the data the last stretch drew from (None where not
+    known); lr_warm_from the step the lr warm-up counts from (fresh Adam moments start there);
+    seeded_from {pack, model_sha256} for a seeded run, carried on by every later save."""
+    st = {'arch_name': arch_name, 'arch': {k: list(v) if isinstance(v, tuple) else v for k, v in arch.items()},
+          'step': step, 'elapsed': elapsed, 'images_seen': images_seen, 'segments': segments, 'loss_ema': loss_ema,
+          'scenes': scenes, 'photos': photos, 'photo_share': photo_share, 'lr_warm_from': lr_warm_from}
+    if seeded_from:
+        st['seeded_from'] = seeded_from
+    return st
+
+
 def save(run, state, model, ema, opt, gens, opt_bf16=False):
     final = os.path.join(run, 'ckpt')
     tmp = final + '.tmp'
