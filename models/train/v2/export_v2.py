@@ -164,6 +164,7 @@ def main():
         training['ema'] = 'weights are the EMA (decay 0.999)'
         packages, credits = data_sources()
         training['data'] = {'procedural': f'models/train/scenes.py seeds 0..{ck["scenes"] - 1} at 256²',
+                            'scenes': ck['scenes'],
                             'photo_share': ck['photo_share'],
                             'photographs': packages,
                             'photographs_manifest': 'models/train/photos-manifest.json (split train only)',

@@ -101,9 +101,12 @@ def main():
     # seeded by the step, so the new stretch does not replay the first crops of the pack's run
     gens = {'data': torch.Generator().manual_seed(tr['steps']), 'noise': torch.Generator().manual_seed(tr['steps'] + 1)}
     data = tr.get('data') or {}
-    scenes = re.search(r'seeds 0\.\.(\d+)', data.get('procedural', ''))
+    scenes = data.get('scenes')
+    if scenes is None:  # exported before training.data.scenes was written: read it off the text
+        m = re.search(r'seeds 0\.\.(\d+)', data.get('procedural', ''))
+        scenes = int(m.group(1)) + 1 if m else None
     state = ckpt.state_record(arch_name, tr['arch'], tr['steps'], tr['minutes'] * 60, tr['images_seen'], tr['segments'],
-                              tr.get('final_loss_ema'), int(scenes.group(1)) + 1 if scenes else None, None,
+                              tr.get('final_loss_ema'), scenes, None,
                               data.get('photo_share', 0.5), tr['steps'],
                               {'pack': os.path.normpath(args.pack), 'model_sha256': meta['files'][0]['sha256']})
     os.makedirs(args.run, exist_ok=True)
