@@ -14,7 +14,7 @@ import shutil
 import torch
 
 
-def state_record(arch_name, arch, step, elapsed, images_seen, segments, loss_ema, scenes, photos, photo_share,
+def state_record(*, arch_name, arch, step, elapsed, images_seen, segments, loss_ema, scenes, photos, photo_share,
                  lr_warm_from, seeded_from=None):
     """What state.json holds (train_v2.py after each stretch, seed_run.py for a run seeded from a
     pack): elapsed in seconds; scenes/photos as the data the last stretch drew from (None where not

@@ -105,10 +105,11 @@ def main():
     if scenes is None:  # exported before training.data.scenes was written: read it off the text
         m = re.search(r'seeds 0\.\.(\d+)', data.get('procedural', ''))
         scenes = int(m.group(1)) + 1 if m else None
-    state = ckpt.state_record(arch_name, tr['arch'], tr['steps'], tr['minutes'] * 60, tr['images_seen'], tr['segments'],
-                              tr.get('final_loss_ema'), scenes, None,
-                              data.get('photo_share', 0.5), tr['steps'],
-                              {'pack': os.path.normpath(args.pack), 'model_sha256': meta['files'][0]['sha256']})
+    state = ckpt.state_record(arch_name=arch_name, arch=tr['arch'], step=tr['steps'], elapsed=tr['minutes'] * 60,
+                              images_seen=tr['images_seen'], segments=tr['segments'], loss_ema=tr.get('final_loss_ema'),
+                              scenes=scenes, photos=None, photo_share=data.get('photo_share', 0.5),
+                              lr_warm_from=tr['steps'],
+                              seeded_from={'pack': os.path.normpath(args.pack), 'model_sha256': meta['files'][0]['sha256']})
     os.makedirs(args.run, exist_ok=True)
     ckpt.save(args.run, state, model, ema, opt, gens)
     # the loss curve goes on from the pack's (train_v2.py appends to it; export_v2.py ships it)

@@ -128,9 +128,10 @@ def main():
     def save():
         seg['to_step'] = step
         seg['minutes'] = round((time.time() - start) / 60, 2)
-        st = ckpt.state_record(arch_name, ARCHS[arch_name], step, elapsed + time.time() - start, images, segments,
-                               loss_ema, args.scenes, batches.n_photos, args.photo_share, warm_from,
-                               state.get('seeded_from') if state else None)
+        st = ckpt.state_record(arch_name=arch_name, arch=ARCHS[arch_name], step=step, elapsed=elapsed + time.time() - start,
+                               images_seen=images, segments=segments, loss_ema=loss_ema, scenes=args.scenes,
+                               photos=batches.n_photos, photo_share=args.photo_share, lr_warm_from=warm_from,
+                               seeded_from=state.get('seeded_from') if state else None)
         ckpt.save(args.run, st, model, ema, opt, gens, args.opt_bf16)
         logf.flush()
 

@@ -19,7 +19,7 @@ import { noisedToT0 } from './baselines';
 import { EXAMPLE_SCENES, boatAsset, pasteAsset, treeAsset, type MaskedInput } from './guides';
 import { FLAT_SCENES, flatGuide } from './flat-guides';
 import { edgeRetention, l2Rms32, laplacianStd, luminance, spectrumSlope } from './image-stats';
-import { type EvalConfig, type Row, type SamplerSpec, evaluate, listScenes, loadScene, samplerLabel, sdeditMany } from './run';
+import { type EvalConfig, type Row, type SamplerSpec, evaluate, listScenes, loadScene, mean, samplerLabel, sdeditMany } from './run';
 
 export interface CompareConfig {
   /** working size (square), a multiple of 32 and of both packs' multiples */
@@ -215,8 +215,6 @@ export function compareInputs(cfg: CompareConfig): CompareInputs {
   };
 }
 
-const meanOf = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
-
 /** The flat guides' edges kept by images unrelated to them (RetentionReference). */
 export function retentionReference(guides: readonly Float32Array[], photos: readonly Float32Array[], size: number, cfg: Pick<CompareConfig, 'seed' | 'flatSeeds'>): RetentionReference {
   const noise: number[] = [];
@@ -229,7 +227,7 @@ export function retentionReference(guides: readonly Float32Array[], photos: read
     }
     for (const p of photos) photo.push(edgeRetention(g, p, size));
   });
-  return { noise: meanOf(noise), photo: photo.length ? meanOf(photo) : NaN };
+  return { noise: mean(noise), photo: photo.length ? mean(photo) : NaN };
 }
 
 async function runFlat(denoiser: Denoiser, loaded: LoadedPack, guides: Float32Array[], cfg: CompareConfig, t0: number): Promise<FlatRun> {
@@ -263,7 +261,7 @@ async function runFlat(denoiser: Denoiser, loaded: LoadedPack, guides: Float32Ar
     l2_rms32: results.map((im, r) => l2Rms32(im, guides[guideOf(r)], S)),
     retention: results.map((im, r) => edgeRetention(guides[guideOf(r)], im, S)),
     retention_other: other / pairs,
-    retention_start: meanOf(start),
+    retention_start: mean(start),
   };
 }
 
@@ -330,8 +328,7 @@ export async function runModel(label: string, loaded: LoadedPack, inputs: Compar
     const tr = performance.now();
     const run = await runFlat(counting, loaded, inputs.flatGuides, cfg, t0);
     flat.push(run);
-    const m = meanOf;
-    log(`${label} flat t0=${t0.toFixed(2)}: lap std ${m(run.lap_std).toFixed(4)}, slope ${m(run.slope).toFixed(2)}, 32-px RMS ${m(run.l2_rms32).toFixed(3)}, edges kept ${m(run.retention).toFixed(2)} (other guide ${run.retention_other.toFixed(2)}, the start ${run.retention_start.toFixed(2)}) (${((performance.now() - tr) / 1000).toFixed(1)} s)`);
+    log(`${label} flat t0=${t0.toFixed(2)}: lap std ${mean(run.lap_std).toFixed(4)}, slope ${mean(run.slope).toFixed(2)}, 32-px RMS ${mean(run.l2_rms32).toFixed(3)}, edges kept ${mean(run.retention).toFixed(2)} (other guide ${run.retention_other.toFixed(2)}, the start ${run.retention_start.toFixed(2)}) (${((performance.now() - tr) / 1000).toFixed(1)} s)`);
   }
   const composites: CompositeRun[] = [];
   for (const c of inputs.composites) {
