@@ -20,11 +20,19 @@ never cropped for training (they are the evaluation's real photographs).
 
 Licences come from each package's /usr/share/doc/<pkg>/copyright (machine-readable DEP-5: the
 last `Files:` paragraph whose pattern matches the file's name wins; `debian/*` paragraphs cover
-the packaging only), except for palapeli-data, whose copyright file covers the code and whose
-puzzle photographs carry their own licence, author and Wikimedia Commons source in the
-`<name>.desktop` file beside each (read by `desktop_licence`). python3-skimage's
-copyright covers its sample data with the code's BSD-3-Clause; its data module documents each
-photograph's own status, recorded as `licence_note`.
+the packaging only), except for:
+- palapeli-data, whose copyright file covers the code and whose puzzle photographs carry their
+  own licence, author and Wikimedia Commons source in the `<name>.desktop` file beside each (read
+  by `desktop_licence`);
+- gcompris-qt-data, whose photographs sit inside Qt resource bundles (`<bundle>!<member>` in the
+  manifest) with upstream's per-file author, licence and source in a README beside them in the
+  bundle (photo_bundles.py; Debian's copyright file still lists their former names);
+- kphotoalbum, whose copyright file is not DEP-5 and licenses the whole package under the GPL
+  (version 2 or later); upstream's own statement for its demo photographs is in `licence_note`.
+python3-skimage's copyright covers its sample data with the code's BSD-3-Clause; its data module
+documents each photograph's own status, recorded as `licence_note`. hugin-data and
+libjxl-testdata are DEP-5 with patterns over their source trees: SOURCE_PATHS maps the installed
+folder back to the source folder for the match.
 
 Never used: mate-backgrounds and plasma-workspace-wallpapers (reserved for the independent
 evaluation of the model): `load_photos` refuses a manifest that names a file of theirs.
@@ -32,25 +40,33 @@ evaluation of the model): `load_photos` refuses a manifest that names a file of 
 import argparse
 import fnmatch
 import hashlib
+import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import numpy as np
+
+from photo_bundles import readme_statement, rcc_members, split_member
+from photos_gcompris import GCOMPRIS_PHOTOS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MANIFEST = os.path.join(HERE, 'photos-manifest.json')
 RESERVED_PACKAGES = ('mate-backgrounds', 'plasma-workspace-wallpapers')
 RESERVED_DIRS = ('/usr/share/backgrounds/mate', '/usr/share/wallpapers')
 SKIMAGE_DATA = '/usr/lib/python3/dist-packages/skimage/data'
-# where get-photos.sh unpacks python3-skimage without installing it
-EXTRA_ROOTS = (os.path.join(HERE, 'cache/debs/skimage'),)
+# packages get-photos.sh only unpacks (under cache/debs/<folder>) instead of installing them: their
+# dependencies (a desktop, scipy, …) are not needed for a few photographs
+UNPACKED = {'python3-skimage': 'skimage', 'kphotoalbum': 'kphotoalbum', 'hugin-data': 'hugin-data',
+            'libjxl-testdata': 'libjxl-testdata', 'gcompris-qt-data': 'gcompris-qt-data'}
+EXTRA_ROOTS = tuple(os.path.join(HERE, 'cache/debs', d) for d in UNPACKED.values())
+GCOMPRIS_RCC = '/usr/share/gcompris-qt/rcc'
 
 # Packages scanned, and the image files of each that are photographs (basename -> what it shows).
 SCANNED = ('gnome-backgrounds', 'ukui-wallpapers', 'lomiri-wallpapers', 'lomiri-wallpapers-16.04',
-           'lomiri-wallpapers-20.04', 'sway-backgrounds', 'python3-skimage', 'palapeli-data')
+           'lomiri-wallpapers-20.04', 'sway-backgrounds', 'python3-skimage', 'palapeli-data',
+           'kphotoalbum', 'hugin-data', 'libjxl-testdata', 'gcompris-qt-data')
 PHOTOS = {
     'Bridge_by_Sander_Klootwijk.jpg': 'bridge cables over a beach and sea, sky',
     'Dragonfly_by_Bolly.jpg': 'dragonfly on a shrub, blue sky',
@@ -77,6 +93,60 @@ PHOTOS = {
     'european-honey-bee.jpg': 'a honey bee on a purple aster',
     'panther-chameleon-female.jpg': 'a chameleon on a branch among leaves',
 }
+# photographs of the packages added in session 8, by installed path (their base names repeat);
+# gcompris-qt-data's are in photos_gcompris.py
+KPA = '/usr/share/kphotoalbum/demo/'
+JXL = '/usr/share/libjxl-testdata/'
+PHOTOS_BY_PATH = {
+    KPA + 'anne_helene.jpg': 'a woman sitting on a beach, sea',
+    KPA + 'bar55.jpg': 'two people in a bar',
+    KPA + 'bar55_2.jpg': 'two people toasting in a bar',
+    KPA + 'blackie.jpg': 'an aquarium',
+    KPA + 'cold_water.jpg': 'people wading in the sea, beach',
+    KPA + 'donna.jpg': 'a black dog in a forest',
+    KPA + 'donna_2.jpg': 'a black dog, close up',
+    KPA + 'grand_canyon_2.jpg': 'a man at the Grand Canyon',
+    KPA + 'grand_canyon_3.jpg': 'the Grand Canyon',
+    KPA + 'jesper.jpg': 'a man, close-up portrait',
+    KPA + 'jesper_2.jpg': 'a man, portrait',
+    KPA + 'new_wave_2.jpg': 'a young man in a room (scanned print)',
+    KPA + 'pool.jpg': 'men playing pool',
+    KPA + 'qt-logo.jpg': 'three men showing tattoos',
+    KPA + 'skagen.jpg': 'rough sea at Skagen',
+    KPA + 'skagen_2.jpg': 'aerial view of a coastline and spit',
+    KPA + 'snow.jpg': 'an airport apron with snow, aircraft',
+    KPA + 'spiff.jpg': 'a rabbit on grass',
+    KPA + 'spiff_2.jpg': 'a rabbit in a box',
+    KPA + 'sunset.jpg': 'sunset over a tree line',
+    '/usr/share/hugin/xrc/data/help_en_EN/CA_fringes00.jpg': 'trees on a slope, woodland',
+    '/usr/share/hugin/xrc/data/help_en_EN/CA_tCA00.jpg': 'an office building and a lawn',
+    JXL + 'jxl/flower/flower.png': 'pink and white flowers, close up',
+    JXL + 'external/wesaturate/500px/cvo9xd_keong_macan_srgb8.png': 'a mossy rock cliff over a lake, mountains',
+    JXL + 'external/wesaturate/500px/tmshre_riaphotographs_srgb8.png': 'pink tulips',
+    JXL + 'external/wesaturate/500px/u76c0g_bliznaca_srgb8.png': 'a cherry-blossom branch',
+}
+EXCLUDED_BY_PATH = {
+    KPA + 'grand_canyon_1.jpg': 'stored rotated (KPhotoAlbum turns it on display: index.xml angle)',
+    KPA + 'new_wave_1.jpg': 'stored rotated (KPhotoAlbum turns it on display: index.xml angle)',
+    KPA + 'wayne.jpg': 'stored rotated (KPhotoAlbum turns it on display: index.xml angle)',
+    KPA + 'pool_2.jpg': 'stored rotated (KPhotoAlbum turns it on display: index.xml angle)',
+}
+# installed folder -> the source-tree folder a package's DEP-5 patterns are written against
+SOURCE_PATHS = {'hugin-data': ('/usr/share/hugin/', 'src/hugin1/hugin/'),
+                'libjxl-testdata': (JXL, '')}
+# packages whose copyright file is not DEP-5: the licence it states for the whole package, a
+# phrase that must be in it, and upstream's own statement for the photographs
+PACKAGE_LICENCES = {
+    'kphotoalbum': {'licence': 'GPL-2+', 'copyright': '2003-2007 Jesper K. Pedersen',
+                    'must_contain': 'either version 2 of the License, or (at your option) any later version',
+                    'licence_note': "upstream (KDE kphotoalbum, .reuse/dep5): demo/*.jpg "
+                                    "© 2003-2007 Jesper K. Pedersen, CC-BY-SA-4.0"},
+}
+# gcompris READMEs' licence names -> SPDX-like names (anything else is refused)
+README_LICENCES = {'Public Domain': 'public-domain', 'Public domain': 'public-domain',
+                   'CC0-1.0': 'CC0-1.0', 'CC-BY-SA-4.0': 'CC-BY-SA-4.0', 'CC-BY-SA 4.0': 'CC-BY-SA-4.0',
+                   'CC-BY 2.0': 'CC-BY-2.0', 'CC-BY-2.0': 'CC-BY-2.0', 'CC-BY-3.0': 'CC-BY-3.0',
+                   'CC-BY 4.0': 'CC-BY-4.0', 'CC-BY-4.0': 'CC-BY-4.0', 'GPLv2+': 'GPL-2+'}
 # upstream statements for python3-skimage's photographs (skimage/data/_fetchers.py docstrings)
 LICENCE_NOTES = {
     'astronaut.png': 'NASA; no known copyright restrictions, released into the public domain',
@@ -141,6 +211,27 @@ def licence_of(copyright_text, path):
     return found
 
 
+def licence_of_source(copyright_text, source_path):
+    """(licence, copyright holder) of a file by its path in the package's source tree: the last
+    DEP-5 `Files:` paragraph with a pattern matching the whole path (`*` crosses folders)."""
+    found = None
+    for p in dep5_paragraphs(copyright_text):
+        if any(fnmatch.fnmatchcase(source_path, pat) for pat in p.get('Files', '').split()):
+            found = (p.get('License', '').split('\n')[0], p.get('Copyright', '').replace('\n', '; '))
+    if not found:
+        raise SystemExit(f'no copyright paragraph matches {source_path}')
+    return found
+
+
+def package_licence(pkg, copyright_text):
+    """(licence, holder, note) of a package whose copyright file is not DEP-5 (PACKAGE_LICENCES),
+    checked against the file's text."""
+    rule = PACKAGE_LICENCES[pkg]
+    if rule['must_contain'] not in ' '.join(copyright_text.split()):
+        raise SystemExit(f'{pkg}: its copyright file no longer says {rule["must_contain"]!r}: read it again')
+    return rule['licence'], rule['copyright'], rule['licence_note']
+
+
 # palapeli-data's .desktop licence names -> SPDX-like names
 DESKTOP_LICENCES = {'FDL': 'GFDL-1.2+', 'GNU-FDL': 'GFDL-1.2+', 'Public Domain': 'public-domain'}
 
@@ -162,18 +253,62 @@ def desktop_licence(path):
 
 
 def package_files(pkg):
-    """Installed image files of a package, or, for python3-skimage when it is only unpacked by
-    get-photos.sh, the files under that unpacked tree (as their installed paths)."""
+    """Installed image files of a package (or, for one get-photos.sh only unpacks, the files under
+    its unpacked tree, as their installed paths); for gcompris-qt-data, its resource bundles."""
     r = subprocess.run(['dpkg', '-L', pkg], capture_output=True, text=True)
     if r.returncode == 0:
         files = r.stdout.split()
-    elif pkg == 'python3-skimage' and os.path.isdir(EXTRA_ROOTS[0] + SKIMAGE_DATA):
-        files = [os.path.join(SKIMAGE_DATA, f) for f in os.listdir(EXTRA_ROOTS[0] + SKIMAGE_DATA)]
+    elif pkg in UNPACKED and os.path.isdir(os.path.join(HERE, 'cache/debs', UNPACKED[pkg])):
+        root = os.path.join(HERE, 'cache/debs', UNPACKED[pkg])
+        files = [os.path.join(d, f)[len(root):] for d, _, fs in os.walk(root) for f in fs]
     else:
         raise SystemExit(f'{pkg} is not installed: run bash models/train/get-photos.sh')
     if pkg == 'python3-skimage':
         files = [f for f in files if os.path.dirname(f) == SKIMAGE_DATA]
+    if pkg == 'gcompris-qt-data':
+        return sorted(f for f in files if f.startswith(GCOMPRIS_RCC + '/') and f.endswith('.rcc'))
     return sorted(f for f in files if f.lower().endswith(IMAGE_EXT))
+
+
+_BUNDLES = {}
+
+
+def bundle_members(local):
+    """The members of a resource bundle on this machine (read once per process)."""
+    if local not in _BUNDLES:
+        with open(local, 'rb') as f:
+            _BUNDLES[local] = rcc_members(f.read())
+    return _BUNDLES[local]
+
+
+def copied_name(path):
+    """Where a copy (--copy, make-carry.sh) keeps a manifest path's bytes: the path itself, or for
+    a bundle's member `<bundle>.d<member>` (the member alone, not its whole bundle)."""
+    file, member = split_member(path)
+    return file if member is None else file + '.d' + member
+
+
+def photo_bytes(path):
+    """The bytes of a manifest path (a file, or a `<bundle>!<member>`: from a copy's extracted
+    member, else from the bundle), or None when absent."""
+    file, member = split_member(path)
+    local = resolve(copied_name(path))
+    if local is None and member is not None and resolve(file):
+        return bundle_members(resolve(file)).get(member)
+    if local is None:
+        return None
+    with open(local, 'rb') as f:
+        return f.read()
+
+
+def copy_photo(p, dst_root):
+    """Write manifest entry p's bytes under dst_root (for PHOTO_ROOTS on another machine)."""
+    data = photo_bytes(p['path'])
+    if data is None:
+        raise SystemExit(f'missing {p["path"]}: run bash models/train/get-photos.sh')
+    out = os.path.join(dst_root, copied_name(p['path']).lstrip('/'))
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    write_atomic_bytes(out, data)
 
 
 def resolve(path):
@@ -194,33 +329,85 @@ def copyright_text(pkg):
     raise SystemExit(f'no copyright file for {pkg}')
 
 
+def _entry(path, pkg, data, size, lic, holder, shows, split='train', note=None, source=None):
+    entry = {'path': path, 'package': pkg, 'licence': lic, 'copyright': holder,
+             'sha256': hashlib.sha256(data).hexdigest(), 'bytes': len(data),
+             'size': list(size), 'split': split, 'shows': shows}
+    if note:
+        entry['licence_note'] = note
+    if source:
+        entry['source'] = source
+    return entry
+
+
+def gcompris_photos(bundles):
+    """Manifest entries for gcompris-qt-data's chosen photographs (GCOMPRIS_PHOTOS), and the other
+    images of their bundles as excluded; the bundles none is chosen from are excluded whole."""
+    from PIL import Image
+    photos, excluded = [], []
+    for bundle in bundles:
+        name = os.path.basename(bundle)
+        chosen = GCOMPRIS_PHOTOS.get(name)
+        if not chosen:
+            excluded.append({'path': bundle, 'package': 'gcompris-qt-data',
+                             'reason': 'no photograph chosen from this bundle (drawings, renders, icons, sounds)'})
+            continue
+        members = bundle_members(resolve(bundle))
+        missing = set(chosen) - set(members)
+        if missing:
+            raise SystemExit(f'{bundle}: chosen members not found: {sorted(missing)}')
+        for member in sorted(members):
+            path = bundle + '!' + member
+            if member not in chosen:
+                if member.lower().endswith(IMAGE_EXT):
+                    excluded.append({'path': path, 'package': 'gcompris-qt-data', 'reason': REASON_DEFAULT})
+                continue
+            data = members[member]
+            lic, holder, source, comment = readme_statement(members, member)
+            if lic not in README_LICENCES:
+                raise SystemExit(f'{path}: licence {lic!r} is not one this recipe knows to be free')
+            size = Image.open(io.BytesIO(data)).size
+            photos.append(_entry(path, 'gcompris-qt-data', data, size, README_LICENCES[lic], holder,
+                                 chosen[member], note=comment and f'upstream README: {comment}', source=source))
+    return photos, excluded
+
+
 def build_manifest():
     from PIL import Image
     photos, excluded = [], []
     for pkg in SCANNED:
         text = copyright_text(pkg)
-        for path in package_files(pkg):
+        files = package_files(pkg)
+        if pkg == 'gcompris-qt-data':
+            more, less = gcompris_photos(files)
+            photos += more
+            excluded += less
+            continue
+        by_path = pkg in SOURCE_PATHS or pkg in PACKAGE_LICENCES  # chosen by installed path
+        for path in files:
             base = os.path.basename(path)
-            if base not in PHOTOS:
-                excluded.append({'path': path, 'package': pkg, 'reason': EXCLUDED.get(base, REASON_DEFAULT)})
+            shows = PHOTOS_BY_PATH.get(path) if by_path else PHOTOS.get(base)
+            if shows is None:
+                reason = EXCLUDED_BY_PATH.get(path) if by_path else EXCLUDED.get(base)
+                excluded.append({'path': path, 'package': pkg, 'reason': reason or REASON_DEFAULT})
                 continue
             local = resolve(path)
             data = open(local, 'rb').read()
-            w, h = Image.open(local).size
+            size = Image.open(local).size
+            note, source = LICENCE_NOTES.get(base) if not by_path else None, None
             if pkg == 'palapeli-data':
                 lic, holder, source = desktop_licence(path)
+            elif pkg in PACKAGE_LICENCES:
+                lic, holder, note = package_licence(pkg, text)
+            elif pkg in SOURCE_PATHS:
+                installed, src = SOURCE_PATHS[pkg]
+                lic, holder = licence_of_source(text, src + path[len(installed):])
             else:
-                (lic, holder), source = licence_of(text, path), None
-            entry = {'path': path, 'package': pkg, 'licence': lic, 'copyright': holder,
-                     'sha256': hashlib.sha256(data).hexdigest(), 'bytes': len(data),
-                     'size': [w, h], 'split': 'heldout' if base in HELDOUT else 'train',
-                     'shows': PHOTOS[base]}
-            if base in LICENCE_NOTES:
-                entry['licence_note'] = LICENCE_NOTES[base]
-            if source:
-                entry['source'] = source
-            photos.append(entry)
-    missing = set(PHOTOS) - {os.path.basename(p['path']) for p in photos}
+                lic, holder = licence_of(text, path)
+            split = 'heldout' if not by_path and base in HELDOUT else 'train'
+            photos.append(_entry(path, pkg, data, size, lic, holder, shows, split, note, source))
+    names = {os.path.basename(p['path']) for p in photos}
+    missing = (set(PHOTOS) - names) | (set(PHOTOS_BY_PATH) - {p['path'] for p in photos})
     if missing:
         raise SystemExit(f'listed photographs not found in the scanned packages: {sorted(missing)}')
     return {'about': 'Real photographs for training model v2 (models/train/photos.py decides and '
@@ -230,9 +417,13 @@ def build_manifest():
 
 
 def write_atomic(path, text):
+    write_atomic_bytes(path, text.encode('utf-8'))
+
+
+def write_atomic_bytes(path, data):
     tmp = path + '.tmp'
-    with open(tmp, 'w', encoding='utf-8') as f:
-        f.write(text)
+    with open(tmp, 'wb') as f:
+        f.write(data)
     os.replace(tmp, path)
 
 
@@ -247,10 +438,10 @@ def load_manifest(path=MANIFEST):
 def check(m):
     bad = []
     for p in m['photos']:
-        local = resolve(p['path'])
-        if not local:
+        data = photo_bytes(p['path'])
+        if data is None:
             bad.append(f'missing {p["path"]} ({p["package"]})')
-        elif hashlib.sha256(open(local, 'rb').read()).hexdigest() != p['sha256']:
+        elif hashlib.sha256(data).hexdigest() != p['sha256']:
             bad.append(f'sha256 differs: {p["path"]}')
     return bad
 
@@ -265,11 +456,16 @@ def load_photos(split='train', max_short=1024, manifest=MANIFEST):
     for p in m['photos']:
         if p['split'] != split:
             continue
-        local = resolve(p['path'])
-        if not local:
+        data = photo_bytes(p['path'])
+        if data is None:
             raise SystemExit(f'missing {p["path"]}: run bash models/train/get-photos.sh, or set '
                              'PHOTO_ROOTS to a folder made by photos.py --copy')
-        im = Image.open(local).convert('RGB')
+        im = Image.open(io.BytesIO(data))
+        if im.mode not in ('RGB', 'P', 'L'):  # (RGBA with a real alpha would need a background)
+            im = im.convert('RGBA')
+            if im.getextrema()[3][0] < 255:
+                raise SystemExit(f'{p["path"]} has transparent pixels: not a photograph to train on as is')
+        im = im.convert('RGB')
         s = min(im.size)
         if s > max_short:
             im = im.resize((round(im.size[0] * max_short / s), round(im.size[1] * max_short / s)), Image.BOX)
@@ -332,9 +528,7 @@ def main():
             sys.exit(1)
     if a.copy:
         for p in m['photos']:
-            dst = os.path.join(a.copy, p['path'].lstrip('/'))
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            shutil.copyfile(resolve(p['path']), dst)
+            copy_photo(p, a.copy)
         print(f'copied to {a.copy} (use with PHOTO_ROOTS={a.copy})')
     if a.sheet:
         from PIL import Image

@@ -3,7 +3,7 @@
 #
 #   bash models/train/v2/make-carry.sh [RUN_DIR]     # RUN_DIR: a run to resume from (optional)
 #
-# -> models/train/cache/gpu-carry/v2-gpu.tar.gz (git-ignored; ≈ 18 MB): the recipe
+# -> models/train/cache/gpu-carry/v2-gpu.tar.gz (git-ignored; ≈ 35 MB, ≈ 60 MB with a seeded run): the recipe
 #    (models/train/*.py, v2/, photos-manifest.json), the TRAIN photographs (held-out ones stay
 #    here; paths kept, for PHOTO_ROOTS) and, with RUN_DIR, its checkpoint (<run>/ckpt) to resume.
 # The GPU machine has neither these Debian packages nor a network. Then, with the device tool:
@@ -20,19 +20,12 @@ mkdir -p "$STAGE/models/train/v2" models/train/cache/gpu-carry
 cp models/train/*.py models/train/photos-manifest.json "$STAGE/models/train/"
 cp models/train/v2/*.py models/train/v2/*.sh "$STAGE/models/train/v2/"
 /usr/bin/python3 - "$STAGE/photos" <<'EOF'
-import os, shutil, sys
+import sys
 sys.path.insert(0, 'models/train')
-from photos import load_manifest, resolve
-dst = sys.argv[1]
+from photos import copy_photo, load_manifest
 for p in load_manifest()['photos']:
-    if p['split'] != 'train':
-        continue
-    src = resolve(p['path'])
-    if not src:
-        raise SystemExit(f'missing {p["path"]}: run bash models/train/get-photos.sh')
-    out = os.path.join(dst, p['path'].lstrip('/'))
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    shutil.copyfile(src, out)
+    if p['split'] == 'train':
+        copy_photo(p, sys.argv[1])  # a bundle's photograph alone, not the whole bundle
 EOF
 if [ -n "$RESUME" ]; then
   [ -f "$RESUME/ckpt/state.json" ] || { echo "no checkpoint in $RESUME/ckpt" >&2; exit 1; }
@@ -43,3 +36,12 @@ OUTF=models/train/cache/gpu-carry/v2-gpu.tar.gz
 tar -czf "$OUTF.tmp" -C "$STAGE" .
 mv "$OUTF.tmp" "$OUTF"
 echo "wrote $OUTF ($(du -h "$OUTF" | cut -f1))"
+# The device tool sends the checkout's tracked (and untracked, not ignored) files with the carried
+# paths, 64 MiB in all: say so here, before a call that would be refused spends device time.
+TREE=$(git ls-files -z --cached --others --exclude-standard | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
+CARRY=$(stat -c %s "$OUTF")
+LIMIT=$((64 * 1024 * 1024))
+if [ $((TREE + CARRY)) -gt $LIMIT ]; then
+  echo "make-carry: the working tree ($((TREE / 1048576)) MiB) and this tarball ($((CARRY / 1048576)) MiB) are over the device tool's 64 MiB: the call would be refused (models/train/README.md, 'On a GPU machine')" >&2
+  exit 2
+fi
