@@ -64,18 +64,24 @@ def write_atomic(path, text):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', default='models/eval/photos-heldout')
+    ap.add_argument('--split', default='heldout', choices=('heldout', 'heldout2'),
+                    help='heldout: the committed set; heldout2: the second, broader set of session 8 '
+                         '(not committed: dump it where it is needed, e.g. eval/out/photos-heldout2)')
+    ap.add_argument('--guides', type=int, default=GUIDES, help='guide crops per photograph')
+    ap.add_argument('--refs', type=int, default=REFS, help='reference crops per photograph')
     a = ap.parse_args()
     m = load_manifest()
-    held = [p for p in m['photos'] if p['split'] == 'heldout']
+    held = [p for p in m['photos'] if p['split'] == a.split]
+    guides, refs = a.guides, a.refs
     os.makedirs(a.out, exist_ok=True)
     for f in os.listdir(a.out):
         if f.endswith('.png'):
             os.remove(os.path.join(a.out, f))
     rows = []
-    for k, (p, photo) in enumerate(zip(held, load_photos('heldout'))):
+    for k, (p, photo) in enumerate(zip(held, load_photos(a.split))):
         name = os.path.basename(p['path']).rsplit('.', 1)[0]
         files = []
-        for kind, n, whole in (('guide', GUIDES, True), ('ref', REFS, False)):
+        for kind, n, whole in (('guide', guides, True), ('ref', refs, False)):
             rng = np.random.default_rng([SEED, k, 0 if kind == 'guide' else 1])
             for j, c in enumerate(crops(photo, rng, n, SIZE, whole)):
                 fn = f'{kind}-{name}-{j:02d}.png'
@@ -87,9 +93,9 @@ def main():
         '# Held-out photographs for the v1 / v2 comparison',
         '',
         f'Written by `models/train/dump_photos_heldout.py` (seed {SEED}): {len(held)} photographs that model v2 never',
-        f'trained on (split "heldout" in models/train/photos-manifest.json), each cut into {GUIDES} guide crops',
-        f'(`guide-*`, the first the centred whole-photo square) and {REFS} reference crops (`ref-*`) of {SIZE}×{SIZE} px:',
-        f'squares of {MIN_FRAC:g}–1 × the short side, area-resampled. {len(held) * (GUIDES + REFS)} PNGs, {total / 1e6:.2f} MB.',
+        f'trained on (split "{a.split}" in models/train/photos-manifest.json), each cut into {guides} guide crops',
+        f'(`guide-*`, the first the centred whole-photo square) and {refs} reference crops (`ref-*`) of {SIZE}×{SIZE} px:',
+        f'squares of {MIN_FRAC:g}–1 × the short side, area-resampled. {len(held) * (guides + refs)} PNGs, {total / 1e6:.2f} MB.',
         '`npm run eval -- --compare DIR` turns the guide crops into stroke guides and measures KID against the',
         'reference crops (see models/default/eval/results.md).',
         '',
@@ -106,7 +112,7 @@ def main():
               'https://creativecommons.org/licenses/by-sa/4.0/, BSD-3-Clause per Debian\'s copyright file of',
               'python3-skimage (/usr/share/doc/python3-skimage/copyright).', '']
     write_atomic(os.path.join(a.out, 'README.md'), '\n'.join(lines))
-    print(f'wrote {len(held) * (GUIDES + REFS)} crops of {len(held)} held-out photos ({total / 1e6:.2f} MB) to {a.out}')
+    print(f'wrote {len(held) * (guides + refs)} crops of {len(held)} held-out photos ({total / 1e6:.2f} MB) to {a.out}')
 
 
 if __name__ == '__main__':

@@ -157,6 +157,25 @@ LICENCE_NOTES = {
 # held out by image for our own evaluation: a landscape, a sky scene, an animal, an interior
 HELDOUT = {'picosdeeuropa_by_Aitzol_Berasategi.jpg', 'Bridge_by_Sander_Klootwijk.jpg',
            'chelsea.png', 'Wine_by_Jakkub_Mede.jpg'}
+# a second held-out set (session 8), by path, from the packages added then: broader than the four
+# above (animals, buildings, water, woodland, people), for a second KID reference
+# (dump_photos_heldout.py --split heldout2); never trained on either
+G = '/usr/share/gcompris-qt/rcc/'
+HELDOUT2 = {
+    KPA + 'skagen.jpg', KPA + 'sunset.jpg', KPA + 'donna.jpg', KPA + 'snow.jpg',
+    JXL + 'external/wesaturate/500px/cvo9xd_keong_macan_srgb8.png',
+    '/usr/share/hugin/xrc/data/help_en_EN/CA_fringes00.jpg',
+    G + 'clickgame.rcc!/gcompris/src/activities/clickgame/resource/sea3.webp',
+    G + 'details.rcc!/gcompris/src/activities/details/resource/image/EilanDonanCastle_background.webp',
+    G + 'erase.rcc!/gcompris/src/activities/erase/resource/kingfisher.webp',
+    G + 'erase.rcc!/gcompris/src/activities/erase/resource/horse.webp',
+    G + 'explore_farm_animals.rcc!/gcompris/src/activities/explore_farm_animals/resource/animals/cow.webp',
+    G + 'explore_monuments.rcc!/gcompris/src/activities/explore_monuments/resource/usa/canyondeChelly.webp',
+    G + 'explore_monuments.rcc!/gcompris/src/activities/explore_monuments/resource/france/pontduGard.webp',
+    G + 'explore_monuments.rcc!/gcompris/src/activities/explore_monuments/resource/germany/neuschwansteinCastle.webp',
+    G + 'explore_monuments.rcc!/gcompris/src/activities/explore_monuments/resource/wonders/machuPicchu.webp',
+    G + 'explore_monuments.rcc!/gcompris/src/activities/explore_monuments/resource/wonders/greatWallofChina.webp',
+}
 # why each other image of the scanned packages is left out (by basename; the rest: REASON_DEFAULT)
 EXCLUDED = {
     'umang_by_Abhishek_Mudgal.jpg': 'abstract art',
@@ -368,7 +387,8 @@ def gcompris_photos(bundles):
                 raise SystemExit(f'{path}: licence {lic!r} is not one this recipe knows to be free')
             size = Image.open(io.BytesIO(data)).size
             photos.append(_entry(path, 'gcompris-qt-data', data, size, README_LICENCES[lic], holder,
-                                 chosen[member], note=comment and f'upstream README: {comment}', source=source))
+                                 chosen[member], 'heldout2' if path in HELDOUT2 else 'train',
+                                 note=comment and f'upstream README: {comment}', source=source))
     return photos, excluded
 
 
@@ -404,14 +424,15 @@ def build_manifest():
                 lic, holder = licence_of_source(text, src + path[len(installed):])
             else:
                 lic, holder = licence_of(text, path)
-            split = 'heldout' if not by_path and base in HELDOUT else 'train'
+            split = 'heldout2' if path in HELDOUT2 else 'heldout' if not by_path and base in HELDOUT else 'train'
             photos.append(_entry(path, pkg, data, size, lic, holder, shows, split, note, source))
     names = {os.path.basename(p['path']) for p in photos}
-    missing = (set(PHOTOS) - names) | (set(PHOTOS_BY_PATH) - {p['path'] for p in photos})
+    missing = (set(PHOTOS) - names) | ((set(PHOTOS_BY_PATH) | HELDOUT2) - {p['path'] for p in photos})
     if missing:
         raise SystemExit(f'listed photographs not found in the scanned packages: {sorted(missing)}')
     return {'about': 'Real photographs for training model v2 (models/train/photos.py decides and '
-                     'documents which files count). split: train or heldout, by image.',
+                     'documents which files count). split: train, heldout or heldout2 (a second held-out '
+                     'set), by image.',
             'reserved_never_used': list(RESERVED_PACKAGES),
             'photos': photos, 'excluded': excluded}
 
