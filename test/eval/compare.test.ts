@@ -173,6 +173,9 @@ it('runs both packs through every part and writes its outputs', async () => {
   const md = compareMarkdown(report, cfg, s, packs);
   expect(md).toContain('B = `dirB` (tiny');
   expect(md).toContain('7 training steps (224 images seen)');
+  // the photo set is named as read, in the sentence and in the command that reproduces the report
+  expect(md).toContain(`1 held-out photographs (${photos}, never trained on)`);
+  expect(md).toContain(`--model dirA --photos ${photos}\``);
   expect(md).toMatch(/## A and B side by side/);
   expect(md).toMatch(/\| KID, B \|/);
   expect(md).toMatch(/2 results each, mean ± its standard error/);

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { DEFAULT_SETTINGS, SAMPLER_CHOICES, type SamplerChoice } from '../../protocol';
 import { loadPackFromDir } from '../../model/node';
-import { type CompareConfig, type CompareReport, compareInputs, runModel } from './compare';
+import { type CompareConfig, type CompareReport, PHOTOS_HELDOUT_DIR, compareInputs, runModel } from './compare';
 import { type PackSource, compareJson, compareMarkdown, compareSheets, sideBySideBlock, summarise } from './compare-report';
 import { withSideBySide } from './quality';
 import { readTextOr, withMarkedSection } from './files';
@@ -29,7 +29,7 @@ leaves model.json alone, for a side experiment such as another sampler).
   --size PX          working size, a multiple of 32 and of both packs' multiples   [${DEFAULT_SETTINGS.size}, the panel's]
   --sampler NAME     ${SAMPLER_CHOICES.join(', ')}                [${DEFAULT_SETTINGS.sampler}, the panel's]
   --steps N          sampler steps                                 [${DEFAULT_SETTINGS.steps}]
-  --photos DIR       held-out photo crops (guide-*.png, ref-*.png) [models/eval/photos-heldout]
+  --photos DIR       held-out photo crops (guide-*.png, ref-*.png) [${PHOTOS_HELDOUT_DIR}]
   --t0 LIST          t0 of the photo protocol                      [0.3,0.5,0.7]
   --flat-guides DIR  flat-colour guides (PNG)                      [${FLAT_GUIDES_DIR}]
   --flat-t0 LIST     t0 of the flat guides (must hold 0.5)            [0.3,0.5,0.7]
@@ -82,7 +82,7 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
       size,
       spec,
       seed: int('seed', 1, 0),
-      photos: a.get('photos') ?? 'models/eval/photos-heldout',
+      photos: a.get('photos') ?? PHOTOS_HELDOUT_DIR,
       photoT0s: list('t0', [0.3, 0.5, 0.7]),
       flat: a.get('flat-guides') ?? FLAT_GUIDES_DIR,
       flatT0s,

@@ -1,7 +1,7 @@
 // The written outputs of the side-by-side comparison (compare.ts): one summary computed once,
 // then the JSON, the markdown section of results.md and the picture sheets made from it.
 import { EDGE_GRID, EDGE_QUANTILE, EDGE_RADIUS, SLOPE_BANDS, SLOPE_R_MIN, gapClosed, gapShare } from './image-stats';
-import type { CompareConfig, CompareReport, ImageStats, ModelRun } from './compare';
+import { type CompareConfig, type CompareReport, type ImageStats, type ModelRun, PHOTOS_HELDOUT_DIR } from './compare';
 import { PROTOCOL } from './report';
 import { mean, samplerLabel, std } from './run';
 import { gridSheet } from './sheets';
@@ -167,7 +167,7 @@ export function compareMarkdown(report: CompareReport, cfg: CompareConfig, s: Co
   const nPhotos = new Set(inp.photoGuideNames.map((n) => n.replace(/^guide-|-\d+\.png$/g, ''))).size;
   o.push(`## ${s.models.map((m) => m.label).join(' and ')} side by side (issue 15)`);
   o.push('');
-  o.push(`Written by \`npm run eval -- --compare ${packs[1].dir} --model ${packs[0].dir}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC in ${f(report.total_ms / 1000, 0)} s; ` +
+  o.push(`Written by \`npm run eval -- --compare ${packs[1].dir} --model ${packs[0].dir}${cfg.photos === PHOTOS_HELDOUT_DIR ? '' : ` --photos ${cfg.photos}`}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC in ${f(report.total_ms / 1000, 0)} s; ` +
     s.models.map((m, i) => `${m.label} = \`${packs[i].dir}\` (${m.name}, model.onnx sha256 \`${m.sha256.slice(0, 16)}…\`${trainedText(packs[i])})`).join(', ') + '.');
   const samplerWhat = cfg.spec.sampler === DEFAULT_SETTINGS.sampler && cfg.spec.steps === DEFAULT_SETTINGS.steps ? "the panel's default sampler" : `the sampler (not the panel's default ${DEFAULT_SETTINGS.sampler}-${DEFAULT_SETTINGS.steps})`;
   const grid = fewStepGrid(cfg.spec.sampler);
@@ -177,7 +177,7 @@ export function compareMarkdown(report: CompareReport, cfg: CompareConfig, s: Co
   o.push('');
   o.push('### Held-out photographs: faithfulness (L2, 32×32) and realism (KID) against t0');
   o.push('');
-  o.push(`${inp.photoGuideNames.length} stroke guides made from guide crops of ${nPhotos} held-out photographs (models/eval/photos-heldout, never trained on), KID against ${inp.photoRefNames.length} *other* crops of the same photographs, in the feature space of the protocol above (L2 as in the first table of this file: a norm over 3·32² values).`);
+  o.push(`${inp.photoGuideNames.length} stroke guides made from guide crops of ${nPhotos} held-out photographs (${cfg.photos}, never trained on), KID against ${inp.photoRefNames.length} *other* crops of the same photographs, in the feature space of the protocol above (L2 as in the first table of this file: a norm over 3·32² values).`);
   o.push('');
   const t0s = cfg.photoT0s;
   o.push(`| | ${t0s.map((t) => `t0 = ${t}`).join(' | ')} |`);

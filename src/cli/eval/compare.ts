@@ -21,6 +21,9 @@ import { FLAT_SCENES, flatGuide } from './flat-guides';
 import { edgeRetention, l2Rms32, laplacianStd, luminance, spectrumSlope } from './image-stats';
 import { type EvalConfig, type Row, type SamplerSpec, evaluate, listScenes, loadScene, mean, samplerLabel, sdeditMany } from './run';
 
+/** The committed held-out photo crops (models/train/dump_photos_heldout.py). */
+export const PHOTOS_HELDOUT_DIR = 'models/eval/photos-heldout';
+
 export interface CompareConfig {
   /** working size (square), a multiple of 32 and of both packs' multiples */
   size: number;
