@@ -15,6 +15,11 @@ import zlib
 MEMBER_SEP = '!'
 
 
+def member_path(bundle, member):
+    """The manifest name of a bundle's member: '<bundle>!<member>'."""
+    return bundle + MEMBER_SEP + member
+
+
 def split_member(path):
     """'/x/y.rcc!/a/b.webp' -> ('/x/y.rcc', '/a/b.webp'); a plain path -> (path, None)."""
     if MEMBER_SEP in path:

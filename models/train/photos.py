@@ -39,6 +39,7 @@ evaluation of the model): `load_photos` refuses a manifest that names a file of 
 """
 import argparse
 import fnmatch
+import functools
 import hashlib
 import io
 import json
@@ -48,7 +49,7 @@ import sys
 
 import numpy as np
 
-from photo_bundles import readme_statement, rcc_members, split_member
+from photo_bundles import member_path, readme_statement, rcc_members, split_member
 from photos_gcompris import GCOMPRIS_PHOTOS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -131,6 +132,8 @@ EXCLUDED_BY_PATH = {
     KPA + 'wayne.jpg': 'stored rotated (KPhotoAlbum turns it on display: index.xml angle)',
     KPA + 'pool_2.jpg': 'stored rotated (KPhotoAlbum turns it on display: index.xml angle)',
 }
+# the packages whose photographs PHOTOS_BY_PATH and EXCLUDED_BY_PATH choose (the others: by base name)
+BY_PATH_PACKAGES = ('kphotoalbum', 'hugin-data', 'libjxl-testdata')
 # installed folder -> the source-tree folder a package's DEP-5 patterns are written against
 SOURCE_PATHS = {'hugin-data': ('/usr/share/hugin/', 'src/hugin1/hugin/'),
                 'libjxl-testdata': (JXL, '')}
@@ -289,15 +292,12 @@ def package_files(pkg):
     return sorted(f for f in files if f.lower().endswith(IMAGE_EXT))
 
 
-_BUNDLES = {}
-
-
+@functools.lru_cache(maxsize=None)
 def bundle_members(local):
-    """The members of a resource bundle on this machine (read once per process)."""
-    if local not in _BUNDLES:
-        with open(local, 'rb') as f:
-            _BUNDLES[local] = rcc_members(f.read())
-    return _BUNDLES[local]
+    """The members of a resource bundle on this machine (read once per process: a bundle holds
+    many photographs)."""
+    with open(local, 'rb') as f:
+        return rcc_members(f.read())
 
 
 def copied_name(path):
@@ -376,7 +376,7 @@ def gcompris_photos(bundles):
         if missing:
             raise SystemExit(f'{bundle}: chosen members not found: {sorted(missing)}')
         for member in sorted(members):
-            path = bundle + '!' + member
+            path = member_path(bundle, member)
             if member not in chosen:
                 if member.lower().endswith(IMAGE_EXT):
                     excluded.append({'path': path, 'package': 'gcompris-qt-data', 'reason': REASON_DEFAULT})
@@ -403,7 +403,7 @@ def build_manifest():
             photos += more
             excluded += less
             continue
-        by_path = pkg in SOURCE_PATHS or pkg in PACKAGE_LICENCES  # chosen by installed path
+        by_path = pkg in BY_PATH_PACKAGES
         for path in files:
             base = os.path.basename(path)
             shows = PHOTOS_BY_PATH.get(path) if by_path else PHOTOS.get(base)

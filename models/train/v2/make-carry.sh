@@ -38,7 +38,8 @@ mv "$OUTF.tmp" "$OUTF"
 echo "wrote $OUTF ($(du -h "$OUTF" | cut -f1))"
 # The device tool sends the checkout's tracked (and untracked, not ignored) files with the carried
 # paths, 64 MiB in all: say so here, before a call that would be refused spends device time.
-TREE=$(git ls-files -z --cached --others --exclude-standard | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
+# (one sum over every file: `du -c` through xargs would print a total per batch of files)
+TREE=$(git ls-files -z --cached --others --exclude-standard | xargs -0 stat -c %s 2>/dev/null | awk '{s += $1} END {print s + 0}')
 CARRY=$(stat -c %s "$OUTF")
 LIMIT=$((64 * 1024 * 1024))
 if [ $((TREE + CARRY)) -gt $LIMIT ]; then
