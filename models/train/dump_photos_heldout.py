@@ -74,8 +74,11 @@ def main():
     held = [p for p in m['photos'] if p['split'] == a.split]
     guides, refs = a.guides, a.refs
     os.makedirs(a.out, exist_ok=True)
+    # an earlier dump's crops go (a set of other photographs would leave stale ones); nothing else
+    # in the folder is touched, since --out may name any folder
+    ours = lambda f: f.endswith('.png') and f.startswith(('guide-', 'ref-'))  # noqa: E731
     for f in os.listdir(a.out):
-        if f.endswith('.png'):
+        if ours(f):
             os.remove(os.path.join(a.out, f))
     rows = []
     for k, (p, photo) in enumerate(zip(held, load_photos(a.split))):
@@ -88,7 +91,7 @@ def main():
                 save_atomic(c, os.path.join(a.out, fn))
                 files.append(fn)
         rows.append((p, name, files))
-    total = sum(os.path.getsize(os.path.join(a.out, f)) for f in os.listdir(a.out) if f.endswith('.png'))
+    total = sum(os.path.getsize(os.path.join(a.out, f)) for f in os.listdir(a.out) if ours(f))
     lines = [
         '# Held-out photographs for the v1 / v2 comparison',
         '',
