@@ -3,9 +3,11 @@
 # tool call). Runs from the unpacked tarball, so it does not depend on which checkout travelled.
 #
 #   bash /tmp/v2/models/train/v2/gpu-train.sh            # ≈ 9 min in all with the defaults
-#   env: V2_MINUTES (training minutes, whole, 7), V2_RES (128), V2_BS (128), V2_SCENES (3000),
-#        V2_PHOTO_SHARE (0.5), V2_HI_T_WEIGHT (4, train_v2.py --hi-t-weight), V2_LR_END (2e-5, the lr
-#        annealed to over the run), V2_EXTRA (more train_v2.py flags, e.g. "--lr 3e-4");
+#   env: V2_MINUTES (training minutes, whole, 7), V2_RES (256), V2_BS (64), V2_SCENES (3000),
+#        V2_PHOTO_SHARE (0.5), V2_HI_T_WEIGHT (4, train_v2.py --hi-t-weight), V2_LR (2e-4: the CPU
+#        fine-tunes from the shipped weights ran 6e-5..1e-4 at batch 4; ×√16 for batch 64, and a
+#        seeded run warms it up again), V2_LR_END (2e-5, the lr
+#        annealed to over the run), V2_EXTRA (more train_v2.py flags, e.g. "--photo-max-short 768");
 #        V2_DEVICE=cpu PYTHON=/usr/bin/python3 rehearse the whole flow on a CPU machine
 #
 # Writes $OUT/run/ (ckpt/ema.pt, model.pt, opt.pt with bf16 moments, state.json; loss.csv;
@@ -38,8 +40,8 @@ cd "$TOP"
 # shellcheck disable=SC2086
 timeout --signal=TERM --kill-after=45 $(( MINUTES * 60 + 60 )) \
   "$PY" models/train/v2/train_v2.py --run "$RUN" --device "$DEVICE" --bf16 --opt-bf16 --channels-last \
-    --minutes "$MINUTES" --res "${V2_RES:-128}" --bs "${V2_BS:-128}" --scenes "${V2_SCENES:-3000}" \
-    --photo-share "${V2_PHOTO_SHARE:-0.5}" --hi-t-weight "${V2_HI_T_WEIGHT:-4}" --lr-end "${V2_LR_END:-2e-5}" --threads 8 --workers 16 --ckpt-minutes 2 ${V2_EXTRA:-}
+    --minutes "$MINUTES" --res "${V2_RES:-256}" --bs "${V2_BS:-64}" --scenes "${V2_SCENES:-3000}" \
+    --photo-share "${V2_PHOTO_SHARE:-0.5}" --hi-t-weight "${V2_HI_T_WEIGHT:-4}" --lr "${V2_LR:-2e-4}" --lr-end "${V2_LR_END:-2e-5}" --threads 8 --workers 16 --ckpt-minutes 2 ${V2_EXTRA:-}
 rc=$?
 echo "gpu-train: train_v2.py exit $rc; $(date -u +%FT%TZ)"
 ls -la "$RUN" "$RUN/ckpt" 2>/dev/null
