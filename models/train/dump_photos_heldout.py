@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from photos import load_manifest, load_photos, _centre_square  # noqa: E402
+from photos import load_manifest, load_photos, write_atomic, _centre_square  # noqa: E402
 
 # the panel's default working size (src/protocol.ts DEFAULT_SETTINGS.size), where the comparison runs
 SIZE = 256
@@ -51,13 +51,6 @@ def crops(photo, rng, n, size, whole_first):
 def save_atomic(img, path):
     tmp = path + '.tmp.png'
     img.save(tmp, optimize=True)
-    os.replace(tmp, path)
-
-
-def write_atomic(path, text):
-    tmp = path + '.tmp'
-    with open(tmp, 'w', encoding='utf-8') as f:
-        f.write(text)
     os.replace(tmp, path)
 
 
