@@ -95,3 +95,17 @@ test('restore is safe to run when nothing is hidden, and keeps the exclude file\
   expect(readFileSync(path.join(repo, '.git/info/exclude'), 'utf8')).toBe('/.whl/\n');
   expect(git('status', '--porcelain')).toBe('');
 });
+
+test('restore refuses, restoring nothing, when a commit was made while hidden, and works once it is undone', () => {
+  const start = git('rev-parse', 'HEAD').trim();
+  expect(tree('hide').status).toBe(0);
+  git('commit', '-q', '-m', 'made while hidden: deletes every file');
+  const refused = tree('restore');
+  expect(refused.status).not.toBe(0);
+  expect(refused.stderr).toMatch(/HEAD moved while hidden/);
+  expect(tree('status').stdout.trim()).toBe('hidden');
+  git('reset', '--soft', start);
+  expect(tree('restore').status).toBe(0);
+  expect(git('status', '--porcelain')).toBe('');
+  expect(git('rev-parse', 'HEAD').trim()).toBe(start);
+});

@@ -6,8 +6,8 @@
 #   env: V2_MINUTES (training minutes, whole, 7), V2_RES (256), V2_BS (64), V2_SCENES (3000),
 #        V2_PHOTO_SHARE (0.5), V2_HI_T_WEIGHT (4, train_v2.py --hi-t-weight), V2_LR (2e-4: the CPU
 #        fine-tunes from the shipped weights ran 6e-5..1e-4 at batch 4; ×√16 for batch 64, and a
-#        seeded run warms it up again), V2_LR_END (2e-5, the lr
-#        annealed to over the run), V2_EXTRA (more train_v2.py flags, e.g. "--photo-max-short 768");
+#        seeded run warms it up again), V2_LR_END (2e-5, the lr annealed to over the run),
+#        V2_EXTRA (more train_v2.py flags, e.g. "--photo-max-short 768");
 #        V2_DEVICE=cpu PYTHON=/usr/bin/python3 rehearse the whole flow on a CPU machine
 #
 # Writes $OUT/run/ (ckpt/ema.pt, model.pt, opt.pt with bf16 moments, state.json; loss.csv;

@@ -14,7 +14,8 @@
 #   bash models/train/v2/gpu-tree.sh status    # hidden | visible
 #
 # `hide` refuses when anything is uncommitted (restore resets the index to HEAD, which would drop
-# what was staged). Do not commit while hidden: the index then holds no file.
+# what was staged). Do not commit while hidden: the index then holds no file (restore then stops and
+# says how to undo the commit).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 GIT_DIR=$(git rev-parse --absolute-git-dir)
@@ -56,9 +57,15 @@ case "${1:-}" in
     echo "gpu-tree: hidden: $(tree_bytes) bytes of the tree travel now (was every tracked file); restore right after the device call"
     ;;
   restore)
+    if [ -f "$MARK" ] && [ "$(git rev-parse HEAD)" != "$(cat "$MARK")" ]; then
+      # a commit made while hidden records every file as deleted: resetting the index to it
+      # would make that the checkout's state, so stop and say how to undo it
+      echo "gpu-tree: HEAD moved while hidden (was $(cat "$MARK")); nothing was restored. Undo the commit first: git reset --soft $(cat "$MARK"), then restore again" >&2
+      exit 1
+    fi
     drop_block
     if [ -f "$MARK" ]; then
-      git reset -q  # the index back to HEAD (no commit can have been made while hidden)
+      git reset -q  # the index back to HEAD, the commit hide started from
       rm -f "$MARK"
     fi
     if [ -n "$(git status --porcelain)" ]; then
