@@ -6,7 +6,8 @@
 //
 //   node bench/overlap.mjs            # models/default, 256², dpmpp2m-sde 10 steps, 1 thread, 5 edits each
 //   options: --model DIR, --size S, --sampler NAME, --steps N, --reps N, --threads N,
-//            --v2-per-call R (v2's per-call time / v1's, default 0.22),
+//            --v2-per-call R (the projected columns: a network at R× the measured pack's per-call
+//            time; default 0.22, v2/v1 from when v1 was the default),
 //            --json-out FILE (default bench/out/overlap.json)
 // Ends with one JSON line.
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';

@@ -22,9 +22,9 @@ export function overlapTable(res) {
   const pct = (v) => `${(100 * v).toFixed(2)}%`;
   const row = (name, m) => [name, m.edits, m.wall_ms.toFixed(0), m.network_ms.toFixed(0), `${m.overhead_ms.toFixed(1)} (${m.overhead_ms_min.toFixed(1)})`, pct(m.share), pct(m.share_v2_projected), `${m.js_between_calls_ms.toFixed(1)} (${m.js_between_calls_ms_min.toFixed(1)})`, pct(m.js_share_v2_projected)];
   return (
-    `${res.sampler} ${res.steps} steps, ${res.size}², masked, ${res.threads} intra-op thread(s); v1 ${res.per_call_ms.toFixed(0)} ms/call, v2 projected ${res.v2_per_call_ms.toFixed(0)} ms/call (×${res.v2_per_call_ratio})\n` +
+    `${res.sampler} ${res.steps} steps, ${res.size}², masked, ${res.threads} intra-op thread(s); the pack measured ${res.per_call_ms.toFixed(0)} ms/call; projected for a network at ${res.v2_per_call_ratio}× that time per call (--v2-per-call): ${res.v2_per_call_ms.toFixed(0)} ms/call\n` +
     table(
-      ['mode', 'edits', 'edit wall ms (median)', 'Σ network ms', 'overhead ms (min)', 'overhead share v1', 'share projected v2', 'JS ms between calls (min)', 'its share projected v2'],
+      ['mode', 'edits', 'edit wall ms (median)', 'Σ network ms', 'overhead ms (min)', 'overhead share', `share at ×${res.v2_per_call_ratio} per call`, 'JS ms between calls (min)', `its share at ×${res.v2_per_call_ratio} per call`],
       [row('overlap (worker session)', res.overlap), row('serial (worker session, no overlap)', res.serial), row('in-process session (CLI)', res.in_process)],
     ) +
     `\nhidden by the overlap (medians of the paired differences): ${res.hidden_ms_paired.toFixed(1)} ms of overhead per edit, ${res.hidden_js_ms_paired.toFixed(1)} ms of JS between calls; wall overlap/serial ${res.wall_ratio_overlap_vs_serial.toFixed(3)}; load average ${res.load_average.toFixed(1)}`
