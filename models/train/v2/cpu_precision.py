@@ -21,6 +21,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
+from train import vp_linear  # noqa: E402
 from unet2 import ARCHS, V2_ARCH, UNetV2  # noqa: E402
 
 
@@ -82,18 +83,16 @@ def main():
         print(f'  {name:30s} {ms:7.0f} ms/step  {args.bs * 1000 / ms:6.1f} img/s  ({base / ms:.2f}× fp32)', flush=True)
 
     # the gradient of one bf16 step against fp32, on trained weights and image-like inputs
-    from seed_run import onnx_weights  # noqa: E402 (needs python3-onnx)
-    model = UNetV2(**arch)
-    sd = model.state_dict()
-    weights = onnx_weights(os.path.join(os.path.dirname(os.path.dirname(HERE)), 'default', 'model.onnx'))
-    model.load_state_dict({k: weights[k].reshape(sd[k].shape) for k in sd})
+    from seed_run import model_from_pack  # noqa: E402 (needs python3-onnx)
+    model, _, _ = model_from_pack(os.path.join(os.path.dirname(os.path.dirname(HERE)), 'default'))
+    abar_of = vp_linear()
     g = torch.Generator().manual_seed(1)
 
     def noised_batch():
         img = F.interpolate(torch.rand(args.bs, 3, 16, 16, generator=g) * 2 - 1, size=args.res, mode='bilinear', align_corners=False)
         eps = torch.randn(img.shape, generator=g)
         ti = torch.randint(0, 1000, (args.bs,), generator=g)
-        abar = torch.cumprod(1 - torch.linspace(1e-4, 0.02, 1000), 0)[ti][:, None, None, None]
+        abar = abar_of[ti][:, None, None, None]
         return abar.sqrt() * img + (1 - abar).sqrt() * eps, ti.float(), eps
 
     def compare(name, ref, gr):

@@ -59,6 +59,25 @@ def onnx_weights(path):
     return out
 
 
+def model_from_pack(pack):
+    """(UNetV2 with a v2 pack's weights, arch name, the pack's model.json): the weights read back
+    from <pack>/model.onnx by onnx_weights, every parameter checked present."""
+    meta = json.load(open(os.path.join(pack, 'model.json')))
+    arch_name = (meta.get('training') or {}).get('arch_name')
+    if arch_name not in ARCHS:
+        raise SystemExit(f'{pack}: training.arch_name {arch_name!r} is not a v2 architecture ({sorted(ARCHS)})')
+    onnx_path = os.path.join(pack, 'model.onnx')
+    model = UNetV2(**ARCHS[arch_name])
+    weights = onnx_weights(onnx_path)
+    sd = model.state_dict()
+    missing = sorted(set(sd) - set(weights))
+    extra = sorted(set(weights) - set(sd))
+    if missing or extra:
+        raise SystemExit(f'{onnx_path} does not match {arch_name}: missing {missing[:5]}, unexpected {extra[:5]}')
+    model.load_state_dict({k: weights[k].reshape(sd[k].shape) for k in sd})
+    return model, arch_name, meta
+
+
 def initializer_bytes(path):
     import onnx
     return sorted(i.raw_data or i.SerializeToString() for i in onnx.load(path).graph.initializer)
@@ -73,22 +92,11 @@ def main():
         raise SystemExit(f'{args.run} already holds a checkpoint: resume it with train_v2.py, or pick another --run')
     if os.path.exists(os.path.join(args.run, 'loss.csv')):
         raise SystemExit(f'{args.run} already holds a loss.csv (a run, or the pack itself): pick a new folder for --run')
-    meta = json.load(open(os.path.join(args.pack, 'model.json')))
+    model, arch_name, meta = model_from_pack(args.pack)
     tr = meta.get('training') or {}
-    arch_name = tr.get('arch_name')
-    if arch_name not in ARCHS:
-        raise SystemExit(f'{args.pack}: training.arch_name {arch_name!r} is not a v2 architecture ({sorted(ARCHS)})')
     if 'steps' not in tr or 'segments' not in tr:
         raise SystemExit(f'{args.pack}: model.json has no training record (steps, segments): not a trained v2 pack')
     onnx_path = os.path.join(args.pack, 'model.onnx')
-    model = UNetV2(**ARCHS[arch_name])
-    weights = onnx_weights(onnx_path)
-    sd = model.state_dict()
-    missing = sorted(set(sd) - set(weights))
-    extra = sorted(set(weights) - set(sd))
-    if missing or extra:
-        raise SystemExit(f'{onnx_path} does not match {arch_name}: missing {missing[:5]}, unexpected {extra[:5]}')
-    model.load_state_dict({k: weights[k].reshape(sd[k].shape) for k in sd})
     model.eval()
     with tempfile.TemporaryDirectory() as d:
         again = os.path.join(d, 'model.onnx')
@@ -119,7 +127,7 @@ def main():
         shutil.copyfile(loss, dst + '.tmp')
         os.replace(dst + '.tmp', dst)
     print(f'{args.run}: seeded from {onnx_path} ({arch_name}, step {tr["steps"]}, {tr["images_seen"]} images); '
-          f'all {len(sd)} tensors recovered exactly')
+          f'all {len(model.state_dict())} tensors recovered exactly')
 
 
 if __name__ == '__main__':
