@@ -8,7 +8,7 @@ export { abortError, checkRun, checkSeed, networkCalls, noiseStream, planSDEdit,
 export type { AffineStep, X0Estimate } from './steps';
 export { ddimStep, ddpmIndexStep, ddpmStep, veStep, x0Estimate } from './steps';
 export { editedDraws, previewOverGuide, vpKeptLevels } from './loop';
-export { clampUnit, keptPixels, type KeptPixels } from './kernels';
+export { clampUnit, firstNonFinite, keptPixels, type KeptPixels } from './kernels';
 export type { Padded } from './image';
 export { chwToRgba, cropChw, maskFromRgba, padToMultiple, paddedSize, resizeChw, resizeMask, rgbaToChw } from './image';
 export { dilateMask, featherMask, maskCoverage, maskFromAlpha, snapMask } from './mask';

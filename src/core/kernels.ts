@@ -1,15 +1,21 @@
 // The per-element loops of the SDEdit engine. They are small top-level functions taking typed
 // arrays (and a coefficient record whose fields are read into locals before the loop): the same
 // loops written inside the big async sampler functions read their arrays from closure contexts
-// and ran several times slower (bench/RESULTS.md §3).
+// and ran several times slower (bench/RESULTS.md §3). The default sampler's loops (noiseTo,
+// blendKept and noisedKeptRuns, blendKeptFrom, multistepUpdate, copyClipped) run in WebAssembly
+// (wasm/kernels.wat, the same bytes as the JavaScript loops they replaced; bench/RESULTS.md §16):
+// in place on a run's arrays, which the SDEdit loop keeps in its arena (wasm/instance.ts), and
+// on any other arrays through copies, window by window.
 import type { AffineStep, X0Estimate } from './steps';
-
-// a module constant: a global lookup per call is slow inside vm contexts (jest)
-const fround = Math.fround;
+import { place, rangeWindows } from './wasm/instance';
 
 /** x ← signal·g + noise·z (the SDEdit noising of the guide g with the draw z). */
 export function noiseTo(x: Float32Array, g: Float32Array, z: Float32Array, signal: number, noise: number): void {
-  for (let k = 0, n = x.length; k < n; k++) x[k] = signal * g[k] + noise * z[k];
+  rangeWindows(null, x.length, (pairs) => {
+    const p = place([x, g, z], pairs[0], pairs[1], pairs, 1, [true]);
+    p.exports.noiseTo(p.at[0], p.at[1], p.at[2], pairs[1] - pairs[0], signal, noise);
+    p.back(0);
+  });
 }
 
 /** Where a mask keeps pixels: runs [start, end) of pixels with m = 0 and the list of pixels with
@@ -56,17 +62,30 @@ export function editedRanges(kept: KeptPixels, channels: number): Int32Array {
   return out;
 }
 
-/** Kept pixels ← the guide noised with z: x ← m·x + (1−m)·(signal·g + noise·z) (for m = 0:
- *  exactly signal·g + noise·z, or signal·g when noise = 0), over every plane of H·W pixels. */
-export function blendKept(x: Float32Array, g: Float32Array, z: Float32Array, kept: KeptPixels, signal: number, noise: number): void {
-  const { mask, runs, fractional } = kept;
+/** The kept runs (m = 0) of every plane of an array of `n` values, as [start, end) pairs of its
+ *  indices; remembered per mask and length, since a run asks for the same ones at every step. */
+const keptRangesMemo = new WeakMap<KeptPixels, Map<number, Int32Array>>();
+function keptRanges(kept: KeptPixels, n: number): Int32Array {
+  let byLength = keptRangesMemo.get(kept);
+  if (!byLength) keptRangesMemo.set(kept, (byLength = new Map()));
+  let ranges = byLength.get(n);
+  if (!ranges) {
+    const { runs } = kept;
+    const pixels = kept.mask.length;
+    const planes = Math.floor(n / pixels);
+    ranges = new Int32Array(planes * runs.length);
+    for (let c = 0; c < planes; c++) for (let i = 0; i < runs.length; i++) ranges[c * runs.length + i] = c * pixels + runs[i];
+    byLength.set(n, ranges);
+  }
+  return ranges;
+}
+
+/** x ← m·x + (1−m)·(signal·g + noise·z) at the pixels with 0 < m < 1, over every plane. */
+function blendFractional(x: Float32Array, g: Float32Array, z: Float32Array, kept: KeptPixels, signal: number, noise: number): void {
+  const { mask, fractional } = kept;
+  if (fractional.length === 0) return;
   const pixels = mask.length;
   for (let base = 0, n = x.length; base < n; base += pixels) {
-    for (let i = 0; i < runs.length; i += 2) {
-      const e = base + runs[i + 1];
-      if (noise === 0) for (let k = base + runs[i]; k < e; k++) x[k] = signal * g[k];
-      else for (let k = base + runs[i]; k < e; k++) x[k] = signal * g[k] + noise * z[k];
-    }
     for (let i = 0; i < fractional.length; i++) {
       const p = fractional[i];
       const mv = mask[p];
@@ -75,37 +94,39 @@ export function blendKept(x: Float32Array, g: Float32Array, z: Float32Array, kep
       x[k] = mv * x[k] + (1 - mv) * y;
     }
   }
+}
+
+/** Kept pixels ← the guide noised with z: x ← m·x + (1−m)·(signal·g + noise·z) (for m = 0:
+ *  exactly signal·g + noise·z, or signal·g when noise = 0), over every plane of H·W pixels. */
+export function blendKept(x: Float32Array, g: Float32Array, z: Float32Array, kept: KeptPixels, signal: number, noise: number): void {
+  noisedKeptRuns(x, g, z, kept, signal, noise);
+  blendFractional(x, g, z, kept, signal, noise);
 }
 
 /** dst ← signal·g + noise·z on the pixels with m = 0 (blendKept's values there, rounded to float32
  *  as blendKept stores them), over every plane; other pixels of dst are left as they are. */
 export function noisedKeptRuns(dst: Float32Array, g: Float32Array, z: Float32Array, kept: KeptPixels, signal: number, noise: number): void {
-  const { mask, runs } = kept;
-  const pixels = mask.length;
-  for (let base = 0, n = dst.length; base < n; base += pixels) {
-    for (let i = 0; i < runs.length; i += 2) {
-      const e = base + runs[i + 1];
-      if (noise === 0) for (let k = base + runs[i]; k < e; k++) dst[k] = signal * g[k];
-      else for (let k = base + runs[i]; k < e; k++) dst[k] = signal * g[k] + noise * z[k];
-    }
-  }
+  rangeWindows(keptRanges(kept, dst.length), dst.length, (pairs, count) => {
+    // the span of the window's runs (dst keeps its values between them)
+    const lo = pairs[0];
+    const hi = pairs[2 * count - 1];
+    const p = place([dst, g, noise !== 0 ? z : null], lo, hi, pairs, count);
+    p.exports.noisedRanges(p.at[0], p.at[1], p.at[2], lo, p.pairs, count, signal, noise, noise === 0 ? 0 : 1);
+    p.back(0);
+  });
 }
 
 /** blendKept with the m = 0 pixels copied from `noised` (noisedKeptRuns of the same g, z, signal
  *  and noise): the same bytes, the arithmetic done earlier. */
 export function blendKeptFrom(x: Float32Array, noised: Float32Array, g: Float32Array, z: Float32Array, kept: KeptPixels, signal: number, noise: number): void {
-  const { mask, runs, fractional } = kept;
-  const pixels = mask.length;
-  for (let base = 0, n = x.length; base < n; base += pixels) {
-    for (let i = 0; i < runs.length; i += 2) x.set(noised.subarray(base + runs[i], base + runs[i + 1]), base + runs[i]);
-    for (let i = 0; i < fractional.length; i++) {
-      const p = fractional[i];
-      const mv = mask[p];
-      const k = base + p;
-      const y = noise === 0 ? signal * g[k] : signal * g[k] + noise * z[k];
-      x[k] = mv * x[k] + (1 - mv) * y;
-    }
-  }
+  rangeWindows(keptRanges(kept, x.length), x.length, (pairs, count) => {
+    const lo = pairs[0];
+    const hi = pairs[2 * count - 1];
+    const p = place([x, noised], lo, hi, pairs, count);
+    p.exports.copyRanges(p.at[0], p.at[1], lo, p.pairs, count);
+    p.back(0);
+  });
+  blendFractional(x, g, z, kept, signal, noise);
 }
 
 /** x ← c.sample·x + c.network·out (+ c.noise·z when z is not null). */
@@ -168,7 +189,8 @@ export interface MultistepStep {
  *  float32), then x ← c.sample·x + c.x0·d0 (+ c.x0Prev·d1 when d1 is not null, the previous
  *  call's x̂0), then x ← x + c.noise·z when z is not null. The update is rounded to float32
  *  before the noise is added, so the bytes equal an update followed by addScaled; one pass
- *  instead of two. Over the values [lo, hi) only (all of x by default). */
+ *  instead of two. Over the values of the [lo, hi) pairs of `ranges` only (all of x when null);
+ *  x and d0 keep their other values. */
 export function multistepUpdate(
   x: Float32Array,
   eps: Float32Array,
@@ -176,37 +198,20 @@ export function multistepUpdate(
   d1: Float32Array | null,
   c: MultistepStep & X0Estimate,
   z: Float32Array | null = null,
-  lo = 0,
-  hi = x.length,
+  ranges: Int32Array | null = null,
 ): void {
-  const a = c.sample;
-  const b0 = c.x0;
-  const sigma = c.sigma;
-  const inv = c.invAlpha;
-  const n = hi;
-  const b1 = c.x0Prev;
-  const s = c.noise ?? 0;
-  if (d1 && z) {
-    for (let k = lo; k < n; k++) {
-      d0[k] = (x[k] - sigma * eps[k]) * inv;
-      x[k] = fround(a * x[k] + b0 * d0[k] + b1 * d1[k]) + s * z[k];
-    }
-  } else if (d1) {
-    for (let k = lo; k < n; k++) {
-      d0[k] = (x[k] - sigma * eps[k]) * inv;
-      x[k] = a * x[k] + b0 * d0[k] + b1 * d1[k];
-    }
-  } else if (z) {
-    for (let k = lo; k < n; k++) {
-      d0[k] = (x[k] - sigma * eps[k]) * inv;
-      x[k] = fround(a * x[k] + b0 * d0[k]) + s * z[k];
-    }
-  } else {
-    for (let k = lo; k < n; k++) {
-      d0[k] = (x[k] - sigma * eps[k]) * inv;
-      x[k] = a * x[k] + b0 * d0[k];
-    }
-  }
+  const withPrev = d1 ? 1 : 0;
+  const withNoise = z ? 1 : 0;
+  rangeWindows(ranges, x.length, (pairs, count) => {
+    // the span of the window's ranges (x and d0 keep their values between them)
+    const lo = pairs[0];
+    const hi = pairs[2 * count - 1];
+    const p = place([x, eps, d0, d1, z], lo, hi, pairs, count);
+    const [xAt, eAt, d0At, d1At, zAt] = p.at;
+    p.exports.multistepRanges(xAt, eAt, d0At, d1At, zAt, lo, p.pairs, count, c.sample, c.x0, c.x0Prev, c.noise ?? 0, c.sigma, c.invAlpha, withPrev, withNoise);
+    p.back(0);
+    p.back(2);
+  });
 }
 
 /** dst ← (x − sigma·ε)·invAlpha, unclipped (the data prediction), over [lo, hi). */
@@ -225,16 +230,26 @@ export function x0FromScore(dst: Float32Array, x: Float32Array, score: Float32Ar
 /** dst ← clip(src, −1, 1), in one pass (clampUnit's bit arithmetic; dst may be src). */
 export function copyClipped(dst: Float32Array, src: Float32Array): void {
   if (dst.length !== src.length) throw new Error(`copyClipped: ${src.length} values into ${dst.length}`);
-  const from = new Int32Array(src.buffer, src.byteOffset, src.length);
-  const to = new Int32Array(dst.buffer, dst.byteOffset, dst.length);
-  for (let k = 0, n = from.length; k < n; k++) {
-    const v = from[k];
-    const mag = v & 0x7fffffff;
-    const d = mag - 0x3f800000; // bits of 1.0
-    const lim = 0x3f800000 + (d & (d >> 31)); // min(mag, bits of 1.0)
-    const nan = (0x7f800000 - mag) >> 31; // all ones for NaN, which stays
-    to[k] = (v & 0x80000000) | (mag & nan) | (lim & ~nan);
-  }
+  rangeWindows(null, src.length, (pairs) => {
+    const [lo, hi] = pairs;
+    const p = place([dst, src], lo, hi, pairs, 1, [true]);
+    p.exports.clip(p.at[0], p.at[1], hi - lo);
+    p.back(0);
+  });
+}
+
+/** Index of the first value that is NaN or ±Inf, or −1 (every network output is checked: a
+ *  broken model must fail the run, not turn into a grey image). */
+export function firstNonFinite(v: Float32Array): number {
+  let found = -1;
+  rangeWindows(null, v.length, (pairs) => {
+    if (found >= 0) return;
+    const [lo, hi] = pairs;
+    const p = place([v], lo, hi, pairs, 1);
+    const i = p.exports.firstNonFinite(p.at[0], hi - lo);
+    if (i >= 0) found = lo + i;
+  });
+  return found;
 }
 
 /**

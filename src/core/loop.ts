@@ -7,6 +7,7 @@ import type { Denoiser, SDEditOptions, Shape4, StepInfo } from './types';
 import type { Schedule } from './schedule';
 import { gaussian, gaussianRanges, streamId } from './rng';
 import { blendKept, blendKeptFrom, copyClipped, editedRanges, keptPixels, noisedKeptRuns, noiseTo, type KeptPixels } from './kernels';
+import { Arena } from './wasm/instance';
 
 /** What a noise draw is for; the default source turns it into a stream of the seeded RNG. */
 export interface NoiseRequest {
@@ -134,6 +135,9 @@ export interface LoopState {
    *  mask edits (m > 0). An update that is value by value may run over these alone: the kept
    *  pixels are replaced after the step anyway. null without a mask (everything is edited). */
   readonly edited: Int32Array | null;
+  /** A zeroed array of n values for the stepper's own buffers, in the run's WebAssembly arena
+   *  (wasm/instance.ts), where the kernels use it in place; STEPPER_ARRAYS of `total` values fit. */
+  alloc(n: number): Float32Array;
   /** One network call on x at time t (checks abort first and the output's length after).
    *  `whilePending` runs once the call has started and before it is awaited: the step's work
    *  that does not need the output (its noise draw), done while the network runs off this
@@ -224,6 +228,14 @@ export function vpKeptLevels(level: Float64Array): KeptLevels {
   return { keptSignal, keptNoise };
 }
 
+/** How many arrays of the run's size a stepper may take with `alloc` before they come from the
+ *  JavaScript heap (the multistep solvers take three: x̂0 now and before, the step's draw). */
+export const STEPPER_ARRAYS = 4;
+/** The loop's own arrays of the run's size: the sample, the guide, the repeat's draw, the kept
+ *  pixels' next level, the x̂0 preview. (The network's output stays where the network put it:
+ *  the kernels copy in only the window they read.) */
+const LOOP_ARRAYS = 5;
+
 /**
  * Run SDEdit with a sampler's stepper: run.batch items of the guide, run.repeats repeats, each
  * noised to plan level 0 with its 'init' draw, then plan.steps steps. Returns the N×C×H×W
@@ -244,19 +256,22 @@ export async function runLoop(
   const { signal, onStep } = opts;
   const total = batch * itemSize;
   const nshape: Shape4 = [batch, channels, height, width];
-  const g = new Float32Array(total); // guide per item (it diverges across items after a repeat)
-  for (let b = 0; b < batch; b++) g.set(guide, b * itemSize);
-  const x = new Float32Array(total);
   if (steps === 0) {
-    x.set(g);
-    return x;
+    const out = new Float32Array(total);
+    for (let b = 0; b < batch; b++) out.set(guide, b * itemSize);
+    return out;
   }
-  const z0 = new Float32Array(total); // the repeat's initial noise, reused for kept pixels
+  // the run's arrays live in its own WebAssembly memory, where the kernels update them in place
+  const arena = new Arena((LOOP_ARRAYS + STEPPER_ARRAYS) * total);
+  const g = arena.floats(total); // guide per item (it diverges across items after a repeat)
+  for (let b = 0; b < batch; b++) g.set(guide, b * itemSize);
+  const x = arena.floats(total);
+  const z0 = arena.floats(total); // the repeat's initial noise, reused for kept pixels
   const tArr = new Float32Array(batch);
   const kept = mask ? keptPixels(mask) : null;
   // The kept pixels' values at the level the step in progress ends at depend only on the guide
   // and the repeat's draw: they are made while the step's network call is pending.
-  const keptAhead = kept && kept.runs.length > 0 ? new Float32Array(total) : null;
+  const keptAhead = kept && kept.runs.length > 0 ? arena.floats(total) : null;
   // the edited pixels' indices within an item (the draw numbers a step's noise needs), and within x
   const editedInItem = kept ? editedDraws(kept, channels) : null;
   const editedInX = editedInItem ? everyItem(editedInItem, batch, itemSize) : null;
@@ -283,8 +298,9 @@ export async function runLoop(
     itemSize,
     total,
     x,
-    x0: onStep ? new Float32Array(total) : null,
+    x0: onStep ? arena.floats(total) : null,
     edited: editedInX,
+    alloc: (n: number) => arena.floats(n),
     predict(t: number, whilePending?: () => void): Promise<Float32Array> {
       const pending = networkCall(t);
       try {
@@ -347,5 +363,5 @@ export async function runLoop(
     // the result becomes the next repeat's guide (kept pixels already equal the old guide)
     if (r < repeats - 1) g.set(x);
   }
-  return x;
+  return x.slice(); // out of the arena: the caller may keep or transfer it
 }

@@ -183,7 +183,7 @@ function keptLevels(schedule: Schedule, level: Float64Array) {
 /** DDPM and DDIM: ε = network(x, t_j); x ← a·x + b·ε + c·z. */
 function vpSampler(plan: SDEditPlan, steps: AffineStep[]) {
   return (st: LoopState): Stepper => {
-    const z = steps.some((c) => c.noise !== 0) ? new Float32Array(st.total) : null;
+    const z = steps.some((c) => c.noise !== 0) ? st.alloc(st.total) : null;
     return {
       async step(r, j) {
         const c = steps[j];
@@ -198,7 +198,7 @@ function vpSampler(plan: SDEditPlan, steps: AffineStep[]) {
 /** VE: `corrector` Langevin steps at t_j, then the Euler–Maruyama predictor with s = network(x, t_j). */
 function veSampler(plan: SDEditPlan, steps: AffineStep[], corrector: number, snr: number) {
   return (st: LoopState): Stepper => {
-    const z = corrector > 0 || steps.some((c) => c.noise !== 0) ? new Float32Array(st.total) : null;
+    const z = corrector > 0 || steps.some((c) => c.noise !== 0) ? st.alloc(st.total) : null;
     return {
       async step(r, j) {
         const t = plan.ts[j];

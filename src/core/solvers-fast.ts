@@ -216,9 +216,9 @@ export async function sdeditFastWithNoise(
   // x̂0_j = (x − σ_t·ε)/α_t;  x ← sample·x + x0·x̂0_j + x0Prev·x̂0_{j−1} + noise·z;  last: x ← x̂0_j
   const stepper = (st: LoopState): Stepper => {
     const { x, x0 } = st;
-    let d0 = new Float32Array(st.total); // x̂0 of the current step
-    let d1 = new Float32Array(st.total); // x̂0 of the previous step
-    const z = sde ? new Float32Array(st.total) : null;
+    let d0 = st.alloc(st.total); // x̂0 of the current step
+    let d1 = st.alloc(st.total); // x̂0 of the previous step
+    const z = sde ? st.alloc(st.total) : null;
     return {
       async step(r, j) {
         const c = steps[j];
@@ -236,7 +236,7 @@ export async function sdeditFastWithNoise(
         } else {
           const prev = c.x0Prev !== 0 ? d1 : null;
           const coef = { ...c, ...estimate };
-          eachRange(st.edited, x.length, (lo, hi) => multistepUpdate(x, eps, d0, prev, coef, zj, lo, hi));
+          multistepUpdate(x, eps, d0, prev, coef, zj, st.edited);
         }
         const previous = d1;
         d1 = d0;

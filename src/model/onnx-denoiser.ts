@@ -1,6 +1,6 @@
 // A Denoiser over an ONNX Runtime session. onnxruntime-node and onnxruntime-web share this API;
 // the caller injects its module's Tensor constructor, so this file imports neither.
-import type { Denoiser, Schedule, Shape4 } from '../core';
+import { firstNonFinite, type Denoiser, type Schedule, type Shape4 } from '../core';
 import type { ModelPack } from './pack';
 import { adaptOutput, engineKind, networkTime } from './adapter';
 
@@ -71,27 +71,8 @@ export interface OnnxDenoiserOptions {
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-/** Index of the first value that is NaN or ±Inf, or −1. */
-export function firstNonFinite(v: Float32Array): number {
-  // x·0 is ±0 for every finite x and NaN for NaN and ±Inf, and sums of zeros stay 0: four
-  // independent sums make the clean case (every call) one cheap pass; the index is searched for
-  // only when it fails.
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n4 = v.length - (v.length % 4);
-  for (let i = 0; i < n4; i += 4) {
-    s0 += v[i] * 0;
-    s1 += v[i + 1] * 0;
-    s2 += v[i + 2] * 0;
-    s3 += v[i + 3] * 0;
-  }
-  for (let i = n4; i < v.length; i++) s0 += v[i] * 0;
-  if (s0 + s1 + s2 + s3 === 0) return -1;
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return i;
-  return -1;
-}
+/** Index of the first value that is NaN or ±Inf, or −1 (core's kernel; re-exported for the model layer's callers). */
+export { firstNonFinite };
 
 export class OnnxDenoiser implements Denoiser {
   readonly kind: 'eps' | 'score';

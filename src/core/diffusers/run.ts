@@ -54,9 +54,9 @@ export function sdeditPackWithNoise(
   const estimates = steps.map((c) => x0Estimate(c.levelIn));
   const clip = plan.clip ?? Infinity;
   const stepper = (st: LoopState): Stepper => {
-    let d0 = new Float32Array(st.total);
-    let d1 = new Float32Array(st.total);
-    const z = steps.some((c) => c.noise !== 0) ? new Float32Array(st.total) : null;
+    let d0 = st.alloc(st.total);
+    let d1 = st.alloc(st.total);
+    const z = steps.some((c) => c.noise !== 0) ? st.alloc(st.total) : null;
     return {
       repeat() {
         d1.fill(0);
