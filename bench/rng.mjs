@@ -1,5 +1,5 @@
 // The seeded Gaussian draw: src/core/rng.ts's `gaussian` (the ziggurat over xoshiro128** blocks
-// seeded by the keyed hash) against Box–Muller on the keyed hash's words through
+// seeded by the keyed hash, in WebAssembly since bench/RESULTS.md §16) against Box–Muller on the keyed hash's words through
 // Math.log/cos/sin (the generator before 2026-12-01; its polynomial ln/cos/sin successor, which
 // the ziggurat replaced, ran at 0.63× of it), measured in one run. One draw is what a step of the
 // default sampler (dpmpp2m-sde) asks for: 3·S² standard normals.
