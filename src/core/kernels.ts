@@ -11,9 +11,9 @@ import { place, rangeWindows } from './wasm/instance';
 
 /** x ← signal·g + noise·z (the SDEdit noising of the guide g with the draw z). */
 export function noiseTo(x: Float32Array, g: Float32Array, z: Float32Array, signal: number, noise: number): void {
-  rangeWindows(null, x.length, (pairs) => {
-    const p = place([x, g, z], pairs[0], pairs[1], pairs, 1, [true]);
-    p.exports.noiseTo(p.at[0], p.at[1], p.at[2], pairs[1] - pairs[0], signal, noise);
+  rangeWindows(null, x.length, (pairs, count, lo, hi) => {
+    const p = place([x, g, z], lo, hi, pairs, count, [true]);
+    p.exports.noiseTo(p.at[0], p.at[1], p.at[2], hi - lo, signal, noise);
     p.back(0);
   });
 }
@@ -106,10 +106,8 @@ export function blendKept(x: Float32Array, g: Float32Array, z: Float32Array, kep
 /** dst ← signal·g + noise·z on the pixels with m = 0 (blendKept's values there, rounded to float32
  *  as blendKept stores them), over every plane; other pixels of dst are left as they are. */
 export function noisedKeptRuns(dst: Float32Array, g: Float32Array, z: Float32Array, kept: KeptPixels, signal: number, noise: number): void {
-  rangeWindows(keptRanges(kept, dst.length), dst.length, (pairs, count) => {
-    // the span of the window's runs (dst keeps its values between them)
-    const lo = pairs[0];
-    const hi = pairs[2 * count - 1];
+  // over the span of each window's runs: dst keeps its values between them
+  rangeWindows(keptRanges(kept, dst.length), dst.length, (pairs, count, lo, hi) => {
     const p = place([dst, g, noise !== 0 ? z : null], lo, hi, pairs, count);
     p.exports.noisedRanges(p.at[0], p.at[1], p.at[2], lo, p.pairs, count, signal, noise, noise === 0 ? 0 : 1);
     p.back(0);
@@ -119,9 +117,7 @@ export function noisedKeptRuns(dst: Float32Array, g: Float32Array, z: Float32Arr
 /** blendKept with the m = 0 pixels copied from `noised` (noisedKeptRuns of the same g, z, signal
  *  and noise): the same bytes, the arithmetic done earlier. */
 export function blendKeptFrom(x: Float32Array, noised: Float32Array, g: Float32Array, z: Float32Array, kept: KeptPixels, signal: number, noise: number): void {
-  rangeWindows(keptRanges(kept, x.length), x.length, (pairs, count) => {
-    const lo = pairs[0];
-    const hi = pairs[2 * count - 1];
+  rangeWindows(keptRanges(kept, x.length), x.length, (pairs, count, lo, hi) => {
     const p = place([x, noised], lo, hi, pairs, count);
     p.exports.copyRanges(p.at[0], p.at[1], lo, p.pairs, count);
     p.back(0);
@@ -202,10 +198,8 @@ export function multistepUpdate(
 ): void {
   const withPrev = d1 ? 1 : 0;
   const withNoise = z ? 1 : 0;
-  rangeWindows(ranges, x.length, (pairs, count) => {
-    // the span of the window's ranges (x and d0 keep their values between them)
-    const lo = pairs[0];
-    const hi = pairs[2 * count - 1];
+  // over the span of each window's ranges: x and d0 keep their values between them
+  rangeWindows(ranges, x.length, (pairs, count, lo, hi) => {
     const p = place([x, eps, d0, d1, z], lo, hi, pairs, count);
     const [xAt, eAt, d0At, d1At, zAt] = p.at;
     p.exports.multistepRanges(xAt, eAt, d0At, d1At, zAt, lo, p.pairs, count, c.sample, c.x0, c.x0Prev, c.noise ?? 0, c.sigma, c.invAlpha, withPrev, withNoise);
@@ -230,9 +224,8 @@ export function x0FromScore(dst: Float32Array, x: Float32Array, score: Float32Ar
 /** dst ← clip(src, −1, 1), in one pass (clampUnit's bit arithmetic; dst may be src). */
 export function copyClipped(dst: Float32Array, src: Float32Array): void {
   if (dst.length !== src.length) throw new Error(`copyClipped: ${src.length} values into ${dst.length}`);
-  rangeWindows(null, src.length, (pairs) => {
-    const [lo, hi] = pairs;
-    const p = place([dst, src], lo, hi, pairs, 1, [true]);
+  rangeWindows(null, src.length, (pairs, count, lo, hi) => {
+    const p = place([dst, src], lo, hi, pairs, count, [true]);
     p.exports.clip(p.at[0], p.at[1], hi - lo);
     p.back(0);
   });
@@ -242,10 +235,9 @@ export function copyClipped(dst: Float32Array, src: Float32Array): void {
  *  broken model must fail the run, not turn into a grey image). */
 export function firstNonFinite(v: Float32Array): number {
   let found = -1;
-  rangeWindows(null, v.length, (pairs) => {
+  rangeWindows(null, v.length, (pairs, count, lo, hi) => {
     if (found >= 0) return;
-    const [lo, hi] = pairs;
-    const p = place([v], lo, hi, pairs, 1);
+    const p = place([v], lo, hi, pairs, count);
     const i = p.exports.firstNonFinite(p.at[0], hi - lo);
     if (i >= 0) found = lo + i;
   });

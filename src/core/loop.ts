@@ -230,7 +230,7 @@ export function vpKeptLevels(level: Float64Array): KeptLevels {
 
 /** How many arrays of the run's size a stepper may take with `alloc` before they come from the
  *  JavaScript heap (the multistep solvers take three: x̂0 now and before, the step's draw). */
-export const STEPPER_ARRAYS = 4;
+const STEPPER_ARRAYS = 4;
 /** The loop's own arrays of the run's size: the sample, the guide, the repeat's draw, the kept
  *  pixels' next level, the x̂0 preview. (The network's output stays where the network put it:
  *  the kernels copy in only the window they read.) */

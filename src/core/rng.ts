@@ -130,10 +130,8 @@ export function gaussian(seed: number, stream: number, out: Float32Array, offset
   }
   const [kc, kd] = slowKeys(ka, kb);
   const target = out.subarray(offset, offset + count);
-  rangeWindows(null, count, (pairs) => {
-    const lo = pairs[0];
-    const hi = pairs[1];
-    const p = place([target], lo, hi, pairs, 1, [true]);
+  rangeWindows(null, count, (pairs, windowPairs, lo, hi) => {
+    const p = place([target], lo, hi, pairs, windowPairs, [true]);
     const slow = p.exports.normals(ka, kb, p.at[0], lo, hi - lo, p.notes);
     p.back(0);
     settleSlow(p.i32(), p.notes, slow, target, 0, kc, kd);
@@ -162,10 +160,8 @@ export function gaussianRanges(seed: number, stream: number, out: Float32Array, 
   }
   const [kc, kd] = slowKeys(ka, kb);
   const target = out.subarray(offset, offset + prevEnd);
-  rangeWindows(ranges, prevEnd, (pairs, count) => {
-    const lo = pairs[0];
-    const hi = pairs[2 * count - 1];
-    // the values between the ranges are copied in too, so that they stay as they are
+  // the values between the ranges are copied in too, so that they stay as they are
+  rangeWindows(ranges, prevEnd, (pairs, count, lo, hi) => {
     const p = place([target], lo, hi, pairs, count);
     const slow = p.exports.normalRanges(ka, kb, p.at[0], lo, p.pairs, count, p.notes);
     p.back(0);

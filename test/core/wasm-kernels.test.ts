@@ -240,4 +240,13 @@ describe('kernels on a run\'s arena (in place) give the bytes of the copying pat
     copyClipped(outside, inside);
     expectSameBits(outside, src.map((v) => (v > 1 ? 1 : v < -1 ? -1 : v)));
   });
+
+  it('an arena the engine cannot give memory for (past WebAssembly\'s 4 GB) has room for none, and runs through copies', () => {
+    const arena = new Arena(2 ** 31); // 8 GB of arrays
+    const a = arena.floats(1000);
+    expect(a.buffer).not.toBe(arena.exports.memory.buffer);
+    const src = values(1000, 4, 2);
+    copyClipped(a, src);
+    expectSameBits(a, src.map((v) => (v > 1 ? 1 : v < -1 ? -1 : v)));
+  });
 });

@@ -29,18 +29,19 @@ export interface KernelExports {
 /** Values per window: a call copies at most this many values of each array at a time (a multiple
  *  of rng.ts's 1024-draw blocks), so the scratch instance stays a few MB whatever the image size. */
 export const WINDOW = 65536;
-/** Byte offsets of the ziggurat's W table (f64 × 256) and K table (i32 × 256). */
+/** Every instance's memory: the ziggurat's W table (f64 × 256) and K table (i32 × 256), then
+ *  room for one window's [lo, hi) pairs (a window holds at most WINDOW non-empty ranges), for its
+ *  slow draws noted as (word, draw number), and the slots that arrays are copied into, one window
+ *  each; an arena's own arrays follow its ARENA_SLOTS slots. */
 const ZIG_W_AT = 0;
 const ZIG_K_AT = 2048;
-/** Where an instance's own areas start. */
-const AREAS_AT = 4096;
-const PAGE = 65536;
-/** Room for one window's [lo, hi) pairs (a window holds at most WINDOW non-empty ranges). */
-const PAIRS_INTS = 2 * WINDOW + 2;
-/** Room for one window's slow draws, noted as (word, draw number). */
-const NOTES_INTS = 2 * WINDOW;
-/** Windows an arena keeps for the arrays of a call that are not its own (the network's output). */
+const PAIRS_AT = 4096;
+const NOTES_AT = PAIRS_AT + 4 * (2 * WINDOW + 2);
+const SLOTS_AT = NOTES_AT + 4 * (2 * WINDOW);
+const SLOT_BYTES = 4 * WINDOW;
+/** Slots an arena keeps for the arrays of a call that are not its own (the network's output). */
 const ARENA_SLOTS = 2;
+const PAGE = 65536;
 
 let compiled: WebAssembly.Module | null = null;
 
@@ -51,12 +52,17 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** Grows `exports`' memory to at least `bytes` (detaching the views of its old buffer). */
+function reserve(exports: KernelExports, bytes: number): void {
+  const have = exports.memory.buffer.byteLength;
+  if (bytes > have) exports.memory.grow(Math.ceil((bytes - have) / PAGE));
+}
+
 /** A new instance with `bytes` of memory (at least), the ziggurat's tables written. */
 function newInstance(bytes: number): KernelExports {
   compiled ??= new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64));
   const exports = new WebAssembly.Instance(compiled, {}).exports as unknown as KernelExports;
-  const have = exports.memory.buffer.byteLength;
-  if (bytes > have) exports.memory.grow(Math.ceil((bytes - have) / PAGE));
+  reserve(exports, bytes);
   new Float64Array(exports.memory.buffer, ZIG_W_AT, LAYERS).set(ZIG_W);
   new Int32Array(exports.memory.buffer, ZIG_K_AT, LAYERS).set(ZIG_K);
   return exports;
@@ -66,14 +72,9 @@ function newInstance(bytes: number): KernelExports {
 
 const arenas = new WeakMap<ArrayBufferLike, Arena>();
 
-/** One run's instance: arrays for the run, a window's pairs and slow-draw notes. */
+/** One run's instance: the run's arrays, after the areas every instance has. */
 export class Arena {
   readonly exports: KernelExports;
-  /** byte offsets of this arena's pairs and notes areas */
-  readonly pairsAt = AREAS_AT;
-  readonly notesAt = AREAS_AT + 4 * PAIRS_INTS;
-  /** byte offset of ARENA_SLOTS windows for arrays copied in */
-  readonly slotsAt = this.notesAt + 4 * NOTES_INTS;
   private next: number;
   private readonly end: number;
 
@@ -81,7 +82,7 @@ export class Arena {
    *  the engine cannot give that much WebAssembly memory in one piece, it has room for none: its
    *  arrays come from the heap, and the run goes on through copies. */
   constructor(values: number) {
-    const start = this.slotsAt + 4 * WINDOW * ARENA_SLOTS;
+    const start = SLOTS_AT + ARENA_SLOTS * SLOT_BYTES;
     const end = start + 4 * values + 16 * 64;
     let exports: KernelExports;
     try {
@@ -132,7 +133,7 @@ function commonArena(arrays: readonly (ArrayBufferView | null)[]): Arena | null 
 let scratchExports: KernelExports | null = null;
 
 function scratchInstance(): KernelExports {
-  scratchExports ??= newInstance(AREAS_AT);
+  scratchExports ??= newInstance(SLOTS_AT);
   return scratchExports;
 }
 
@@ -145,7 +146,7 @@ export interface Placement {
   readonly at: number[];
   /** byte pointer of the window's pairs, as given to `place` */
   readonly pairs: number;
-  /** byte pointer of room for NOTES_INTS / 2 slow-draw notes */
+  /** byte pointer of room for a window's slow-draw notes */
   readonly notes: number;
   /** the instance's memory as i32 (for reading notes) */
   i32(): Int32Array;
@@ -156,67 +157,37 @@ export interface Placement {
 /**
  * Puts value lo … hi−1 (at most WINDOW values) of each of `arrays` where the module can read and
  * write them: in place when they live in one arena (up to ARENA_SLOTS others, such as the
- * network's output, are copied into its slots), else all copied into the scratch instance
- * (`skipIn[i]`: array i is only written, its values need not be copied in). The window's
+ * network's output, are copied into its slots), else all copied into the scratch instance's
+ * slots (`skipIn[i]`: array i is only written, its values need not be copied in). The window's
  * `count` clipped pairs are written to the placement's pairs area.
  */
 export function place(arrays: readonly (Float32Array | null)[], lo: number, hi: number, pairs: Int32Array, count: number, skipIn: readonly boolean[] = []): Placement {
   const arena = commonArena(arrays);
-  if (arena) {
-    const exports = arena.exports;
-    const f32 = new Float32Array(exports.memory.buffer);
-    const i32 = new Int32Array(exports.memory.buffer);
-    i32.set(pairs.subarray(0, 2 * count), arena.pairsAt >> 2);
-    let slot = arena.slotsAt;
-    const at = arrays.map((a, i) => {
-      if (!a) return 0;
-      if (arenas.get(a.buffer) === arena) return a.byteOffset + 4 * lo;
-      const p = slot;
-      slot += 4 * WINDOW;
-      if (!skipIn[i]) f32.set(a.subarray(lo, hi), p >> 2);
-      return p;
-    });
-    return {
-      exports,
-      at,
-      pairs: arena.pairsAt,
-      notes: arena.notesAt,
-      i32: () => i32,
-      back(i: number) {
-        const a = arrays[i];
-        if (a && arenas.get(a.buffer) !== arena) a.set(f32.subarray(at[i] >> 2, (at[i] >> 2) + (hi - lo)), lo);
-      },
-    };
-  }
-  const exports = scratchInstance();
-  const n = hi - lo;
-  const rounded = Math.ceil(n / 4) * 16;
-  const pairsAt = AREAS_AT;
-  const notesAt = pairsAt + 4 * PAIRS_INTS;
-  let next = notesAt + 4 * NOTES_INTS;
+  const exports = arena ? arena.exports : scratchInstance();
+  const own = (a: Float32Array): boolean => arena !== null && arenas.get(a.buffer) === arena;
+  let slot = SLOTS_AT;
   const at = arrays.map((a) => {
     if (!a) return 0;
-    const p = next;
-    next += rounded;
-    return p;
+    if (own(a)) return a.byteOffset + 4 * lo;
+    slot += SLOT_BYTES;
+    return slot - SLOT_BYTES;
   });
-  const have = exports.memory.buffer.byteLength;
-  if (next > have) exports.memory.grow(Math.ceil((next - have) / PAGE));
+  if (!arena) reserve(exports, slot); // an arena's memory never grows: its slots are reserved
   const f32 = new Float32Array(exports.memory.buffer);
   const i32 = new Int32Array(exports.memory.buffer);
   arrays.forEach((a, i) => {
-    if (a && !skipIn[i]) f32.set(a.subarray(lo, hi), at[i] >> 2);
+    if (a && !own(a) && !skipIn[i]) f32.set(a.subarray(lo, hi), at[i] >> 2);
   });
-  i32.set(pairs.subarray(0, 2 * count), pairsAt >> 2);
+  i32.set(pairs.subarray(0, 2 * count), PAIRS_AT >> 2);
   return {
     exports,
     at,
-    pairs: pairsAt,
-    notes: notesAt,
+    pairs: PAIRS_AT,
+    notes: NOTES_AT,
     i32: () => i32,
     back(i: number) {
       const a = arrays[i];
-      if (a) a.set(f32.subarray(at[i] >> 2, (at[i] >> 2) + n), lo);
+      if (a && !own(a)) a.set(f32.subarray(at[i] >> 2, (at[i] >> 2) + (hi - lo)), lo);
     },
   };
 }
@@ -224,12 +195,12 @@ export function place(arrays: readonly (Float32Array | null)[], lo: number, hi: 
 /**
  * The windows [w0, w1) of [0, n) (WINDOW values each, the last shorter) that hold values of the
  * ascending, non-overlapping [lo, hi) pairs of `ranges` (null: all of [0, n)), each with those
- * pairs clipped to it: f(pairs, count) with the clipped pairs in pairs[0 .. 2·count). Windows
- * without a value of a range are skipped.
+ * pairs clipped to it: f(pairs, count, lo, hi) with the clipped pairs in pairs[0 .. 2·count) and
+ * [lo, hi) their span (what a call copies). Windows without a value of a range are skipped.
  */
-export function rangeWindows(ranges: Int32Array | null, n: number, f: (pairs: Int32Array, count: number) => void): void {
+export function rangeWindows(ranges: Int32Array | null, n: number, f: (pairs: Int32Array, count: number, lo: number, hi: number) => void): void {
   const list = ranges ?? Int32Array.of(0, n);
-  const pairs = new Int32Array(Math.min(list.length, PAIRS_INTS));
+  const pairs = new Int32Array(Math.min(list.length, 2 * WINDOW + 2));
   let r = 0;
   for (let w0 = 0; w0 < n && r < list.length; w0 += WINDOW) {
     const w1 = Math.min(n, w0 + WINDOW);
@@ -244,6 +215,6 @@ export function rangeWindows(ranges: Int32Array | null, n: number, f: (pairs: In
         count++;
       }
     }
-    if (count > 0) f(pairs, count);
+    if (count > 0) f(pairs, count, pairs[0], pairs[2 * count - 1]);
   }
 }
