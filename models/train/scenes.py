@@ -7,7 +7,7 @@ lake, a beach, fields, a forest edge, at any time of day).
 
     scene(seed, size=256) -> uint8 array [size, size, 3]
 
-Run as a script to write a contact sheet:  /usr/bin/python3 models/train/scenes.py sheet.png
+Run as a script to write a contact sheet:  /usr/bin/python3 models/train/scenes.py sheet.png [--boats]
 """
 import math
 import sys
@@ -239,8 +239,13 @@ def _treeline(rng, img, y, h, w, light):
     return img
 
 
-def scene(seed, size=256):
-    """Render the scene for `seed` at size×size, uint8 RGB."""
+BOAT_SHARE = 0.7    # of lake and sea scenes, when boats are asked for
+
+
+def scene(seed, size=256, boats=False):
+    """Render the scene for `seed` at size×size, uint8 RGB. With `boats`, BOAT_SHARE of the lake
+    and sea scenes get boats on their water (boats.py, its own random stream: every other pixel,
+    and every scene without boats, is what boats=False renders)."""
     rng = np.random.default_rng(seed)
     h = w = size
     layout = rng.choice(['lake', 'sea', 'fields', 'valley'], p=[0.35, 0.2, 0.25, 0.2])
@@ -248,15 +253,18 @@ def scene(seed, size=256):
     img, sky_kind, sky_hor, light, sun = _sky(rng, h, w, horizon)
     if layout in ('lake', 'valley') or rng.uniform() < 0.3:
         img = _mountains(rng, img, horizon, sky_hor, light, h, w)
+    water_img = None
     if layout == 'lake':
         if rng.uniform() < 0.5:
             img = _treeline(rng, img, horizon + 1, h, w, light)
         img = _water(rng, img, horizon, h, w, light, sky_hor, sun)
+        water_img = img.copy()
         if rng.uniform() < 0.6:
             img, _ = _ground(rng, img, rng.uniform(0.8, 0.95) * h, h, w, light,
                              kind=rng.choice(['grass', 'rock', 'sand']))
     elif layout == 'sea':
         img = _water(rng, img, horizon, h, w, light, sky_hor, sun)
+        water_img = img.copy()
         if rng.uniform() < 0.75:
             img, _ = _ground(rng, img, rng.uniform(0.7, 0.9) * h, h, w, light, kind='sand')
     else:
@@ -265,23 +273,31 @@ def scene(seed, size=256):
             img = _treeline(rng, img, horizon + rng.uniform(0, 0.1) * h, h, w, light)
         if rng.uniform() < 0.5:
             img, _ = _ground(rng, img, rng.uniform(0.75, 0.92) * h, h, w, light)
+    if boats and water_img is not None:
+        from boats import BOAT_STREAM, draw_boats
+        boat_rng = np.random.default_rng([seed, BOAT_STREAM])
+        if boat_rng.uniform() < BOAT_SHARE:
+            below = (np.arange(h) >= int(horizon))[:, None]
+            water = below & np.all(img == water_img, axis=-1)      # what the shore left of it
+            img = draw_boats(boat_rng, img, water, horizon, light)
     # mild global grading and film grain so the model learns some texture everywhere
     grain = rng.normal(0, 0.008, img.shape).astype(np.float32)
     img = np.clip(img * rng.uniform(0.95, 1.05) + grain, 0, 1)
     return (img * 255 + 0.5).astype(np.uint8)
 
 
-def contact_sheet(seeds, size=128, cols=8):
+def contact_sheet(seeds, size=128, cols=8, boats=False):
     rows = math.ceil(len(seeds) / cols)
     sheet = np.zeros((rows * size, cols * size, 3), np.uint8)
     for i, s in enumerate(seeds):
         r, c = divmod(i, cols)
-        sheet[r * size:(r + 1) * size, c * size:(c + 1) * size] = scene(s, size)
+        sheet[r * size:(r + 1) * size, c * size:(c + 1) * size] = scene(s, size, boats)
     return sheet
 
 
 if __name__ == '__main__':
     from png_io import write_png
-    out = sys.argv[1] if len(sys.argv) > 1 else 'scenes.png'
-    write_png(out, contact_sheet(list(range(32)), size=128))
+    args = [a for a in sys.argv[1:] if a != '--boats']
+    out = args[0] if args else 'scenes.png'
+    write_png(out, contact_sheet(list(range(32)), size=128, boats='--boats' in sys.argv))
     print('wrote', out)

@@ -8,7 +8,7 @@ kernel per crop, so the CPU recipe and the GPU one run the same code.
 
 - photographs: models/train/photos.py's train split (never the held-out ones); crop side
   log-uniform between res and the photo's short side (whole-photo views … native pixels);
-- scenes: models/train/scenes.py seeds 0..n-1 rendered at 256² (in parallel worker processes,
+- scenes: models/train/scenes.py seeds 0..n-1 (with boats on their water if asked) rendered at 256² (in parallel worker processes,
   cached as .npy), crop side log-uniform between res and 256;
 - horizontal flips half the time; the share of photographs per batch is Binomial(bs, share).
 """
@@ -27,21 +27,22 @@ sys.path.insert(0, TRAIN_DIR)
 
 
 def _render(args):
-    seed, size = args
+    seed, size, boats = args
     torch.set_num_threads(1)
     from scenes import scene
-    return scene(seed, size)
+    return scene(seed, size, boats)
 
 
-def render_scenes(n, size=256, cache_dir=os.path.join(TRAIN_DIR, 'cache'), workers=None):
-    """uint8 [n, size, size, 3] of scenes 0..n-1, cached (same file as train.py's load_scenes)."""
+def render_scenes(n, size=256, cache_dir=os.path.join(TRAIN_DIR, 'cache'), workers=None, boats=False):
+    """uint8 [n, size, size, 3] of scenes 0..n-1, cached (without boats: the same file as
+    train.py's load_scenes)."""
     os.makedirs(cache_dir, exist_ok=True)
-    path = os.path.join(cache_dir, f'scenes_{n}_{size}.npy')
+    path = os.path.join(cache_dir, f'scenes_{n}_{size}{"_boats" if boats else ""}.npy')
     if os.path.exists(path):
         return np.load(path, mmap_mode='r')
     workers = workers or max(1, min(16, (os.cpu_count() or 1)))
     t = time.time()
-    jobs = [(i, size) for i in range(n)]
+    jobs = [(i, size, boats) for i in range(n)]
     if workers == 1:
         imgs = [_render(j) for j in jobs]
     else:
@@ -127,9 +128,10 @@ class CropSampler:
 class MixedBatches:
     """Batches of res² crops: photographs with probability `photo_share`, else procedural scenes."""
 
-    def __init__(self, res, device, photo_share=0.5, scenes=1200, photo_max_short=1024, workers=None):
+    def __init__(self, res, device, photo_share=0.5, scenes=1200, photo_max_short=1024, workers=None, boats=False):
         self.photo_share = photo_share
-        self.scenes = CropSampler(render_scenes(scenes, 256, workers=workers), res, device) if photo_share < 1 else None
+        self.scenes = (CropSampler(render_scenes(scenes, 256, workers=workers, boats=boats), res, device)
+                       if photo_share < 1 else None)
         self.photos = None
         self.n_photos = 0
         if photo_share > 0:

@@ -169,6 +169,10 @@ def main():
                             'photographs': packages,
                             'photographs_manifest': 'models/train/photos-manifest.json (split train only)',
                             'credits': credits}
+        boat_steps = [(sg['from_step'], sg['to_step']) for sg in ck['segments'] if sg.get('boats')]
+        if boat_steps:  # train_v2.py --boats: the scenes of these segments had boats on their water
+            training['data']['boats'] = {'generator': 'models/train/boats.py (scenes.scene(seed, boats=True))',
+                                         'steps': boat_steps}
     if ck is not None:
         licences = sorted({c['licence'] for c in training['data']['credits']})
         license_text = (f'MIT for the code; the weights were trained on photographs under {", ".join(licences)} '

@@ -46,6 +46,7 @@ def main():
     ap.add_argument('--minutes', type=float, default=60, help='stop after this many minutes of this invocation')
     ap.add_argument('--max-steps', type=int, default=None, help='stop at this total step count')
     ap.add_argument('--scenes', type=int, default=1200, help='procedural scenes rendered at 256²')
+    ap.add_argument('--boats', action='store_true', help='boats on the water of the lake and sea scenes (boats.py)')
     ap.add_argument('--photo-share', type=float, default=0.5, help='expected share of photograph crops per batch')
     ap.add_argument('--photo-max-short', type=int, default=1024, help='photos are pre-scaled to this short side')
     ap.add_argument('--res', type=int, default=64)
@@ -96,8 +97,9 @@ def main():
     print(f'params {count_params(model) / 1e6:.3f} M, arch {arch_name}, res {args.res}, bs {args.bs}, '
           f'{hardware(dev, args.threads)}, bf16 {args.bf16}', flush=True)
 
-    batches = MixedBatches(args.res, dev, args.photo_share, args.scenes, args.photo_max_short, args.workers)
-    print(f'data: {batches.n_photos} training photographs (share {args.photo_share}), {args.scenes} scenes', flush=True)
+    batches = MixedBatches(args.res, dev, args.photo_share, args.scenes, args.photo_max_short, args.workers, args.boats)
+    print(f'data: {batches.n_photos} training photographs (share {args.photo_share}), {args.scenes} scenes'
+          f'{" with boats" if args.boats else ""}', flush=True)
     abar = vp_linear().to(dev)
     # per-timestep loss weights (mean 1 over the uniform t): 1/SNR = (1-ᾱ)/ᾱ clamped to [1, G]
     t_weight = None
@@ -111,7 +113,7 @@ def main():
     if log_new:
         log.writerow(['step', 'seconds', 'loss', 'loss_ema', 'res', 'bs'])
     seg = {'hardware': hardware(dev, args.threads), 'res': args.res, 'batch': args.bs, 'bf16': args.bf16,
-           'photo_share': args.photo_share, 'photos': batches.n_photos, 'scenes': args.scenes,
+           'photo_share': args.photo_share, 'photos': batches.n_photos, 'scenes': args.scenes, 'boats': args.boats,
            'lr': args.lr, 'lr_end': args.lr_end, 'hi_t_weight': args.hi_t_weight,
            'from_step': step, 'to_step': step, 'minutes': 0.0}
     segments.append(seg)
