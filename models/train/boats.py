@@ -15,6 +15,8 @@ their pixels.
 """
 import numpy as np
 
+from scenes import _col  # scenes imports this module only inside scene(): no cycle at import
+
 BOAT_STREAM = 7331          # second seed word of the boats' own random stream
 SUPERSAMPLE = 4             # coverage of each shape from SUPERSAMPLE² sub-pixel samples
 
@@ -23,10 +25,6 @@ HULLS = [(250, 250, 248), (235, 232, 222), (30, 45, 80), (150, 30, 30), (95, 60,
 SAILS = [(248, 246, 238), (240, 236, 220), (232, 228, 214), (250, 250, 250), (200, 40, 40),
          (230, 120, 40), (40, 70, 150), (245, 210, 70)]
 DARK = [(40, 30, 22), (60, 60, 64), (25, 25, 25), (200, 200, 200)]
-
-
-def _col(rgb):
-    return np.array(rgb, np.float32) / 255.0
 
 
 def convex_coverage(h, w, poly):
@@ -64,7 +62,7 @@ def _boat_layers(rng, h, w, cx, y, s, light):
     depth = s * rng.uniform(0.18, 0.32)       # freeboard: hull height above the waterline
     bow, stern = rng.uniform(0.55, 0.9), rng.uniform(0.75, 0.98)
     hull = [(X(-1.0), y - depth), (X(1.1), y - depth), (X(bow), y + 0.15 * depth), (X(-stern), y + 0.15 * depth)]
-    hull_col = _col(HULLS[rng.integers(len(HULLS))]) * rng.uniform(0.85, 1.05)
+    hull_col = _col(*HULLS[rng.integers(len(HULLS))]) * rng.uniform(0.85, 1.05)
     # shading: lit at the gunwale, darker towards the waterline
     rows = np.arange(h, dtype=np.float32)[:, None, None]
     grad = np.clip(1.05 - 0.35 * (rows - (y - depth)) / max(depth, 1.0), 0.6, 1.1)
@@ -72,25 +70,25 @@ def _boat_layers(rng, h, w, cx, y, s, light):
     if rng.uniform() < 0.5:                   # a rail stripe of another colour
         band = 0.22 * depth
         stripe = [(X(-1.0), y - depth), (X(1.1), y - depth), (X(1.06), y - depth + band), (X(-0.99), y - depth + band)]
-        layers.append((convex_coverage(h, w, stripe), _col(HULLS[rng.integers(len(HULLS))]) * light))
+        layers.append((convex_coverage(h, w, stripe), _col(*HULLS[rng.integers(len(HULLS))]) * light))
     kind = rng.choice(['sail', 'motor', 'both'], p=[0.55, 0.3, 0.15])
     if kind in ('motor', 'both'):             # a cabin with a row of dark windows
         cw, ch = rng.uniform(0.25, 0.55), s * rng.uniform(0.2, 0.4)
         c0 = rng.uniform(-0.6, 0.4 - cw)
         top = y - depth - ch
         cabin = [(X(c0), y - depth), (X(c0 + cw), y - depth), (X(c0 + cw * 0.9), top), (X(c0 + cw * 0.05), top)]
-        cab_col = _col([(245, 245, 240), (220, 220, 215), (180, 185, 190)][rng.integers(3)])
+        cab_col = _col(*[(245, 245, 240), (220, 220, 215), (180, 185, 190)][rng.integers(3)])
         layers.append((convex_coverage(h, w, cabin), cab_col * light))
         win = [(X(c0 + cw * 0.15), top + 0.3 * ch), (X(c0 + cw * 0.85), top + 0.3 * ch),
                (X(c0 + cw * 0.85), top + 0.6 * ch), (X(c0 + cw * 0.15), top + 0.6 * ch)]
-        layers.append((convex_coverage(h, w, win), _col((35, 45, 60)) * light))
+        layers.append((convex_coverage(h, w, win), _col(35, 45, 60) * light))
     if kind in ('sail', 'both'):              # mast, mainsail and (mostly) a jib
         mast_h = s * rng.uniform(1.0, 1.8)
         m = rng.uniform(-0.15, 0.2)
         mw = max(0.35, 0.025 * s) / s
         mast = [(X(m - mw), y - depth), (X(m + mw), y - depth), (X(m + mw), y - depth - mast_h), (X(m - mw), y - depth - mast_h)]
-        layers.append((convex_coverage(h, w, mast), _col(DARK[rng.integers(len(DARK))]) * light))
-        sail_col = _col(SAILS[rng.integers(len(SAILS))])
+        layers.append((convex_coverage(h, w, mast), _col(*DARK[rng.integers(len(DARK))]) * light))
+        sail_col = _col(*SAILS[rng.integers(len(SAILS))])
         foot = y - depth - s * rng.uniform(0.05, 0.15)
         reach = rng.uniform(0.6, 0.95)
         main = [(X(m + mw), y - depth - mast_h * rng.uniform(0.9, 0.98)), (X(m + mw), foot), (X(m + reach), foot)]
@@ -98,7 +96,7 @@ def _boat_layers(rng, h, w, cx, y, s, light):
         across = np.clip(0.85 + 0.2 * flip * (xs - X(m)) / s, 0.7, 1.1)      # a lit and a shaded side
         layers.append((convex_coverage(h, w, main), sail_col[None, None] * across * light))
         if rng.uniform() < 0.7:
-            jib_col = sail_col if rng.uniform() < 0.7 else _col(SAILS[rng.integers(len(SAILS))])
+            jib_col = sail_col if rng.uniform() < 0.7 else _col(*SAILS[rng.integers(len(SAILS))])
             jib = [(X(m - mw), y - depth - mast_h * rng.uniform(0.75, 0.9)), (X(m - mw), foot),
                    (X(m - rng.uniform(0.55, 0.9)), foot)]
             layers.append((convex_coverage(h, w, jib), jib_col * 0.92 * light))
