@@ -6,6 +6,9 @@
 // - models/train/boats.py draws boats on the procedural scenes' water, and must leave every
 //   scene without boats (the held-out evaluation scenes among them) byte for byte as it was. Its
 //   checks need numpy and torch (Debian's python3-torch), as the recipe does.
+// - models/train/v2/unet2.py's grow_model (seed_run.py --arch) turns the shipped network into a
+//   larger one that must compute exactly what it did, and train_v2.py --train-only decides which
+//   of its parameters a stretch trains. Torch again.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -30,5 +33,11 @@ function unittest(pattern: string): void {
 (hasTorch ? test : test.skip)(
   `boats.py passes its unittest checks${hasTorch ? '' : ` (skipped: ${PYTHON} has no numpy/torch here; apt-get install python3-torch)`}`,
   () => unittest('test_boats.py'),
+  60_000,
+);
+
+(hasTorch ? test : test.skip)(
+  `growing a trained v2 network keeps what it computes${hasTorch ? '' : ` (skipped: ${PYTHON} has no torch here; apt-get install python3-torch)`}`,
+  () => unittest('test_grow.py'),
   60_000,
 );

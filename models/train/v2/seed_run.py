@@ -29,7 +29,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 import ckpt  # noqa: E402
 from export_v2 import export_onnx  # noqa: E402
-from unet2 import ARCHS, UNetV2  # noqa: E402
+from unet2 import ARCHS, UNetV2, grow_model  # noqa: E402
 
 
 def onnx_weights(path):
@@ -87,6 +87,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--pack', default='models/default', help='a v2 pack folder (model.json + model.onnx)')
     ap.add_argument('--run', required=True, help='the new run folder (must not hold a checkpoint)')
+    ap.add_argument('--arch', default=None,
+                    help=f'grow the pack\'s network into this larger one of {sorted(ARCHS)} (unet2.grow_model: the '
+                         'added ResBlocks start as the identity, so the seeded run computes what the pack does)')
     args = ap.parse_args()
     if ckpt.exists(args.run):
         raise SystemExit(f'{args.run} already holds a checkpoint: resume it with train_v2.py, or pick another --run')
@@ -103,6 +106,25 @@ def main():
         export_onnx(model, again)
         if initializer_bytes(again) != initializer_bytes(onnx_path):
             raise SystemExit(f're-exporting the seeded weights does not give {onnx_path}\'s initializers back')
+    grown = None
+    if args.arch and args.arch != arch_name:
+        if args.arch not in ARCHS:
+            raise SystemExit(f'unknown --arch {args.arch!r}; known: {sorted(ARCHS)}')
+        try:
+            big, added = grow_model(model, ARCHS[args.arch])
+        except ValueError as e:
+            raise SystemExit(f'cannot grow {arch_name} into {args.arch}: {e}')
+        big.eval()
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(2, 3, 64, 64, generator=g)
+        t = torch.tensor([100.0, 700.0])
+        with torch.no_grad():
+            diff = (big(x, t) - model(x, t)).abs().max().item()
+        if diff > 1e-5:
+            raise SystemExit(f'the grown {args.arch} does not compute what {arch_name} does (max |Δε̂| {diff:.2e})')
+        grown = {'from_arch': arch_name, 'added': added, 'max_abs_diff': diff}
+        print(f'grew {arch_name} into {args.arch}: added {", ".join(added)} as identity blocks (max |Δε̂| {diff:.1e})')
+        model, arch_name = big, args.arch
     ema = UNetV2(**ARCHS[arch_name])
     ema.load_state_dict(model.state_dict())
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.0, foreach=True)
@@ -113,11 +135,12 @@ def main():
     if scenes is None:  # exported before training.data.scenes was written: read it off the text
         m = re.search(r'seeds 0\.\.(\d+)', data.get('procedural', ''))
         scenes = int(m.group(1)) + 1 if m else None
-    state = ckpt.state_record(arch_name=arch_name, arch=tr['arch'], step=tr['steps'], elapsed=tr['minutes'] * 60,
+    state = ckpt.state_record(arch_name=arch_name, arch=ARCHS[arch_name] if grown else tr['arch'], step=tr['steps'], elapsed=tr['minutes'] * 60,
                               images_seen=tr['images_seen'], segments=tr['segments'], loss_ema=tr.get('final_loss_ema'),
                               scenes=scenes, photos=None, photo_share=data.get('photo_share', 0.5),
                               lr_warm_from=tr['steps'],
-                              seeded_from={'pack': os.path.normpath(args.pack), 'model_sha256': meta['files'][0]['sha256']})
+                              seeded_from={'pack': os.path.normpath(args.pack), 'model_sha256': meta['files'][0]['sha256'],
+                                           **({'grown': grown} if grown else {})})
     os.makedirs(args.run, exist_ok=True)
     ckpt.save(args.run, state, model, ema, opt, gens)
     # the loss curve goes on from the pack's (train_v2.py appends to it; export_v2.py ships it)

@@ -39,6 +39,29 @@ def hardware(device, threads):
     return f'CPU, {threads} threads (torch {torch.__version__})'
 
 
+def train_only(model, prefixes):
+    """Freeze every parameter of `model` except those named by the comma-separated `prefixes`
+    (a module path such as 'up.10' names all of its parameters). Returns the names left trainable;
+    a prefix that names nothing is an error rather than a silently frozen network."""
+    wanted = [q.strip() for q in prefixes.split(',') if q.strip()]
+    if not wanted:
+        raise ValueError('no parameter prefixes given')
+
+    def named(n, q):
+        return n == q or n.startswith(q + '.')
+
+    names = [n for n, _ in model.named_parameters()]
+    for q in wanted:
+        if not any(named(n, q) for n in names):
+            raise ValueError(f'no parameter is named {q!r} or under it')
+    kept = []
+    for n, p in model.named_parameters():
+        p.requires_grad_(any(named(n, q) for q in wanted))
+        if p.requires_grad:
+            kept.append(n)
+    return kept
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--run', default='models/train/runs/v2')
@@ -67,6 +90,10 @@ def main():
     ap.add_argument('--bf16', action='store_true', help='bf16 autocast (GroupNorm and softmax stay fp32)')
     ap.add_argument('--opt-bf16', action='store_true', help='store the Adam moments as bf16 in checkpoints')
     ap.add_argument('--channels-last', action='store_true')
+    ap.add_argument('--train-only', default=None, metavar='PREFIXES',
+                    help='comma-separated parameter-name prefixes (e.g. the blocks seed_run.py --arch added, '
+                         '"up.13,up.14,out"): only those train, the rest stay as they are (its backward pass is '
+                         'then short, so a stretch is several times faster)')
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.run, exist_ok=True)
@@ -83,6 +110,11 @@ def main():
     if args.channels_last:
         model = model.to(memory_format=torch.channels_last)
         ema = ema.to(memory_format=torch.channels_last)
+    if args.train_only:
+        try:
+            train_only(model, args.train_only)
+        except ValueError as e:
+            raise SystemExit(f'--train-only: {e} (arch {arch_name})')
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0, foreach=True)
     g_data = torch.Generator().manual_seed(args.seed)
     g_noise = torch.Generator(device=dev).manual_seed(args.seed + 1)
@@ -114,7 +146,7 @@ def main():
         log.writerow(['step', 'seconds', 'loss', 'loss_ema', 'res', 'bs'])
     seg = {'hardware': hardware(dev, args.threads), 'res': args.res, 'batch': args.bs, 'bf16': args.bf16,
            'photo_share': args.photo_share, 'photos': batches.n_photos, 'scenes': args.scenes, 'boats': args.boats,
-           'lr': args.lr, 'lr_end': args.lr_end, 'hi_t_weight': args.hi_t_weight,
+           'lr': args.lr, 'lr_end': args.lr_end, 'hi_t_weight': args.hi_t_weight, 'train_only': args.train_only,
            'from_step': step, 'to_step': step, 'minutes': 0.0}
     segments.append(seg)
 
