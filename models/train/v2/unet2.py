@@ -127,7 +127,8 @@ def grow_model(small, big_arch):
     """A UNetV2 of `big_arch` that computes exactly what `small` does: every tensor of `small` is
     copied by name (same shape), and each tensor `big_arch` adds must belong to a ResBlock that
     `small` lacks entirely, whose second convolution is zeroed so the block starts as the identity
-    (h + 0). Returns (model, names of the added ResBlocks). Growing instead of training a larger
+    (h + 0), and the two are checked to agree on a random input. Returns (model in eval mode,
+    names of the added ResBlocks). Growing instead of training a larger
     network from scratch keeps what the CPU already learnt and spends new training on the new blocks."""
     big = UNetV2(**big_arch)
     src = small.state_dict()
@@ -151,6 +152,18 @@ def grow_model(small, big_arch):
         new_sd[f'{name}.conv2.weight'] = torch.zeros_like(sd[f'{name}.conv2.weight'])
         new_sd[f'{name}.conv2.bias'] = torch.zeros_like(sd[f'{name}.conv2.bias'])
     big.load_state_dict(new_sd)
+    # the promise itself, checked: ε̂ of both on one random input (any shift of a trained tensor
+    # to the wrong block, which names alone cannot rule out, shows here)
+    x = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    t = torch.tensor([100.0, 700.0])
+    was_training = small.training
+    small.eval()
+    big.eval()
+    with torch.no_grad():
+        diff = (big(x, t) - small(x, t)).abs().max().item()
+    small.train(was_training)
+    if diff > 1e-5:
+        raise ValueError(f'the grown network does not compute what the trained one does (max |Δε̂| {diff:.2e})')
     return big, added
 
 
@@ -181,13 +194,12 @@ ARCHS = {
                       mid_blocks=2, skip=('cat', 'cat', 'add', 'add')),
     'v2-mix160b': dict(chans=(32, 64, 128, 160), blocks=(1, 1, 2, 1), up_blocks=(2, 2, 2, 1), unshuffle=2,
                        mid_blocks=1, skip=('cat', 'cat', 'add', 'add')),
-    # v2-mix160b and two more ResBlocks at the top level (H/2) after the last skip, where the decoder
-    # makes the pixel-scale detail: +0.6 GMAC; grow_model() seeds it from trained v2-mix160b weights
-    'v2-mix160b-top2': dict(chans=(32, 64, 128, 160), blocks=(1, 1, 2, 1), up_blocks=(4, 2, 2, 1), unshuffle=2,
-                            mid_blocks=1, skip=('cat', 'cat', 'add', 'add')),
     'v2-mix40': dict(chans=(40, 80, 128, 176), blocks=(1, 1, 1, 1), up_blocks=(2, 2, 1, 1), unshuffle=2,
                      mid_blocks=1, skip=('cat', 'cat', 'add', 'add')),
 }
+# v2-mix160b and two more ResBlocks at the top level (H/2) after the last skip, where the decoder
+# makes the pixel-scale detail: +0.6 GMAC; grow_model() seeds it from trained v2-mix160b weights
+ARCHS['v2-mix160b-top2'] = dict(ARCHS['v2-mix160b'], up_blocks=(4, 2, 2, 1))
 V2_ARCH = 'v2-mix160b'
 
 
