@@ -200,6 +200,9 @@ ARCHS = {
 # v2-mix160b and two more ResBlocks at the top level (H/2) after the last skip, where the decoder
 # makes the pixel-scale detail: +0.6 GMAC; grow_model() seeds it from trained v2-mix160b weights
 ARCHS['v2-mix160b-top2'] = dict(ARCHS['v2-mix160b'], up_blocks=(4, 2, 2, 1))
+# three more there (+0.9 GMAC): session 14 found texture where the top2 blocks were added, still
+# gaining when it stopped; grown from a trained top2 pack (the new blocks are up.12 … up.14)
+ARCHS['v2-mix160b-top5'] = dict(ARCHS['v2-mix160b'], up_blocks=(7, 2, 2, 1))
 V2_ARCH = 'v2-mix160b'
 
 
